@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import StorefrontCore
+import StorefrontPostgres
+
+/// Everything `storefront serve` needs, read from `STOREFRONT_*` environment variables; flags override.
+public struct AppConfiguration: Sendable {
+    public var region: Region
+    public var host: String
+    public var port: Int
+    /// The serving role: row privileges only.
+    public var databaseURL: DatabaseURL
+    /// The schema owner that applies migrations; the serving role when not set.
+    public var migrationDatabaseURL: DatabaseURL
+    public var appRole: String
+    public var migrate: Bool
+    public var maxDatabaseConnections: Int
+    /// Signs pagination cursors; every region must share it so a shopper can page across a failover.
+    public var cursorSecret: String
+    public var adminToken: String?
+    public var catalogRefreshInterval: Duration
+    public var probeInterval: Duration
+    public var logLevel: Logger.Level
+
+    public static let variables: [(name: String, default: String, meaning: String)] = [
+        ("STOREFRONT_REGION", "us-east", "this region's name (a-z, 0-9, dashes)"),
+        ("STOREFRONT_HOST", "127.0.0.1", "address to listen on"),
+        ("STOREFRONT_PORT", "8080", "port to listen on"),
+        ("STOREFRONT_DATABASE_URL", "postgres://storefront@127.0.0.1:5432/storefront", "the serving role's connection (no DDL)"),
+        ("STOREFRONT_MIGRATION_DATABASE_URL", "the database URL", "the schema owner's connection, used to migrate"),
+        ("STOREFRONT_APP_ROLE", "storefront", "role granted row access by migrations"),
+        ("STOREFRONT_MIGRATE", "true", "apply pending migrations at start-up (false: refuse to start if any are pending)"),
+        ("STOREFRONT_DB_MAX_CONNECTIONS", "20", "connection pool size"),
+        ("STOREFRONT_CURSOR_SECRET", "a development secret (logged as a warning)", "key that signs pagination cursors; the same in every region"),
+        ("STOREFRONT_ADMIN_TOKEN", "none (admin calls refused)", "bearer token for admin calls"),
+        ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
+        ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often the database is sampled for health"),
+        ("STOREFRONT_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
+    ]
+
+    static let developmentCursorSecret = "storefront-development-cursor-secret"
+
+    public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(StorefrontError) {
+        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
+        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(StorefrontError) -> Int {
+            guard let text = value(name) else { return fallback }
+            guard let number = Int(text), range.contains(number) else {
+                throw .invalidConfiguration("\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound)")
+            }
+            return number
+        }
+        func boolean(_ name: String, default fallback: Bool) throws(StorefrontError) -> Bool {
+            guard let text = value(name) else { return fallback }
+            switch text.lowercased() {
+            case "true", "1", "yes": return true
+            case "false", "0", "no": return false
+            default: throw .invalidConfiguration("\(name) must be true or false")
+            }
+        }
+
+        region = try Region(value("STOREFRONT_REGION") ?? "us-east")
+        host = value("STOREFRONT_HOST") ?? "127.0.0.1"
+        port = try integer("STOREFRONT_PORT", default: 8080, range: 0...65535)
+        databaseURL = try DatabaseURL(value("STOREFRONT_DATABASE_URL") ?? "postgres://storefront@127.0.0.1:5432/storefront")
+        migrationDatabaseURL = try value("STOREFRONT_MIGRATION_DATABASE_URL").map { text throws(StorefrontError) in try DatabaseURL(text) } ?? databaseURL
+        appRole = value("STOREFRONT_APP_ROLE") ?? "storefront"
+        migrate = try boolean("STOREFRONT_MIGRATE", default: true)
+        maxDatabaseConnections = try integer("STOREFRONT_DB_MAX_CONNECTIONS", default: 20, range: 1...500)
+        cursorSecret = value("STOREFRONT_CURSOR_SECRET") ?? Self.developmentCursorSecret
+        adminToken = value("STOREFRONT_ADMIN_TOKEN")
+        if let adminToken, adminToken.utf8.count < 16 {
+            throw .invalidConfiguration("STOREFRONT_ADMIN_TOKEN must be at least 16 characters")
+        }
+        catalogRefreshInterval = .milliseconds(try integer("STOREFRONT_CATALOG_REFRESH_MS", default: 1000, range: 50...60_000))
+        probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))
+        let level = value("STOREFRONT_LOG_LEVEL") ?? "info"
+        guard let logLevel = Logger.Level(rawValue: level) else {
+            throw .invalidConfiguration("STOREFRONT_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        self.logLevel = logLevel
+    }
+}

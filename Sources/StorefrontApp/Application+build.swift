@@ -1,0 +1,47 @@
+import Hummingbird
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import StorefrontCore
+import StorefrontHTTP
+import StorefrontHealth
+import StorefrontPostgres
+
+/// The whole wiring of a region, readable on one screen: the binary and the tests both build the app here.
+public func buildApplication(_ configuration: AppConfiguration, logger: Logger) throws -> some ApplicationProtocol {
+    if configuration.cursorSecret == AppConfiguration.developmentCursorSecret {
+        logger.warning("STOREFRONT_CURSOR_SECRET is not set: cursors are signed with a development secret")
+    }
+    let postgres = PostgresClient(
+        configuration: configuration.databaseURL.clientConfiguration(maximumConnections: configuration.maxDatabaseConnections),
+        backgroundLogger: logger
+    )
+    let health = HealthState(sampleInterval: configuration.probeInterval)
+    let catalog = Catalog()
+    let catalogStore = PostgresCatalogStore(client: postgres, logger: logger)
+
+    let router = buildRouter(
+        region: configuration.region,
+        health: health,
+        catalog: CatalogController(
+            store: catalogStore, catalog: catalog, cursors: CursorCodec(secret: configuration.cursorSecret),
+            region: configuration.region
+        )
+    )
+    let refresher = CatalogRefresher(
+        store: catalogStore, catalog: catalog, region: configuration.region,
+        interval: configuration.catalogRefreshInterval, logger: logger
+    )
+    // The group stops services in reverse order: the HTTP server (added last by Application) first, the
+    // database pool last, so in-flight requests can still reach the database while the server drains.
+    return Application(
+        router: router,
+        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "storefront"),
+        services: [
+            postgres,
+            DatabaseProbe(client: postgres, health: health, logger: logger),
+            StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger),
+        ],
+        logger: logger
+    )
+}

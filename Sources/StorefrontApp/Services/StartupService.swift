@@ -1,0 +1,59 @@
+import Logging
+import PostgresNIO
+import ServiceLifecycle
+import StorefrontCore
+import StorefrontHealth
+import StorefrontPostgres
+
+/// Brings the region up in order — migrations, then the catalog — and then keeps the catalog fresh.
+///
+/// While the database is unreachable it retries, so a region whose database starts late comes up by itself;
+/// a schema this binary does not know stops the process, since serving it could corrupt data.
+struct StartupService<Store: CatalogStore>: Service {
+    let configuration: AppConfiguration
+    let appClient: PostgresClient
+    let refresher: CatalogRefresher<Store>
+    let health: HealthState
+    let logger: Logger
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown {
+            try await retrying("migrations") { try await prepareSchema() }
+            health.markMigrated()
+            let watermarks = try await retrying("catalog load") { try await refresher.loadAll() }
+            health.markCatalogLoaded()
+            await refresher.keepFresh(from: watermarks)
+        }
+    }
+
+    private func prepareSchema() async throws {
+        let migrator = try Migrator(migrations: try Migration.bundled(), appRole: configuration.appRole, logger: logger)
+        if configuration.migrate {
+            try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger, maximumConnections: 1) { client in
+                try await migrator.migrate(client)
+            }
+        } else {
+            let pending = try await migrator.check(appClient)
+            guard pending.isEmpty else {
+                throw StorefrontError.schemaMismatch("migrations \(pending) are pending and STOREFRONT_MIGRATE is false")
+            }
+        }
+    }
+
+    private func retrying<Result: Sendable>(_ step: String, _ body: () async throws -> Result) async throws -> Result {
+        var delay = Duration.milliseconds(200)
+        while true {
+            do {
+                return try await body()
+            } catch let error as StorefrontError {
+                throw error
+            } catch is CancellationError {
+                throw CancellationError()
+            } catch {
+                logger.warning("start-up step failed, retrying", metadata: ["step": "\(step)", "error": "\(String(reflecting: error))"])
+                try await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+}

@@ -1,0 +1,43 @@
+import Foundation
+
+/// Where the catalog comes from. The PostgreSQL store is the real one; reads of the catalog go through
+/// ``CatalogSnapshot`` in memory, so these calls run in the background and for text search.
+public protocol CatalogStore: Sendable {
+    /// Brands, categories, and the products (with variants) changed at or after `since`; every product when
+    /// `since` is nil.
+    func catalogChanges(since: Date?) async throws -> CatalogChanges
+
+    /// The serving region's stock of every SKU changed at or after `since`; every SKU when `since` is nil.
+    func stockChanges(in region: Region, since: Date?) async throws -> StockChanges
+
+    /// Products by id, for ones newer than the snapshot; unknown ids are left out.
+    func products(ids: [UUID]) async throws -> [Product]
+
+    /// The ids and sort keys of up to `limit` products matching `query` after `cursor`, in the query's order.
+    func search(_ query: ProductQuery, after cursor: ProductCursor?, stockRegion: Region, limit: Int) async throws -> [ProductCursor]
+}
+
+public struct CatalogChanges: Sendable {
+    public var brands: [Brand]
+    public var categories: [Category]
+    public var products: [Product]
+    /// The database's clock when the read began: pass it back as `since`.
+    public var readAt: Date
+
+    public init(brands: [Brand], categories: [Category], products: [Product], readAt: Date) {
+        self.brands = brands
+        self.categories = categories
+        self.products = products
+        self.readAt = readAt
+    }
+}
+
+public struct StockChanges: Sendable {
+    public var available: [String: Int]
+    public var readAt: Date
+
+    public init(available: [String: Int], readAt: Date) {
+        self.available = available
+        self.readAt = readAt
+    }
+}

@@ -1,0 +1,92 @@
+import Crypto
+import Foundation
+
+/// The position after the last product of a page: the sort key and id of that product, bound to the query
+/// it came from and signed, so a cursor that was altered or belongs to another query is rejected.
+public struct ProductCursor: Sendable, Hashable {
+    /// The value the page is sorted by: microseconds since 1970 for `newest`, minor units for the price
+    /// orders, and the bit pattern of the text-search rank for `relevance`.
+    public var sortKey: Int64
+    public var id: UUID
+
+    public init(sortKey: Int64, id: UUID) {
+        self.sortKey = sortKey
+        self.id = id
+    }
+}
+
+/// Seals and opens cursors with an HMAC-SHA256 key shared by every region, so a shopper whose traffic
+/// fails over to another region keeps paging.
+public struct CursorCodec: Sendable {
+    private let keyBytes: Data
+    private static let macLength = 16
+
+    public init(secret: String) {
+        keyBytes = Data(SHA256.hash(data: Data(secret.utf8)))
+    }
+
+    public func seal(_ cursor: ProductCursor, for query: ProductQuery) -> String {
+        var payload = Data()
+        withUnsafeBytes(of: cursor.sortKey.bigEndian) { payload.append(contentsOf: $0) }
+        withUnsafeBytes(of: cursor.id.uuid) { payload.append(contentsOf: $0) }
+        payload.append(contentsOf: mac(payload, query))
+        return payload.base64URLEncoded()
+    }
+
+    public func open(_ text: String, for query: ProductQuery) throws(StorefrontError) -> ProductCursor {
+        let rejected = StorefrontError.invalid("cursor", "is not a cursor this API returned for this query")
+        guard let data = Data(base64URLEncoded: text), data.count == 8 + 16 + Self.macLength else { throw rejected }
+        let payload = data.prefix(24)
+        guard constantTimeEquals(mac(payload, query), data.suffix(Self.macLength)) else { throw rejected }
+        let sortKey = payload.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+        let idBytes = Array(payload.suffix(16))
+        let id = UUID(uuid: (
+            idBytes[0], idBytes[1], idBytes[2], idBytes[3], idBytes[4], idBytes[5], idBytes[6], idBytes[7],
+            idBytes[8], idBytes[9], idBytes[10], idBytes[11], idBytes[12], idBytes[13], idBytes[14], idBytes[15]
+        ))
+        return ProductCursor(sortKey: sortKey, id: id)
+    }
+
+    private func mac(_ payload: Data, _ query: ProductQuery) -> Data {
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: keyBytes))
+        hmac.update(data: payload)
+        hmac.update(data: Data(query.fingerprint.utf8))
+        return Data(hmac.finalize()).prefix(Self.macLength)
+    }
+}
+
+/// Compares two byte strings in time that depends only on their length, for secrets and signatures.
+public func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collection<UInt8>) -> Bool {
+    guard lhs.count == rhs.count else { return false }
+    var difference: UInt8 = 0
+    for (left, right) in zip(lhs, rhs) { difference |= left ^ right }
+    return difference == 0
+}
+
+extension ProductQuery {
+    /// Everything that decides which products match and in which order; not the page size, which a
+    /// shopper may change between pages.
+    var fingerprint: String {
+        [
+            brand ?? "", category ?? "", gender?.rawValue ?? "",
+            size.map { "\($0.system.rawValue):\($0.size.tenths)" } ?? "", colour ?? "",
+            minPrice.map(String.init) ?? "", maxPrice.map(String.init) ?? "", inStock ? "1" : "0",
+            text ?? "", sort.rawValue,
+        ].joined(separator: "\u{1F}")
+    }
+}
+
+extension Data {
+    func base64URLEncoded() -> String {
+        base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+    }
+
+    init?(base64URLEncoded text: String) {
+        let alphabet = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+        guard text.utf8.allSatisfy(alphabet.contains) else { return nil }
+        var base64 = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        base64 += String(repeating: "=", count: (4 - base64.count % 4) % 4)
+        self.init(base64Encoded: base64)
+    }
+}

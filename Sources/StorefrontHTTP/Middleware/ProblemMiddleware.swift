@@ -1,0 +1,32 @@
+import Hummingbird
+import HTTPTypes
+import Logging
+import NIOCore
+
+/// Turns every error thrown below it into an `application/problem+json` response, and logs the ones that
+/// are the server's fault with their cause, which the response never shows.
+struct ProblemMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch {
+            let problem = Problem.from(error)
+            if problem.status >= 500 {
+                context.logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
+            }
+            return Self.response(problem)
+        }
+    }
+
+    static func response(_ problem: Problem) -> Response {
+        // A problem document always encodes; the fallback only guards against a broken encoder.
+        let body = (try? JSON.encode(problem)) ?? ByteBuffer(string: #"{"status":500,"title":"Internal error"}"#)
+        var response = JSON.response(body, status: .init(code: problem.status), contentType: "application/problem+json")
+        for (name, value) in problem.headers {
+            if let field = HTTPField.Name(name) { response.headers[field] = value }
+        }
+        return response
+    }
+}

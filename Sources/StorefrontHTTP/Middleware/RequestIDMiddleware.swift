@@ -1,0 +1,38 @@
+import Foundation
+import Hummingbird
+import StorefrontCore
+import HTTPTypes
+import Logging
+
+/// Gives every request an id (the client's `X-Request-ID` when it is sane, a new one otherwise), puts it on
+/// every log line of the request, and names the id and the serving region on every response.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let region: Region
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let requestID = request.headers[.requestID].flatMap { Self.isSane($0) ? $0 : nil } ?? UUID().uuidString.lowercased()
+        context.requestID = requestID
+        context.logger[metadataKey: "request_id"] = .string(requestID)
+        context.logger[metadataKey: "hb.request.id"] = nil
+        var response = try await next(request, context)
+        response.headers[.requestID] = requestID
+        response.headers[.region] = region.name
+        return response
+    }
+
+    /// Up to 128 characters of letters, digits and `-_.:`; anything else could forge log lines.
+    static func isSane(_ id: String) -> Bool {
+        (1...128).contains(id.utf8.count)
+            && id.utf8.allSatisfy { byte in
+                (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte) || (UInt8(ascii: "A")...UInt8(ascii: "Z")).contains(byte)
+                    || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) || "-_.:".utf8.contains(byte)
+            }
+    }
+}
+
+extension HTTPField.Name {
+    static let requestID = Self("X-Request-ID")!
+    static let region = Self("X-Region")!
+}

@@ -1,0 +1,80 @@
+import Foundation
+import Hummingbird
+import StorefrontCore
+import HTTPTypes
+
+/// An RFC 9457 problem document: the body of every error response.
+public struct Problem: Error, Sendable, Codable, Equatable {
+    /// A stable URI per kind of problem; clients branch on it, never on `detail`.
+    public var type: String
+    public var title: String
+    public var status: Int
+    public var detail: String
+    public var errors: [FieldError]?
+    /// Headers the response must carry with it (`Retry-After`, …).
+    public var headers: [String: String] = [:]
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+
+    public init(_ kind: Kind, detail: String, errors: [FieldError]? = nil) {
+        self.type = "https://storefront.example/problems/\(kind.slug)"
+        self.title = kind.title
+        self.status = kind.status
+        self.detail = detail
+        self.errors = errors
+    }
+
+    /// The kinds of problem the API reports.
+    public struct Kind: Sendable {
+        public var slug: String
+        public var title: String
+        public var status: Int
+
+        public static let invalidRequest = Kind(slug: "invalid-request", title: "The request is invalid", status: 400)
+        public static let notFound = Kind(slug: "not-found", title: "Not found", status: 404)
+        public static let methodNotAllowed = Kind(slug: "method-not-allowed", title: "Method not allowed", status: 405)
+        public static let payloadTooLarge = Kind(slug: "payload-too-large", title: "The request body is too large", status: 413)
+        public static let unsupportedMediaType = Kind(slug: "unsupported-media-type", title: "Unsupported media type", status: 415)
+        public static let unavailable = Kind(slug: "unavailable", title: "Temporarily unavailable", status: 503)
+        public static let internalError = Kind(slug: "internal", title: "Internal error", status: 500)
+    }
+}
+
+extension Problem {
+    /// The one place a thrown error becomes a problem document. Unknown errors become a 500 that says
+    /// nothing about their cause; the caller logs them.
+    public static func from(_ error: any Error) -> Problem {
+        switch error {
+        case let problem as Problem:
+            return problem
+        case let error as StorefrontError:
+            return from(error)
+        case let error as HTTPError:
+            switch error.status.code {
+            case 404: return Problem(.notFound, detail: "There is no such resource.")
+            case 405: return Problem(.methodNotAllowed, detail: "This resource does not support that method.")
+            case 413: return Problem(.payloadTooLarge, detail: "The request body exceeds the limit.")
+            case 400..<500:
+                return Problem(Kind(slug: "http-\(error.status.code)", title: error.status.reasonPhrase, status: error.status.code),
+                               detail: error.body ?? error.status.reasonPhrase)
+            default: return Problem(.internalError, detail: "The server could not complete the request.")
+            }
+        case is DecodingError:
+            return Problem(.invalidRequest, detail: "The request body is not the JSON document this endpoint takes.")
+        default:
+            return Problem(.internalError, detail: "The server could not complete the request.")
+        }
+    }
+
+    static func from(_ error: StorefrontError) -> Problem {
+        switch error {
+        case .invalidRequest(let errors):
+            let detail = errors.count == 1 ? "\(errors[0].field) \(errors[0].detail)." : "\(errors.count) fields are invalid."
+            return Problem(.invalidRequest, detail: detail, errors: errors)
+        case .notFound(let resource):
+            return Problem(.notFound, detail: "There is no such \(resource).")
+        case .invalidConfiguration, .schemaMismatch:
+            return Problem(.internalError, detail: "The server could not complete the request.")
+        }
+    }
+}

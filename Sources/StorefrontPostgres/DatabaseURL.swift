@@ -1,0 +1,53 @@
+import Foundation
+import PostgresNIO
+import StorefrontCore
+
+/// A `postgres://user:password@host:port/database?sslmode=disable|require` URL, turned into a client configuration.
+public struct DatabaseURL: Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var username: String
+    public var password: String?
+    public var database: String
+    public var requireTLS: Bool
+
+    public init(_ text: String) throws(StorefrontError) {
+        guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme),
+            let host = components.host, !host.isEmpty, let username = components.user, !username.isEmpty
+        else {
+            throw .invalidConfiguration("database URL must look like postgres://user:password@host:port/database")
+        }
+        let database = String(components.path.drop { $0 == "/" })
+        guard !database.isEmpty else { throw .invalidConfiguration("database URL names no database") }
+        let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
+        guard ["disable", "require"].contains(sslMode) else {
+            throw .invalidConfiguration("sslmode must be disable or require")
+        }
+        self.host = host
+        self.port = components.port ?? 5432
+        self.username = username
+        self.password = components.password?.removingPercentEncoding
+        self.database = database
+        self.requireTLS = sslMode == "require"
+    }
+
+    /// The same server and credentials, another database.
+    public func with(database: String) -> DatabaseURL {
+        var copy = self
+        copy.database = database
+        return copy
+    }
+
+    /// The URL without its password, for logs and error messages.
+    public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
+
+    public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
+        var configuration = PostgresClient.Configuration(
+            host: host, port: port, username: username, password: password, database: database,
+            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
+        )
+        configuration.options.maximumConnections = maximumConnections
+        configuration.options.connectTimeout = .seconds(3)
+        return configuration
+    }
+}

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import Logging
+import PostgresNIO
+import StorefrontApp
+import StorefrontCore
+import StorefrontPostgres
+
+@main
+struct Storefront: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The Storefront shoe store backend.",
+        subcommands: [Serve.self, Migrate.self, Seed.self]
+    )
+}
+
+/// Options every command shares; each falls back to its STOREFRONT_* environment variable.
+struct CommonOptions: ParsableArguments {
+    @Option(help: "This region's name (STOREFRONT_REGION).") var region: String?
+    @Option(help: "The serving role's database URL (STOREFRONT_DATABASE_URL).") var databaseURL: String?
+    @Option(help: "The schema owner's database URL (STOREFRONT_MIGRATION_DATABASE_URL).") var migrationDatabaseURL: String?
+    @Option(help: "Log level (STOREFRONT_LOG_LEVEL).") var logLevel: String?
+
+    func environment(_ extra: [String: String?] = [:]) -> [String: String] {
+        var environment = ProcessInfo.processInfo.environment
+        let overrides: [String: String?] = [
+            "STOREFRONT_REGION": region, "STOREFRONT_DATABASE_URL": databaseURL,
+            "STOREFRONT_MIGRATION_DATABASE_URL": migrationDatabaseURL, "STOREFRONT_LOG_LEVEL": logLevel,
+        ].merging(extra) { $1 }
+        for case let (name, value?) in overrides { environment[name] = value }
+        return environment
+    }
+
+    func configuration(_ extra: [String: String?] = [:]) throws -> AppConfiguration {
+        do {
+            return try AppConfiguration(environment: environment(extra))
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+}
+
+/// Runs a command, printing a failure's full cause: an operator at a terminal needs the database's message,
+/// which PostgresNIO keeps out of `description` so it never reaches an HTTP response.
+func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as ValidationError {
+        throw error
+    } catch {
+        FileHandle.standardError.write(Data("error: \(String(reflecting: error))\n".utf8))
+        throw ExitCode.failure
+    }
+}
+
+func makeLogger(_ configuration: AppConfiguration) -> Logger {
+    LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: configuration.logLevel) }
+    var logger = Logger(label: "storefront")
+    logger[metadataKey: "region"] = .string(configuration.region.name)
+    return logger
+}
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the API until SIGTERM or SIGINT, then drain and exit.")
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "Address to listen on (STOREFRONT_HOST).") var host: String?
+    @Option(help: "Port to listen on (STOREFRONT_PORT).") var port: Int?
+    @Flag(help: "Do not migrate; refuse to start if migrations are pending (STOREFRONT_MIGRATE=false).") var noMigrate = false
+
+    func run() async throws {
+        try await reportingFailures(serve)
+    }
+
+    func serve() async throws {
+        let configuration = try common.configuration([
+            "STOREFRONT_HOST": host, "STOREFRONT_PORT": port.map(String.init), "STOREFRONT_MIGRATE": noMigrate ? "false" : nil,
+        ])
+        let logger = makeLogger(configuration)
+        let app = try buildApplication(configuration, logger: logger)
+        try await app.runService()
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply pending migrations as the schema owner, then exit.")
+
+    @OptionGroup var common: CommonOptions
+
+    func run() async throws {
+        try await reportingFailures(migrate)
+    }
+
+    func migrate() async throws {
+        let configuration = try common.configuration()
+        let logger = makeLogger(configuration)
+        let migrator = try Migrator(migrations: try Migration.bundled(), appRole: configuration.appRole, logger: logger)
+        let applied = try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger) { client in
+            try await migrator.migrate(client)
+        }
+        print(applied.isEmpty ? "schema is up to date" : "applied migrations \(applied.map(String.init).joined(separator: ", "))")
+    }
+}
+
+struct Seed: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Write the deterministic shoe catalog and this region's stock; rerunning keeps what exists."
+    )
+
+    @OptionGroup var common: CommonOptions
+    @Option(help: "How many products.") var products = 1_000
+    @Flag(help: "Only allocate this region's stock; the catalog comes from the catalog home region.") var stockOnly = false
+
+    func validate() throws {
+        guard (1...1_000_000).contains(products) else { throw ValidationError("--products must be 1...1000000") }
+    }
+
+    func run() async throws {
+        try await reportingFailures(seed)
+    }
+
+    func seed() async throws {
+        let configuration = try common.configuration()
+        let logger = makeLogger(configuration)
+        let start = ContinuousClock.now
+        // Seeding writes the catalog, which only the schema owner may do.
+        try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger) { client in
+            try await CatalogSeeder(client: client, logger: logger)
+                .seed(products: products, stockRegion: configuration.region, writeCatalog: !stockOnly)
+        }
+        print("seeded \(products) products and \(configuration.region) stock in \(ContinuousClock.now - start)")
+    }
+}

@@ -1,0 +1,119 @@
+# Shared by scripts/lab and scripts/test: installing what is missing, and PostgreSQL clusters.
+# shellcheck shell=bash
+
+PG_BIN=/usr/lib/postgresql/15/bin
+
+log() { printf '%s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Installs the Debian packages the scripts need, once, when any is missing.
+ensure_packages() {
+    local missing=()
+    [ -x "$PG_BIN/initdb" ] || missing+=(postgresql-15)
+    command -v psql >/dev/null || missing+=(postgresql-client-15)
+    command -v curl >/dev/null || missing+=(curl)
+    command -v python3 >/dev/null || missing+=(python3)
+    command -v runuser >/dev/null || missing+=(util-linux)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+    command -v swift >/dev/null || die "the Swift toolchain is not on PATH (swift.org toolchain, 6.x)"
+}
+
+# PostgreSQL refuses to run as root: when we are root, the clusters belong to the postgres user.
+as_postgres() {
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+# A port nothing listens on, starting from $1.
+free_port() {
+    python3 - "$1" <<'PY'
+import socket, sys
+port = int(sys.argv[1])
+while True:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port)); print(port); break
+        except OSError:
+            port += 1
+PY
+}
+
+# pg_create DIR PORT HOST NAME: a new cluster in DIR listening on HOST:PORT, cluster_name NAME.
+pg_create() {
+    local dir=$1 port=$2 host=$3 name=$4
+    mkdir -p "$dir"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$dir"
+    chmod 700 "$dir"
+    as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
+        --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+    mkdir -p "$dir/run" && { [ "$(id -u)" != 0 ] || chown postgres:postgres "$dir/run"; }
+    cat >>"$dir/data/postgresql.conf" <<CONF
+listen_addresses = '$host'
+port = $port
+unix_socket_directories = '$dir/run'
+cluster_name = '$name'
+max_connections = 300
+shared_buffers = 256MB
+wal_level = logical
+max_wal_senders = 20
+max_replication_slots = 20
+max_slot_wal_keep_size = 1GB
+track_commit_timestamp = on
+logging_collector = off
+log_min_messages = warning
+CONF
+}
+
+pg_start() {
+    local dir=$1
+    as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w -t 60 start >/dev/null
+}
+
+pg_is_running() {
+    [ -f "$1/data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$1/data" status >/dev/null 2>&1
+}
+
+pg_stop() {
+    local dir=$1 mode=${2:-fast}
+    if pg_is_running "$dir"; then
+        as_postgres "$PG_BIN/pg_ctl" -D "$dir/data" -m "$mode" -w -t 60 stop >/dev/null || true
+    fi
+}
+
+# pg_sql DIR PORT [DB] SQL: runs SQL as the superuser over the cluster's socket.
+pg_sql() {
+    local dir=$1 port=$2 db=$3 sql=$4
+    as_postgres psql -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" -U postgres -d "$db" -c "$sql"
+}
+
+# pg_roles DIR PORT PASSWORD: the schema owner (may create databases, never superuser) and the serving
+# role (row privileges only, granted by migrations).
+pg_roles() {
+    local dir=$1 port=$2 password=$3
+    pg_sql "$dir" "$port" postgres "
+DO \$\$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'storefront_owner') THEN
+    CREATE ROLE storefront_owner LOGIN CREATEDB;
+  END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'storefront') THEN
+    CREATE ROLE storefront LOGIN;
+  END IF;
+END \$\$;
+ALTER ROLE storefront_owner PASSWORD '$password';
+ALTER ROLE storefront PASSWORD '$password';"
+}
+
+# pg_database DIR PORT NAME: a database owned by the schema owner, where the serving role may not create.
+pg_database() {
+    local dir=$1 port=$2 name=$3
+    if ! pg_sql "$dir" "$port" postgres "SELECT 1" -t >/dev/null 2>&1; then :; fi
+    if [ -z "$(as_postgres psql -X -tA -h "$dir/run" -p "$port" -U postgres -d postgres \
+        -c "SELECT 1 FROM pg_database WHERE datname = '$name'")" ]; then
+        pg_sql "$dir" "$port" postgres "CREATE DATABASE $name OWNER storefront_owner"
+    fi
+    pg_sql "$dir" "$port" "$name" "ALTER SCHEMA public OWNER TO storefront_owner; REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
+}
