@@ -73,7 +73,7 @@ public struct Migrator: Sendable {
             """, logger: logger)
         var applied: [Int] = []
         for migration in migrations {
-            let didApply = try await client.withTransaction(logger: logger) { connection in
+            let didApply = try await client.inTransaction(logger: logger) { connection in
                 // One migrator at a time per database: a second `storefront serve` starting now waits here.
                 try await connection.query("SELECT pg_advisory_xact_lock(7140001)", logger: logger)
                 try await verify(try await appliedMigrations(connection))

@@ -97,7 +97,7 @@ public struct ShoeSize: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// Parses "42", "42.5" or "9.5"; sizes are whole or halves between 1 and 60.
     public init?(_ text: Substring) {
         let parts = text.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
-        guard let whole = Int(parts[0]), parts[0].allSatisfy(\.isASCII), (1...60).contains(whole) else { return nil }
+        guard let whole = wholeNumber(parts[0]), (1...60).contains(whole) else { return nil }
         var tenths = whole * 10
         if parts.count == 2 {
             guard parts[1] == "5" || parts[1] == "0" else { return nil }
@@ -111,4 +111,12 @@ public struct ShoeSize: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     public static func < (lhs: ShoeSize, rhs: ShoeSize) -> Bool { lhs.tenths < rhs.tenths }
+}
+
+/// A number written only with the digits 0-9 (no sign, no spaces), as query parameters take them.
+func wholeNumber(_ text: Substring) -> Int? {
+    guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
+        return nil
+    }
+    return Int(text)
 }

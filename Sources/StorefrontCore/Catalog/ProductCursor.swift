@@ -35,7 +35,10 @@ public struct CursorCodec: Sendable {
 
     public func open(_ text: String, for query: ProductQuery) throws(StorefrontError) -> ProductCursor {
         let rejected = StorefrontError.invalid("cursor", "is not a cursor this API returned for this query")
-        guard let data = Data(base64URLEncoded: text), data.count == 8 + 16 + Self.macLength else { throw rejected }
+        // Re-encoding must give the same text: the last character of base64 has spare bits that decode alike.
+        guard let data = Data(base64URLEncoded: text), data.count == 8 + 16 + Self.macLength, data.base64URLEncoded() == text else {
+            throw rejected
+        }
         let payload = data.prefix(24)
         guard constantTimeEquals(mac(payload, query), data.suffix(Self.macLength)) else { throw rejected }
         let sortKey = payload.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }

@@ -69,7 +69,7 @@ public struct ProductQuery: Sendable, Hashable {
         }
         func price(_ name: String) -> Int64? {
             guard let value = values[name] else { return nil }
-            guard let amount = Int64(value), amount >= 0, value.allSatisfy(\.isASCII) else {
+            guard let amount = wholeNumber(value[...]).map(Int64.init) else {
                 errors.append(FieldError(field: name, detail: "must be a non-negative whole number of minor units (cents)"))
                 return nil
             }
@@ -126,7 +126,7 @@ public struct ProductQuery: Sendable, Hashable {
         }
         var limit = Self.defaultLimit
         if let value = values["limit"] {
-            if let parsed = Int(value), Self.limitRange.contains(parsed), value.allSatisfy(\.isASCII) {
+            if let parsed = wholeNumber(value[...]), Self.limitRange.contains(parsed) {
                 limit = parsed
             } else {
                 errors.append(FieldError(field: "limit", detail: "must be a whole number from \(Self.limitRange.lowerBound) to \(Self.limitRange.upperBound)"))

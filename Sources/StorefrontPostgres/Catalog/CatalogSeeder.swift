@@ -24,7 +24,7 @@ public struct CatalogSeeder: Sendable {
         }
         for start in stride(from: 0, to: count, by: Self.batchSize) {
             let products = (start..<min(start + Self.batchSize, count)).map(generator.product)
-            try await client.withTransaction(logger: logger) { connection in
+            try await client.inTransaction(logger: logger) { connection in
                 if writeCatalog {
                     try await insertProducts(products, connection)
                     try await insertVariants(products, connection)

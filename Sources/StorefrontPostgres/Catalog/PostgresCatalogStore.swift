@@ -14,7 +14,7 @@ public struct PostgresCatalogStore: CatalogStore {
     }
 
     public func catalogChanges(since: Date?) async throws -> CatalogChanges {
-        try await client.withTransaction(logger: logger) { connection in
+        try await client.inTransaction(logger: logger) { connection in
             // One snapshot for all three reads, so products never name a brand the read missed.
             try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
             let readAt = try await connection.query("SELECT now()", logger: logger).collect().first!.decode(Date.self)

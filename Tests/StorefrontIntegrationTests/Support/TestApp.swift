@@ -1,0 +1,78 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import StorefrontApp
+import StorefrontCore
+import StorefrontPostgres
+import Testing
+
+/// The app exactly as `storefront serve` builds it, against a test database, with fast background loops.
+func withTestApp<Result: Sendable>(
+    _ database: TestDatabase, environment extra: [String: String] = [:],
+    _ test: @Sendable (any TestClientProtocol) async throws -> Result
+) async throws -> Result {
+    var environment = [
+        "STOREFRONT_REGION": TestDatabase.region.name,
+        "STOREFRONT_DATABASE_URL": urlString(database.appURL),
+        "STOREFRONT_MIGRATION_DATABASE_URL": urlString(database.ownerURL),
+        "STOREFRONT_CURSOR_SECRET": "test-cursor-secret",
+        "STOREFRONT_ADMIN_TOKEN": "test-admin-token-0123456789",
+        "STOREFRONT_CATALOG_REFRESH_MS": "100",
+        "STOREFRONT_PROBE_INTERVAL_MS": "100",
+        "STOREFRONT_DB_MAX_CONNECTIONS": "10",
+    ]
+    environment.merge(extra) { $1 }
+    let configuration = try AppConfiguration(environment: environment)
+    var logger = Logger(label: "storefront-test")
+    logger.logLevel = .error
+    let app = try buildApplication(configuration, logger: logger)
+    return try await app.test(.router) { client in
+        try await waitUntilReady(client)
+        return try await test(client)
+    }
+}
+
+private func urlString(_ url: DatabaseURL) -> String {
+    "postgres://\(url.username):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)"
+}
+
+/// Start-up (migrations check, catalog load) happens in the background; tests begin once the region is ready.
+func waitUntilReady(_ client: any TestClientProtocol) async throws {
+    for _ in 0..<200 {
+        let status = try await client.execute(uri: "/health/ready", method: .get, headers: [:], body: nil).status
+        if status == .ok { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    throw TestSetupError("the app did not become ready within 10 s")
+}
+
+/// Polls until `condition` holds, for effects of background loops; fails the test after `timeout`.
+func eventually(
+    _ what: String, timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool
+) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if try await condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    Issue.record("timed out waiting until \(what)")
+}
+
+extension TestClientProtocol {
+    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
+        try await execute(uri: uri, method: .get, headers: headers, body: nil)
+    }
+}
+
+extension TestResponse {
+    /// The body as JSON, for assertions.
+    func json() throws -> [String: Any] {
+        guard let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
+            throw TestSetupError("body is not a JSON object: \(String(buffer: body))")
+        }
+        return object
+    }
+}
