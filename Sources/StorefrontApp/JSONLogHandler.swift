@@ -17,14 +17,14 @@ public struct JSONLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
-    public func log(
-        level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String,
-        file: String, function: String, line: UInt
-    ) {
+    public func log(event: LogEvent) {
         var fields: [String: String] = [:]
-        for (key, value) in metadata.merging(explicit ?? [:], uniquingKeysWith: { $1 }) {
+        for (key, value) in metadata.merging(event.metadata ?? [:], uniquingKeysWith: { $1 }) {
             fields[key] = Self.flatten(value)
         }
+        if let error = event.error { fields["error"] = String(reflecting: error) }
+        let level = event.level
+        let message = event.message
         var text = "{\"ts\":\(Self.quote(Date().formatted(Self.timestamp)))"
         text += ",\"level\":\(Self.quote(level.rawValue)),\"logger\":\(Self.quote(label)),\"msg\":\(Self.quote(message.description))"
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) {

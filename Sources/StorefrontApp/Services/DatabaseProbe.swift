@@ -10,10 +10,10 @@ struct DatabaseProbe: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 health.record(await sample())
-                try await Task.sleep(for: health.sampleInterval)
+                try? await Task.sleep(for: health.sampleInterval)
             }
         }
     }

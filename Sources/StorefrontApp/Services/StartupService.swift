@@ -17,19 +17,23 @@ struct StartupService<Store: CatalogStore>: Service {
     let logger: Logger
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown {
-            try await retrying("migrations") { try await prepareSchema() }
-            health.markMigrated()
-            let watermarks = try await retrying("catalog load") { try await refresher.loadAll() }
-            health.markCatalogLoaded()
-            await refresher.keepFresh(from: watermarks)
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await retrying("migrations") { try await prepareSchema() }
+                health.markMigrated()
+                let watermarks = try await retrying("catalog load") { try await refresher.loadAll() }
+                health.markCatalogLoaded()
+                await refresher.keepFresh(from: watermarks)
+            }
+        } catch is CancellationError {
+            // Shutting down: not a failure.
         }
     }
 
     private func prepareSchema() async throws {
         let migrator = try Migrator(migrations: try Migration.bundled(), appRole: configuration.appRole, logger: logger)
         if configuration.migrate {
-            try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger, maximumConnections: 1) { client in
+            _ = try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger, maximumConnections: 1) { client in
                 try await migrator.migrate(client)
             }
         } else {
