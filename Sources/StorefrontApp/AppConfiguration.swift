@@ -18,6 +18,8 @@ public struct AppConfiguration: Sendable {
     /// Signs pagination cursors; every region must share it so a shopper can page across a failover.
     public var cursorSecret: String
     public var adminToken: String?
+    /// How long a cart lives without a change.
+    public var cartLifetime: Duration
     public var catalogRefreshInterval: Duration
     public var probeInterval: Duration
     public var logLevel: Logger.Level
@@ -33,6 +35,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_DB_MAX_CONNECTIONS", "20", "connection pool size"),
         ("STOREFRONT_CURSOR_SECRET", "a development secret (logged as a warning)", "key that signs pagination cursors; the same in every region"),
         ("STOREFRONT_ADMIN_TOKEN", "none (admin calls refused)", "bearer token for admin calls"),
+        ("STOREFRONT_CART_TTL_SECONDS", "604800 (7 days)", "how long a cart lives without a change"),
         ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
         ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often the database is sampled for health"),
         ("STOREFRONT_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
@@ -71,6 +74,7 @@ public struct AppConfiguration: Sendable {
         if let adminToken, adminToken.utf8.count < 16 {
             throw .invalidConfiguration("STOREFRONT_ADMIN_TOKEN must be at least 16 characters")
         }
+        cartLifetime = .seconds(try integer("STOREFRONT_CART_TTL_SECONDS", default: 604_800, range: 1...31_536_000))
         catalogRefreshInterval = .milliseconds(try integer("STOREFRONT_CATALOG_REFRESH_MS", default: 1000, range: 50...60_000))
         probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))
         let level = value("STOREFRONT_LOG_LEVEL") ?? "info"

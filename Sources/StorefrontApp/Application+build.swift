@@ -19,13 +19,20 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let health = HealthState(sampleInterval: configuration.probeInterval)
     let catalog = Catalog()
     let catalogStore = PostgresCatalogStore(client: postgres, logger: logger)
+    let orderStore = PostgresOrderStore(client: postgres, region: configuration.region, logger: logger)
+    let cursors = CursorCodec(secret: configuration.cursorSecret)
 
     let router = buildRouter(
         region: configuration.region,
         health: health,
-        catalog: CatalogController(
-            store: catalogStore, catalog: catalog, cursors: CursorCodec(secret: configuration.cursorSecret),
-            region: configuration.region
+        catalog: CatalogController(store: catalogStore, catalog: catalog, cursors: cursors, region: configuration.region),
+        carts: CartController(
+            store: PostgresCartStore(client: postgres, region: configuration.region, idleLifetime: configuration.cartLifetime, logger: logger)
+        ),
+        orders: OrderController(store: orderStore),
+        admin: AdminController(
+            orders: orderStore, stock: PostgresStockStore(client: postgres, region: configuration.region, logger: logger),
+            cursors: cursors, adminToken: configuration.adminToken
         )
     )
     let refresher = CatalogRefresher(

@@ -4,6 +4,26 @@ public enum StorefrontError: Error, Sendable, Equatable {
     case invalidRequest([FieldError])
     /// The resource does not exist, or the caller may not know that it does (HTTP 404).
     case notFound(resource: String)
+    /// The admin credentials are missing or wrong (HTTP 401).
+    case unauthorized
+    /// The cart was checked out and takes no more changes (HTTP 409).
+    case cartClosed
+    /// The cart sat idle past its expiry (HTTP 409).
+    case cartExpired
+    /// The cart changed since the version the client read (HTTP 412).
+    case versionMismatch(current: Int)
+    /// The SKU is not in the catalog (HTTP 422).
+    case unknownSKU(String)
+    /// A cart holds at most this many lines (HTTP 422).
+    case cartFull(limit: Int)
+    /// The region cannot supply these lines; nothing was taken from stock (HTTP 409).
+    case outOfStock([StockShortage])
+    /// The order's status does not allow the event (HTTP 409).
+    case illegalTransition(from: OrderStatus, event: OrderEvent)
+    /// The idempotency key belongs to a request that is still running (HTTP 409, retry later).
+    case idempotencyKeyInFlight
+    /// The idempotency key was used for a different request (HTTP 422).
+    case idempotencyKeyReused
     /// Start-up configuration is unusable.
     case invalidConfiguration(String)
     /// The database holds a schema this binary does not know, or differs from what it knows.

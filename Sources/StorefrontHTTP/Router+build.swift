@@ -3,16 +3,23 @@ import StorefrontCore
 import StorefrontHealth
 
 /// Every route and middleware of the API, in one place.
-public func buildRouter<Store: CatalogStore>(
+public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderStore, Stock: StockStore>(
     region: Region,
     health: HealthState,
-    catalog: CatalogController<Store>
+    catalog: CatalogController<Catalog>,
+    carts: CartController<Carts>,
+    orders: OrderController<Orders>,
+    admin: AdminController<Orders, Stock>
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(region: region))
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
     HealthController(health: health, region: region).addRoutes(to: router.group("health"))
-    catalog.addRoutes(to: router.group("v1"))
+    let api = router.group("v1")
+    catalog.addRoutes(to: api)
+    carts.addRoutes(to: api)
+    orders.addRoutes(to: api)
+    admin.addRoutes(to: api, region: region)
     return router
 }

@@ -62,7 +62,11 @@ func makeLogger(_ configuration: AppConfiguration) -> Logger {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Serve the API until SIGTERM or SIGINT, then drain and exit.")
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the API until SIGTERM or SIGINT, then drain and exit.",
+        discussion: "Environment variables (flags override them):\n"
+            + AppConfiguration.variables.map { "  \($0.name) (default: \($0.default))\n      \($0.meaning)" }.joined(separator: "\n")
+    )
 
     @OptionGroup var common: CommonOptions
     @Option(help: "Address to listen on (STOREFRONT_HOST).") var host: String?

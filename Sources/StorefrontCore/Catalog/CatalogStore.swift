@@ -14,7 +14,7 @@ public protocol CatalogStore: Sendable {
     func products(ids: [UUID]) async throws -> [Product]
 
     /// The ids and sort keys of up to `limit` products matching `query` after `cursor`, in the query's order.
-    func search(_ query: ProductQuery, after cursor: ProductCursor?, stockRegion: Region, limit: Int) async throws -> [ProductCursor]
+    func search(_ query: ProductQuery, after cursor: PageCursor?, stockRegion: Region, limit: Int) async throws -> [PageCursor]
 }
 
 public struct CatalogChanges: Sendable {
@@ -40,4 +40,10 @@ public struct StockChanges: Sendable {
         self.available = available
         self.readAt = readAt
     }
+}
+
+/// The serving region's stock allocations, as an admin sets them.
+public protocol StockStore: Sendable {
+    /// Sets the serving region's allocation of a SKU; `unknownSKU` if the catalog has no such SKU.
+    func setAvailable(_ available: Int, sku: String) async throws
 }

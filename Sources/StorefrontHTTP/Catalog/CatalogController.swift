@@ -32,7 +32,7 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
         let parsed = try ProductQuery.parse(try QueryString.pairs(request.uri.query))
         let query = parsed.query
-        let after = try parsed.cursor.map { cursor throws(StorefrontError) in try cursors.open(cursor, for: query) }
+        let after = try parsed.cursor.map { cursor throws(StorefrontError) in try cursors.open(cursor, scope: query.fingerprint) }
         // One more than the page tells whether another page follows.
         let matches = try await store.search(query, after: after, stockRegion: region, limit: query.limit + 1)
         let page = matches.prefix(query.limit)
@@ -57,7 +57,7 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         }
         body.writeString(#"],"limit":\#(query.limit),"next_cursor":"#)
         if matches.count > query.limit, let last = page.last {
-            body.writeString("\"\(cursors.seal(last, for: query))\"}")
+            body.writeString("\"\(cursors.seal(last, scope: query.fingerprint))\"}")
         } else {
             body.writeString("null}")
         }

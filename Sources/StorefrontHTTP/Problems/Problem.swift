@@ -11,10 +11,14 @@ public struct Problem: Error, Sendable, Codable, Equatable {
     public var status: Int
     public var detail: String
     public var errors: [FieldError]?
+    /// For `out-of-stock`: every line the region cannot supply, with what it has.
+    public var shortages: [StockShortage]?
+    /// For `version-mismatch`: the cart's version now, to read again before retrying.
+    public var currentVersion: Int?
     /// Headers the response must carry with it (`Retry-After`, …).
     public var headers: [String: String] = [:]
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors, shortages, currentVersion }
 
     public init(_ kind: Kind, detail: String, errors: [FieldError]? = nil) {
         self.type = "https://storefront.example/problems/\(kind.slug)"
@@ -32,6 +36,18 @@ public struct Problem: Error, Sendable, Codable, Equatable {
 
         public static let invalidRequest = Kind(slug: "invalid-request", title: "The request is invalid", status: 400)
         public static let notFound = Kind(slug: "not-found", title: "Not found", status: 404)
+        public static let unauthorized = Kind(slug: "unauthorized", title: "Authentication required", status: 401)
+        public static let cartClosed = Kind(slug: "cart-closed", title: "The cart is checked out", status: 409)
+        public static let cartExpired = Kind(slug: "cart-expired", title: "The cart has expired", status: 409)
+        public static let outOfStock = Kind(slug: "out-of-stock", title: "Not enough stock", status: 409)
+        public static let illegalTransition = Kind(slug: "illegal-transition", title: "The order cannot do that now", status: 409)
+        public static let idempotencyKeyInFlight = Kind(
+            slug: "idempotency-key-in-flight", title: "A request with this idempotency key is still running", status: 409)
+        public static let versionMismatch = Kind(slug: "version-mismatch", title: "The cart has changed", status: 412)
+        public static let unknownSKU = Kind(slug: "unknown-sku", title: "No such SKU", status: 422)
+        public static let cartFull = Kind(slug: "cart-full", title: "The cart is full", status: 422)
+        public static let idempotencyKeyReused = Kind(
+            slug: "idempotency-key-reused", title: "The idempotency key was used for another request", status: 422)
         public static let methodNotAllowed = Kind(slug: "method-not-allowed", title: "Method not allowed", status: 405)
         public static let payloadTooLarge = Kind(slug: "payload-too-large", title: "The request body is too large", status: 413)
         public static let unsupportedMediaType = Kind(slug: "unsupported-media-type", title: "Unsupported media type", status: 415)
@@ -73,6 +89,37 @@ extension Problem {
             return Problem(.invalidRequest, detail: detail, errors: errors)
         case .notFound(let resource):
             return Problem(.notFound, detail: "There is no such \(resource).")
+        case .unauthorized:
+            var problem = Problem(.unauthorized, detail: "This call needs the admin bearer token.")
+            problem.headers["WWW-Authenticate"] = "Bearer"
+            return problem
+        case .cartClosed:
+            return Problem(.cartClosed, detail: "The cart was checked out and takes no more changes.")
+        case .cartExpired:
+            return Problem(.cartExpired, detail: "The cart sat idle too long; open a new one.")
+        case .versionMismatch(let current):
+            var problem = Problem(.versionMismatch, detail: "The cart is at version \(current); read it again and retry.")
+            problem.currentVersion = current
+            return problem
+        case .unknownSKU(let sku):
+            return Problem(.unknownSKU, detail: "The catalog has no SKU \(sku).")
+        case .cartFull(let limit):
+            return Problem(.cartFull, detail: "A cart holds at most \(limit) lines.")
+        case .outOfStock(let shortages):
+            var problem = Problem(
+                .outOfStock,
+                detail: "This region cannot supply \(shortages.map { "\($0.requested) of \($0.sku) (\($0.available) left)" }.joined(separator: ", ")). Nothing was charged or reserved; the cart is still open."
+            )
+            problem.shortages = shortages
+            return problem
+        case .illegalTransition(let from, let event):
+            return Problem(.illegalTransition, detail: "An order that is \(from.rawValue) cannot \(event.rawValue).")
+        case .idempotencyKeyInFlight:
+            var problem = Problem(.idempotencyKeyInFlight, detail: "The first request with this key has not finished; retry shortly.")
+            problem.headers["Retry-After"] = "1"
+            return problem
+        case .idempotencyKeyReused:
+            return Problem(.idempotencyKeyReused, detail: "This Idempotency-Key was used with a different request; use a new key.")
         case .invalidConfiguration, .schemaMismatch:
             return Problem(.internalError, detail: "The server could not complete the request.")
         }

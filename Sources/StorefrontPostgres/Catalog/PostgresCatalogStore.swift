@@ -58,13 +58,13 @@ public struct PostgresCatalogStore: CatalogStore {
         }
     }
 
-    public func search(_ query: ProductQuery, after cursor: ProductCursor?, stockRegion: Region, limit: Int) async throws -> [ProductCursor] {
+    public func search(_ query: ProductQuery, after cursor: PageCursor?, stockRegion: Region, limit: Int) async throws -> [PageCursor] {
         let sql = ProductSearchSQL(query: query, cursor: cursor, stockRegion: stockRegion, limit: limit).query
-        var page: [ProductCursor] = []
+        var page: [PageCursor] = []
         for try await (id, sortKey, rank) in try await client.query(sql, logger: logger).decode((UUID, Int64, Float).self) {
             // A relevance page is ordered by rank: its cursor carries the rank's exact bits.
             let key = query.sort == .relevance ? Int64(rank.bitPattern) : sortKey
-            page.append(ProductCursor(sortKey: key, id: id))
+            page.append(PageCursor(sortKey: key, id: id))
         }
         return page
     }

@@ -10,7 +10,7 @@ struct ProductSearchSQL {
     private var sql = ""
     private var binds = PostgresBindings()
 
-    init(query: ProductQuery, cursor: ProductCursor?, stockRegion: Region, limit: Int) {
+    init(query: ProductQuery, cursor: PageCursor?, stockRegion: Region, limit: Int) {
         var conditions = ["p.price_from IS NOT NULL"]
         if let brand = query.brand { conditions.append("p.brand = \(bind(brand))") }
         if let category = query.category { conditions.append("p.category = \(bind(category))") }

@@ -1,11 +1,11 @@
 import Crypto
 import Foundation
 
-/// The position after the last product of a page: the sort key and id of that product, bound to the query
-/// it came from and signed, so a cursor that was altered or belongs to another query is rejected.
-public struct ProductCursor: Sendable, Hashable {
-    /// The value the page is sorted by: microseconds since 1970 for `newest`, minor units for the price
-    /// orders, and the bit pattern of the text-search rank for `relevance`.
+/// The position after the last item of a page: the sort key and id of that item. Sealed, it is bound to the
+/// query it came from and signed, so a cursor that was altered or belongs to another query is rejected.
+public struct PageCursor: Sendable, Hashable {
+    /// The value the page is sorted by: for products, microseconds since 1970 for `newest`, minor units for
+    /// the price orders, and the bit pattern of the text-search rank for `relevance`.
     public var sortKey: Int64
     public var id: UUID
 
@@ -25,35 +25,36 @@ public struct CursorCodec: Sendable {
         keyBytes = Data(SHA256.hash(data: Data(secret.utf8)))
     }
 
-    public func seal(_ cursor: ProductCursor, for query: ProductQuery) -> String {
+    /// `scope` names everything that decides which items match and in which order.
+    public func seal(_ cursor: PageCursor, scope: String) -> String {
         var payload = Data()
         withUnsafeBytes(of: cursor.sortKey.bigEndian) { payload.append(contentsOf: $0) }
         withUnsafeBytes(of: cursor.id.uuid) { payload.append(contentsOf: $0) }
-        payload.append(contentsOf: mac(payload, query))
+        payload.append(contentsOf: mac(payload, scope))
         return payload.base64URLEncoded()
     }
 
-    public func open(_ text: String, for query: ProductQuery) throws(StorefrontError) -> ProductCursor {
+    public func open(_ text: String, scope: String) throws(StorefrontError) -> PageCursor {
         let rejected = StorefrontError.invalid("cursor", "is not a cursor this API returned for this query")
         // Re-encoding must give the same text: the last character of base64 has spare bits that decode alike.
         guard let data = Data(base64URLEncoded: text), data.count == 8 + 16 + Self.macLength, data.base64URLEncoded() == text else {
             throw rejected
         }
         let payload = data.prefix(24)
-        guard constantTimeEquals(mac(payload, query), data.suffix(Self.macLength)) else { throw rejected }
+        guard constantTimeEquals(mac(payload, scope), data.suffix(Self.macLength)) else { throw rejected }
         let sortKey = payload.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
         let idBytes = Array(payload.suffix(16))
         let id = UUID(uuid: (
             idBytes[0], idBytes[1], idBytes[2], idBytes[3], idBytes[4], idBytes[5], idBytes[6], idBytes[7],
             idBytes[8], idBytes[9], idBytes[10], idBytes[11], idBytes[12], idBytes[13], idBytes[14], idBytes[15]
         ))
-        return ProductCursor(sortKey: sortKey, id: id)
+        return PageCursor(sortKey: sortKey, id: id)
     }
 
-    private func mac(_ payload: Data, _ query: ProductQuery) -> Data {
+    private func mac(_ payload: Data, _ scope: String) -> Data {
         var hmac = HMAC<SHA256>(key: SymmetricKey(data: keyBytes))
         hmac.update(data: payload)
-        hmac.update(data: Data(query.fingerprint.utf8))
+        hmac.update(data: Data(scope.utf8))
         return Data(hmac.finalize()).prefix(Self.macLength)
     }
 }
@@ -67,10 +68,11 @@ public func constantTimeEquals(_ lhs: some Collection<UInt8>, _ rhs: some Collec
 }
 
 extension ProductQuery {
-    /// Everything that decides which products match and in which order; not the page size, which a
-    /// shopper may change between pages.
-    var fingerprint: String {
+    /// Everything that decides which products match and in which order, as a cursor scope; not the page
+    /// size, which a shopper may change between pages.
+    public var fingerprint: String {
         [
+            "products",
             brand ?? "", category ?? "", gender?.rawValue ?? "",
             size.map { "\($0.system.rawValue):\($0.size.tenths)" } ?? "", colour ?? "",
             minPrice.map(String.init) ?? "", maxPrice.map(String.init) ?? "", inStock ? "1" : "0",

@@ -1,0 +1,56 @@
+import Foundation
+import StorefrontCore
+
+/// A cart as the shopper sees it; `token` only in the response that opens it.
+struct CartBody: Encodable {
+    var id: String
+    var region: String
+    var status: Cart.Status
+    var version: Int
+    var items: [Item]
+    var itemCount: Int
+    var subtotal: Money?
+    var createdAt: Date
+    var updatedAt: Date
+    var expiresAt: Date
+    var token: String?
+
+    struct Item: Encodable {
+        var sku: String
+        var productId: String
+        var productName: String
+        var colour: String
+        var size: ProductDetailBody.SizeBody
+        var width: Width
+        var quantity: Int
+        var unitPrice: Money
+        var lineTotal: Money?
+        var available: Int
+        var inStock: Bool
+    }
+
+    init(_ cart: Cart, token: AccessToken? = nil) {
+        id = cart.id.uuidString.lowercased()
+        region = cart.region.name
+        status = cart.status
+        version = cart.version
+        items = cart.lines.map { line in
+            Item(
+                sku: line.sku, productId: line.productID.uuidString.lowercased(), productName: line.productName,
+                colour: line.colour, size: .init(eu: line.euSize.description, us: line.usSize.description), width: line.width,
+                quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: line.total, available: line.available,
+                inStock: line.available >= line.quantity
+            )
+        }
+        itemCount = cart.lines.reduce(0) { $0 + $1.quantity }
+        subtotal = cart.subtotal
+        createdAt = cart.createdAt
+        updatedAt = cart.updatedAt
+        expiresAt = cart.expiresAt
+        self.token = token?.value
+    }
+}
+
+struct QuantityBody: Decodable {
+    var quantity: Int
+}

@@ -1,0 +1,77 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import StorefrontCore
+
+/// `POST /v1/carts`, `GET /v1/carts/{id}`, `PUT` and `DELETE /v1/carts/{id}/items/{sku}`.
+///
+/// A cart exists for a caller only with its `Cart-Token`: no token, another cart's token and an unknown or
+/// malformed id all get the same 404.
+public struct CartController<Store: CartStore>: Sendable {
+    let store: Store
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    public func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("carts", use: open)
+        group.get("carts/{id}", use: show)
+        group.put("carts/{id}/items/{sku}", use: setItem)
+        group.delete("carts/{id}/items/{sku}", use: removeItem)
+    }
+
+    @Sendable func open(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let token = AccessToken.generate()
+        let cart = try await store.open(token: token)
+        var response = try respond(cart, token: token, status: .created)
+        response.headers[.location] = "/v1/carts/\(cart.id.uuidString.lowercased())"
+        return response
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (id, token) = try identify(request, context)
+        return try respond(try await store.cart(id, token: token))
+    }
+
+    @Sendable func setItem(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (id, token) = try identify(request, context)
+        let body = try await request.decodeJSON(QuantityBody.self, context: context)
+        return try await change(body.quantity, request, context, id, token)
+    }
+
+    @Sendable func removeItem(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (id, token) = try identify(request, context)
+        return try await change(0, request, context, id, token)
+    }
+
+    private func change(_ quantity: Int, _ request: Request, _ context: AppRequestContext, _ id: UUID, _ token: AccessToken) async throws -> Response {
+        let sku = context.parameters.get("sku") ?? ""
+        let cart = try await store.setQuantity(quantity, sku: sku, cart: id, token: token, expectedVersion: try expectedVersion(request))
+        return try respond(cart)
+    }
+
+    private func identify(_ request: Request, _ context: AppRequestContext) throws -> (UUID, AccessToken) {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let token = request.token(.cartToken) else {
+            throw StorefrontError.notFound(resource: "cart")
+        }
+        return (id, token)
+    }
+
+    /// `If-Match: "7"` (or `W/"7"`, or `*` for any version).
+    private func expectedVersion(_ request: Request) throws -> Int? {
+        guard let header = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), header != "*" else { return nil }
+        let digits = header.replacingOccurrences(of: "W/", with: "").trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        guard let version = Int(digits), version >= 0 else {
+            throw StorefrontError.invalid("If-Match", "must be the ETag of the cart, such as \"3\"")
+        }
+        return version
+    }
+
+    private func respond(_ cart: Cart, token: AccessToken? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+        var response = try JSON.response(CartBody(cart, token: token), status: status)
+        response.headers[.eTag] = "\"\(cart.version)\""
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}

@@ -1,0 +1,19 @@
+import HTTPTypes
+import Hummingbird
+import StorefrontCore
+
+/// Lets a request through only with `Authorization: Bearer <admin token>`, compared in constant time.
+/// Without a configured token every admin call is refused.
+struct AdminAuthMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let token: String?
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let token, let header = request.headers[.authorization], header.hasPrefix("Bearer "),
+            constantTimeEquals(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8))
+        else {
+            throw StorefrontError.unauthorized
+        }
+        return try await next(request, context)
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import StorefrontCore
+
+/// An order as its shopper (or an admin) sees it; `order_token` only in the checkout response.
+struct OrderBody: Encodable {
+    var id: String
+    var region: String
+    var cartId: String
+    var status: OrderStatus
+    var email: String
+    var shippingAddress: ShippingAddress
+    var lines: [Line]
+    var subtotal: Money
+    var createdAt: Date
+    var updatedAt: Date
+    var orderToken: String?
+
+    struct Line: Encodable {
+        var sku: String
+        var productId: String
+        var productName: String
+        var colour: String
+        var size: ProductDetailBody.SizeBody
+        var width: Width
+        var quantity: Int
+        var unitPrice: Money
+        var lineTotal: Money?
+    }
+
+    init(_ order: Order, token: AccessToken? = nil) {
+        id = order.id.uuidString.lowercased()
+        region = order.region.name
+        cartId = order.cartID.uuidString.lowercased()
+        status = order.status
+        email = order.email
+        shippingAddress = order.shippingAddress
+        lines = order.lines.map { line in
+            Line(
+                sku: line.sku, productId: line.productID.uuidString.lowercased(), productName: line.productName,
+                colour: line.colour, size: .init(eu: line.euSize, us: line.usSize), width: line.width,
+                quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: line.unitPrice.times(line.quantity)
+            )
+        }
+        subtotal = order.subtotal
+        createdAt = order.createdAt
+        updatedAt = order.updatedAt
+        orderToken = token?.value
+    }
+}
+
+/// What `POST /v1/orders` takes. Everything optional so that validation can name every missing field.
+struct CheckoutBody: Decodable {
+    var cartId: String?
+    var email: String?
+    var shippingAddress: ShippingAddress?
+}
+
+struct OrderListBody: Encodable {
+    var items: [OrderBody]
+    var limit: Int
+    var nextCursor: String?
+}

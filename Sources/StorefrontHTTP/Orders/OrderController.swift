@@ -1,0 +1,93 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StorefrontCore
+
+/// `POST /v1/orders` (checkout), `GET /v1/orders/{id}`, `POST /v1/orders/{id}/cancel`.
+public struct OrderController<Store: OrderStore>: Sendable {
+    let store: Store
+
+    public init(store: Store) {
+        self.store = store
+    }
+
+    public func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.post("orders", use: checkout)
+        group.get("orders/{id}", use: show)
+        group.post("orders/{id}/cancel", use: cancel)
+    }
+
+    /// Checkout, exactly once per `Idempotency-Key`: a retry of the same request gets the stored response,
+    /// a request still running makes the retry wait (409, `Retry-After`), another request with the key is
+    /// refused (422).
+    @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> Response {
+        guard let key = request.headers[.idempotencyKey], (1...255).contains(key.utf8.count),
+            key.utf8.allSatisfy({ (33...126).contains($0) })
+        else {
+            throw StorefrontError.invalid("Idempotency-Key", "header is required: 1-255 visible ASCII characters, such as a UUID")
+        }
+        let body = try await request.decodeJSON(CheckoutBody.self, context: context)
+        let checkout = try CheckoutRequest.validated(cartID: body.cartId, email: body.email, address: body.shippingAddress)
+        guard let cartToken = request.token(.cartToken) else { throw StorefrontError.notFound(resource: "cart") }
+
+        switch try await store.claim(idempotencyKey: key, fingerprint: checkout.fingerprint(cartToken: cartToken)) {
+        case .replay(let stored):
+            var response = Self.response(stored)
+            response.headers[.idempotentReplayed] = "true"
+            return response
+        case .claimed:
+            do {
+                // The stored response holds the order token, so that a replay returns it too; a replay needs
+                // the cart token as well, so only the shopper who checked out can get it.
+                let orderToken = AccessToken.generate()
+                let stored = try await store.checkout(
+                    checkout, cartToken: cartToken, orderToken: orderToken, idempotencyKey: key
+                ) { order in
+                    StoredResponse(status: 201, body: Array(try JSON.encode(OrderBody(order, token: orderToken)).readableBytesView))
+                }
+                return Self.response(stored)
+            } catch {
+                // Client errors are the answer to this key; server errors are not, so a retry can succeed.
+                let problem = Problem.from(error)
+                let settled = problem.status < 500
+                    ? StoredResponse(status: problem.status, body: Array((try? JSON.encode(problem))?.readableBytesView ?? []))
+                    : nil
+                try? await store.settle(idempotencyKey: key, response: settled)
+                throw error
+            }
+        }
+    }
+
+    @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (id, token) = try identify(request, context)
+        return try Self.respond(try await store.order(id, token: token))
+    }
+
+    @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
+        let (id, token) = try identify(request, context)
+        return try Self.respond(try await store.apply(.cancel, to: id, token: token))
+    }
+
+    private func identify(_ request: Request, _ context: AppRequestContext) throws -> (UUID, AccessToken) {
+        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let token = request.token(.orderToken) else {
+            throw StorefrontError.notFound(resource: "order")
+        }
+        return (id, token)
+    }
+
+    static func respond(_ order: Order) throws -> Response {
+        var response = try JSON.response(OrderBody(order))
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+
+    static func response(_ stored: StoredResponse) -> Response {
+        var response = JSON.response(
+            ByteBuffer(bytes: stored.body), status: .init(code: stored.status),
+            contentType: stored.status >= 400 ? "application/problem+json" : "application/json"
+        )
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import StorefrontCore
+
+extension Request {
+    /// The body as `T`: a JSON document (415 for another media type), within the context's size limit
+    /// (413), that decodes (400 naming the field that does not).
+    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        let mediaType = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+        guard mediaType == "application/json" else {
+            throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
+        }
+        let body = try await self.body.collect(upTo: context.maxUploadSize)
+        do {
+            return try JSON.decoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw StorefrontError.invalidRequest([Self.fieldError(error)])
+        }
+    }
+
+    private static func fieldError(_ error: DecodingError) -> FieldError {
+        func path(_ codingPath: [any CodingKey]) -> String {
+            codingPath.map { $0.intValue.map(String.init) ?? snakeCase($0.stringValue) }.joined(separator: ".")
+        }
+        switch error {
+        case .keyNotFound(let key, let context):
+            return FieldError(field: path(context.codingPath + [key]), detail: "is required")
+        case .typeMismatch(_, let context), .valueNotFound(_, let context):
+            return FieldError(field: path(context.codingPath), detail: "has the wrong type")
+        case .dataCorrupted(let context) where !context.codingPath.isEmpty:
+            return FieldError(field: path(context.codingPath), detail: "is not valid")
+        default:
+            return FieldError(field: "body", detail: "is not a JSON document")
+        }
+    }
+
+    private static func snakeCase(_ key: String) -> String {
+        key.reduce(into: "") { result, character in
+            if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
+        }
+    }
+
+    /// A secret from a header, or nil when it is absent or cannot be one.
+    func token(_ name: HTTPField.Name) -> AccessToken? {
+        AccessToken(header: headers[name])
+    }
+}
+
+extension HTTPField.Name {
+    static let cartToken = Self("Cart-Token")!
+    static let orderToken = Self("Order-Token")!
+    static let idempotencyKey = Self("Idempotency-Key")!
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
+}

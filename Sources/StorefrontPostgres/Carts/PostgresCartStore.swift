@@ -1,0 +1,124 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import StorefrontCore
+
+/// Carts in PostgreSQL. Changes lock the cart row first, so concurrent changes to one cart apply one after
+/// the other and none is lost.
+public struct PostgresCartStore: CartStore {
+    let client: PostgresClient
+    let region: Region
+    /// How long a cart lives without a change.
+    let idleLifetime: Duration
+    let logger: Logger
+
+    public init(client: PostgresClient, region: Region, idleLifetime: Duration, logger: Logger) {
+        self.client = client
+        self.region = region
+        self.idleLifetime = idleLifetime
+        self.logger = logger
+    }
+
+    private var lifetimeSeconds: Int64 { idleLifetime.components.seconds }
+
+    public func open(token: AccessToken) async throws -> Cart {
+        let id = UUID()
+        try await client.query(
+            """
+            INSERT INTO carts (region, id, token_digest, expires_at)
+            VALUES (\(region.name), \(id), \(ByteBuffer(bytes: token.digest)), now() + \(lifetimeSeconds) * interval '1 second')
+            """, logger: logger)
+        return try await client.withConnection { try await load(id, token: token, $0) }
+    }
+
+    public func cart(_ id: UUID, token: AccessToken) async throws -> Cart {
+        try await client.withConnection { try await load(id, token: token, $0) }
+    }
+
+    public func setQuantity(_ quantity: Int, sku: String, cart id: UUID, token: AccessToken, expectedVersion: Int?) async throws -> Cart {
+        guard quantity == 0 || Cart.quantityRange.contains(quantity) else {
+            throw StorefrontError.invalid("quantity", "must be 0 (to remove the line) or 1-\(Cart.quantityRange.upperBound)")
+        }
+        return try await client.inTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                """
+                SELECT token_digest, status, version, expires_at < now() FROM carts
+                WHERE region = \(region.name) AND id = \(id) FOR UPDATE
+                """, logger: logger
+            ).collect()
+            guard let row = rows.first else { throw StorefrontError.notFound(resource: "cart") }
+            let (digest, status, version, expired) = try row.decode((ByteBuffer, String, Int, Bool).self)
+            guard constantTimeEquals(digest.readableBytesView, token.digest) else { throw StorefrontError.notFound(resource: "cart") }
+            guard status == Cart.Status.open.rawValue else { throw StorefrontError.cartClosed }
+            guard !expired else { throw StorefrontError.cartExpired }
+            if let expectedVersion, expectedVersion != version { throw StorefrontError.versionMismatch(current: version) }
+
+            if quantity == 0 {
+                try await connection.query(
+                    "DELETE FROM cart_items WHERE region = \(region.name) AND cart_id = \(id) AND sku = \(sku)", logger: logger)
+            } else {
+                let written = try await connection.query(
+                    """
+                    INSERT INTO cart_items (region, cart_id, sku, quantity)
+                    SELECT \(region.name), \(id), v.sku, \(Int32(quantity)) FROM variants v WHERE v.sku = \(sku)
+                    ON CONFLICT (region, cart_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity
+                    RETURNING 1
+                    """, logger: logger
+                ).collect()
+                guard !written.isEmpty else { throw StorefrontError.unknownSKU(sku) }
+            }
+            let lineCount = try await connection.query(
+                """
+                UPDATE carts SET version = version + 1, updated_at = now(),
+                    expires_at = now() + \(lifetimeSeconds) * interval '1 second'
+                WHERE region = \(region.name) AND id = \(id)
+                RETURNING (SELECT count(*) FROM cart_items WHERE region = \(region.name) AND cart_id = \(id))
+                """, logger: logger
+            ).collect().first!.decode(Int.self)
+            guard lineCount <= Cart.maxLines else { throw StorefrontError.cartFull(limit: Cart.maxLines) }
+            return try await load(id, token: token, connection)
+        }
+    }
+
+    /// The cart with every line priced from the catalog and the region's live stock, in one query.
+    private func load(_ id: UUID, token: AccessToken, _ connection: PostgresConnection) async throws -> Cart {
+        let rows = try await connection.query(
+            """
+            SELECT c.token_digest, c.status, c.version, c.created_at, c.updated_at, c.expires_at,
+                   i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
+                   v.price_amount, v.currency, coalesce(s.available, 0)
+            FROM carts c
+            LEFT JOIN cart_items i ON i.region = c.region AND i.cart_id = c.id
+            LEFT JOIN variants v ON v.sku = i.sku
+            LEFT JOIN products p ON p.id = v.product_id
+            LEFT JOIN stock s ON s.region = c.region AND s.sku = i.sku
+            WHERE c.region = \(region.name) AND c.id = \(id)
+            ORDER BY i.added_at, i.sku
+            """, logger: logger
+        ).collect()
+        guard let first = rows.first?.makeRandomAccess(),
+            constantTimeEquals(try first[0].decode(ByteBuffer.self).readableBytesView, token.digest)
+        else { throw StorefrontError.notFound(resource: "cart") }
+
+        var lines: [CartLine] = []
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            guard let sku = try cells[6].decode(String?.self) else { continue }
+            lines.append(CartLine(
+                sku: sku, quantity: try cells[7].decode(Int.self), productID: try cells[8].decode(UUID.self),
+                productName: try cells[9].decode(String.self), colour: try cells[10].decode(String.self),
+                euSize: ShoeSize(tenths: Int(try cells[11].decode(Int16.self))),
+                usSize: ShoeSize(tenths: Int(try cells[12].decode(Int16.self))),
+                width: Width(rawValue: try cells[13].decode(String.self)) ?? .standard,
+                unitPrice: Money(amount: try cells[14].decode(Int64.self), currency: Currency(try cells[15].decode(String.self)) ?? .usd),
+                available: Int(try cells[16].decode(Int32.self))
+            ))
+        }
+        return Cart(
+            id: id, region: region, status: Cart.Status(rawValue: try first[1].decode(String.self)) ?? .open,
+            version: try first[2].decode(Int.self), lines: lines, createdAt: try first[3].decode(Date.self),
+            updatedAt: try first[4].decode(Date.self), expiresAt: try first[5].decode(Date.self)
+        )
+    }
+}

@@ -1,0 +1,313 @@
+import Foundation
+import Logging
+import NIOCore
+import PostgresNIO
+import StorefrontCore
+
+/// Orders and checkout in PostgreSQL.
+///
+/// A checkout is one transaction with a fixed number of statements whatever the number of lines: lock the
+/// cart, lock its stock rows in SKU order, take the stock with one conditional UPDATE, write the order, its
+/// lines, the closed cart and the idempotency response.
+public struct PostgresOrderStore: OrderStore {
+    let client: PostgresClient
+    let region: Region
+    let logger: Logger
+    /// A key left `running` this long belongs to a request that died before finishing: it may be claimed again.
+    static let abandonedAfterSeconds: Int64 = 60
+
+    public init(client: PostgresClient, region: Region, logger: Logger) {
+        self.client = client
+        self.region = region
+        self.logger = logger
+    }
+
+    // MARK: Idempotency
+
+    public func claim(idempotencyKey key: String, fingerprint: [UInt8]) async throws -> IdempotencyClaim {
+        let fingerprint = ByteBuffer(bytes: fingerprint)
+        // The insert is the claim: a conflict means the key exists, and only then do we look at it.
+        let claimed = try await client.query(
+            """
+            INSERT INTO idempotency_keys (region, key, fingerprint, state) VALUES (\(region.name), \(key), \(fingerprint), 'running')
+            ON CONFLICT (region, key) DO UPDATE SET claimed_at = now()
+                WHERE idempotency_keys.state = 'running' AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
+                  AND idempotency_keys.claimed_at < now() - \(Self.abandonedAfterSeconds) * interval '1 second'
+            RETURNING 1
+            """, logger: logger
+        ).collect()
+        if !claimed.isEmpty { return .claimed }
+
+        let rows = try await client.query(
+            """
+            SELECT fingerprint, state, response_status, response_body FROM idempotency_keys
+            WHERE region = \(region.name) AND key = \(key)
+            """, logger: logger
+        ).collect()
+        guard let row = rows.first else {
+            // Released between our insert and this read by a request that failed on the server: try again.
+            return try await claim(idempotencyKey: key, fingerprint: Array(fingerprint.readableBytesView))
+        }
+        let (stored, state, status, body) = try row.decode((ByteBuffer, String, Int?, ByteBuffer?).self)
+        guard stored == fingerprint else { throw StorefrontError.idempotencyKeyReused }
+        guard state == "done", let status, let body else { throw StorefrontError.idempotencyKeyInFlight }
+        return .replay(StoredResponse(status: status, body: Array(body.readableBytesView)))
+    }
+
+    public func settle(idempotencyKey key: String, response: StoredResponse?) async throws {
+        if let response {
+            try await client.query(
+                """
+                UPDATE idempotency_keys SET state = 'done', response_status = \(response.status),
+                    response_body = \(ByteBuffer(bytes: response.body))
+                WHERE region = \(region.name) AND key = \(key) AND state = 'running'
+                """, logger: logger)
+        } else {
+            try await client.query(
+                "DELETE FROM idempotency_keys WHERE region = \(region.name) AND key = \(key) AND state = 'running'", logger: logger)
+        }
+    }
+
+    // MARK: Checkout
+
+    public func checkout(
+        _ request: CheckoutRequest, cartToken: AccessToken, orderToken: AccessToken, idempotencyKey: String,
+        render: @Sendable (Order) throws -> StoredResponse
+    ) async throws -> StoredResponse {
+        try await client.inTransaction(logger: logger) { connection in
+            let lines = try await lockCart(request.cartID, token: cartToken, connection)
+            guard !lines.isEmpty else { throw StorefrontError.invalid("cart_id", "the cart is empty") }
+            try await takeStock(stockRequest(lines.map { (sku: $0.sku, quantity: $0.quantity) }), connection)
+
+            let orderLines = lines.map { line in
+                OrderLine(
+                    sku: line.sku, productID: line.productID, productName: line.productName, colour: line.colour,
+                    euSize: line.euSize.description, usSize: line.usSize.description, width: line.width,
+                    quantity: line.quantity, unitPrice: line.unitPrice
+                )
+            }
+            let cart = Cart(id: request.cartID, region: region, status: .open, version: 0, lines: lines, createdAt: .now, updatedAt: .now, expiresAt: .now)
+            guard let subtotal = cart.subtotal else { throw StorefrontError.invalid("cart_id", "the cart's prices cannot be added up") }
+            let orderID = UUID()
+            let address = String(decoding: try Self.addressEncoder.encode(request.shippingAddress), as: UTF8.self)
+            let createdAt = try await connection.query(
+                """
+                INSERT INTO orders (region, id, cart_id, token_digest, status, email, shipping_address, subtotal_amount, currency)
+                VALUES (\(region.name), \(orderID), \(request.cartID), \(ByteBuffer(bytes: orderToken.digest)), 'placed',
+                        \(request.email), \(address)::jsonb, \(subtotal.amount), \(subtotal.currency.code))
+                RETURNING created_at
+                """, logger: logger
+            ).collect().first!.decode(Date.self)
+            try await connection.query(
+                """
+                INSERT INTO order_lines (region, order_id, sku, product_id, product_name, colour, eu_size, us_size, width,
+                                         quantity, unit_price_amount, currency)
+                SELECT \(region.name), \(orderID), * FROM unnest(
+                    \(orderLines.map(\.sku))::text[], \(orderLines.map(\.productID))::uuid[], \(orderLines.map(\.productName))::text[],
+                    \(orderLines.map(\.colour))::text[], \(orderLines.map(\.euSize))::text[], \(orderLines.map(\.usSize))::text[],
+                    \(orderLines.map(\.width.rawValue))::text[], \(orderLines.map { Int32($0.quantity) })::int4[],
+                    \(orderLines.map(\.unitPrice.amount))::int8[], \(orderLines.map(\.unitPrice.currency.code))::text[])
+                """, logger: logger)
+            try await connection.query(
+                """
+                UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = now()
+                WHERE region = \(region.name) AND id = \(request.cartID)
+                """, logger: logger)
+
+            let order = Order(
+                id: orderID, region: region, cartID: request.cartID, status: .placed, email: request.email,
+                shippingAddress: request.shippingAddress, lines: orderLines, subtotal: subtotal, createdAt: createdAt,
+                updatedAt: createdAt
+            )
+            let response = try render(order)
+            try await connection.query(
+                """
+                UPDATE idempotency_keys SET state = 'done', response_status = \(response.status),
+                    response_body = \(ByteBuffer(bytes: response.body))
+                WHERE region = \(region.name) AND key = \(idempotencyKey)
+                """, logger: logger)
+            return response
+        }
+    }
+
+    /// Locks the cart row and returns its lines priced from the catalog as it is now.
+    private func lockCart(_ id: UUID, token: AccessToken, _ connection: PostgresConnection) async throws -> [CartLine] {
+        let rows = try await connection.query(
+            """
+            SELECT c.token_digest, c.status, c.expires_at < now(),
+                   i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
+                   v.price_amount, v.currency
+            FROM carts c
+            LEFT JOIN cart_items i ON i.region = c.region AND i.cart_id = c.id
+            LEFT JOIN variants v ON v.sku = i.sku
+            LEFT JOIN products p ON p.id = v.product_id
+            WHERE c.region = \(region.name) AND c.id = \(id)
+            ORDER BY i.sku
+            FOR UPDATE OF c
+            """, logger: logger
+        ).collect()
+        guard let first = rows.first?.makeRandomAccess(),
+            constantTimeEquals(try first[0].decode(ByteBuffer.self).readableBytesView, token.digest)
+        else { throw StorefrontError.notFound(resource: "cart") }
+        guard try first[1].decode(String.self) == Cart.Status.open.rawValue else { throw StorefrontError.cartClosed }
+        guard try !first[2].decode(Bool.self) else { throw StorefrontError.cartExpired }
+
+        return try rows.compactMap { row in
+            let cells = row.makeRandomAccess()
+            guard let sku = try cells[3].decode(String?.self) else { return nil }
+            return CartLine(
+                sku: sku, quantity: try cells[4].decode(Int.self), productID: try cells[5].decode(UUID.self),
+                productName: try cells[6].decode(String.self), colour: try cells[7].decode(String.self),
+                euSize: ShoeSize(tenths: Int(try cells[8].decode(Int16.self))),
+                usSize: ShoeSize(tenths: Int(try cells[9].decode(Int16.self))),
+                width: Width(rawValue: try cells[10].decode(String.self)) ?? .standard,
+                unitPrice: Money(amount: try cells[11].decode(Int64.self), currency: Currency(try cells[12].decode(String.self)) ?? .usd),
+                available: 0
+            )
+        }
+    }
+
+    /// Takes the units from this region's allocation, or throws `outOfStock` listing every short SKU.
+    private func takeStock(_ wanted: [(sku: String, quantity: Int)], _ connection: PostgresConnection) async throws {
+        let skus = wanted.map(\.sku)
+        // Lock in SKU order first: every checkout and cancel does, so none waits on another in a cycle.
+        var available: [String: Int] = [:]
+        for try await (sku, count) in try await connection.query(
+            "SELECT sku, available FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus)) ORDER BY sku FOR UPDATE",
+            logger: logger
+        ).decode((String, Int32).self) {
+            available[sku] = Int(count)
+        }
+        let taken = try await connection.query(
+            """
+            UPDATE stock s SET available = s.available - w.quantity
+            FROM unnest(\(skus)::text[], \(wanted.map { Int32($0.quantity) })::int4[]) AS w (sku, quantity)
+            WHERE s.region = \(region.name) AND s.sku = w.sku AND s.available >= w.quantity
+            RETURNING s.sku
+            """, logger: logger
+        ).collect().count
+        guard taken == wanted.count else {
+            throw StorefrontError.outOfStock(wanted.compactMap { line in
+                let left = available[line.sku] ?? 0
+                return left < line.quantity ? StockShortage(sku: line.sku, requested: line.quantity, available: left) : nil
+            })
+        }
+    }
+
+    // MARK: Orders
+
+    public func order(_ id: UUID, token: AccessToken) async throws -> Order {
+        let orders = try await load(ids: [id], token: token)
+        guard let order = orders.first else { throw StorefrontError.notFound(resource: "order") }
+        return order
+    }
+
+    public func apply(_ event: OrderEvent, to id: UUID, token: AccessToken?) async throws -> Order {
+        try await client.inTransaction(logger: logger) { connection in
+            let rows = try await connection.query(
+                "SELECT token_digest, status FROM orders WHERE region = \(region.name) AND id = \(id) FOR UPDATE", logger: logger
+            ).collect()
+            guard let row = rows.first else { throw StorefrontError.notFound(resource: "order") }
+            let (digest, statusText) = try row.decode((ByteBuffer, String).self)
+            if let token, !constantTimeEquals(digest.readableBytesView, token.digest) {
+                throw StorefrontError.notFound(resource: "order")
+            }
+            let status = OrderStatus(rawValue: statusText) ?? .placed
+            guard let next = status.applying(event) else { throw StorefrontError.illegalTransition(from: status, event: event) }
+            try await connection.query(
+                "UPDATE orders SET status = \(next.rawValue) WHERE region = \(region.name) AND id = \(id)", logger: logger)
+            if event.restoresStock {
+                // The order row is locked and its status changed under that lock: this runs once per order.
+                try await connection.query(
+                    """
+                    SELECT s.sku FROM stock s JOIN order_lines l ON l.sku = s.sku
+                    WHERE s.region = \(region.name) AND l.region = \(region.name) AND l.order_id = \(id)
+                    ORDER BY s.sku FOR UPDATE OF s
+                    """, logger: logger)
+                try await connection.query(
+                    """
+                    UPDATE stock s SET available = s.available + l.quantity FROM order_lines l
+                    WHERE l.region = \(region.name) AND l.order_id = \(id) AND s.region = \(region.name) AND s.sku = l.sku
+                    """, logger: logger)
+            }
+            return try await load(ids: [id], token: nil, connection).first!
+        }
+    }
+
+    public func orders(status: OrderStatus?, after: PageCursor?, limit: Int) async throws -> [(order: Order, position: PageCursor)] {
+        try await client.withConnection { connection in
+            var positions: [PageCursor] = []
+            for try await (id, micros) in try await connection.query(
+                """
+                SELECT id, (extract(epoch FROM created_at) * 1000000)::int8 FROM orders
+                WHERE region = \(region.name) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
+                  AND (\(after?.id)::uuid IS NULL
+                       OR (created_at, id) < ('epoch'::timestamptz + \(after?.sortKey) * interval '1 microsecond', \(after?.id)))
+                ORDER BY created_at DESC, id DESC
+                LIMIT \(limit)
+                """, logger: logger
+            ).decode((UUID, Int64).self) {
+                positions.append(PageCursor(sortKey: micros, id: id))
+            }
+            let orders = try await load(ids: positions.map(\.id), token: nil, connection)
+            return zip(orders, positions).map { (order: $0, position: $1) }
+        }
+    }
+
+    private func load(ids: [UUID], token: AccessToken?) async throws -> [Order] {
+        try await client.withConnection { try await load(ids: ids, token: token, $0) }
+    }
+
+    /// Orders with their lines, in the order of `ids`, in one query. With a token, only an order it opens.
+    private func load(ids: [UUID], token: AccessToken?, _ connection: PostgresConnection) async throws -> [Order] {
+        guard !ids.isEmpty else { return [] }
+        let rows = try await connection.query(
+            """
+            SELECT o.id, o.token_digest, o.cart_id, o.status, o.email, o.shipping_address::text, o.subtotal_amount, o.currency,
+                   o.created_at, o.updated_at,
+                   l.sku, l.product_id, l.product_name, l.colour, l.eu_size, l.us_size, l.width, l.quantity,
+                   l.unit_price_amount, l.currency
+            FROM orders o JOIN order_lines l ON l.region = o.region AND l.order_id = o.id
+            WHERE o.region = \(region.name) AND o.id = ANY(\(ids))
+            ORDER BY o.id, l.sku
+            """, logger: logger
+        ).collect()
+        var orders: [UUID: Order] = [:]
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            let id = try cells[0].decode(UUID.self)
+            if orders[id] == nil {
+                if let token, !constantTimeEquals(try cells[1].decode(ByteBuffer.self).readableBytesView, token.digest) { continue }
+                let currency = Currency(try cells[7].decode(String.self)) ?? .usd
+                orders[id] = Order(
+                    id: id, region: region, cartID: try cells[2].decode(UUID.self),
+                    status: OrderStatus(rawValue: try cells[3].decode(String.self)) ?? .placed, email: try cells[4].decode(String.self),
+                    shippingAddress: try Self.addressDecoder.decode(ShippingAddress.self, from: Data(try cells[5].decode(String.self).utf8)),
+                    lines: [], subtotal: Money(amount: try cells[6].decode(Int64.self), currency: currency),
+                    createdAt: try cells[8].decode(Date.self), updatedAt: try cells[9].decode(Date.self)
+                )
+            }
+            orders[id]?.lines.append(OrderLine(
+                sku: try cells[10].decode(String.self), productID: try cells[11].decode(UUID.self),
+                productName: try cells[12].decode(String.self), colour: try cells[13].decode(String.self),
+                euSize: try cells[14].decode(String.self), usSize: try cells[15].decode(String.self),
+                width: Width(rawValue: try cells[16].decode(String.self)) ?? .standard, quantity: Int(try cells[17].decode(Int32.self)),
+                unitPrice: Money(amount: try cells[18].decode(Int64.self), currency: Currency(try cells[19].decode(String.self)) ?? .usd)
+            ))
+        }
+        return ids.compactMap { orders[$0] }
+    }
+
+    static let addressEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.keyEncodingStrategy = .convertToSnakeCase
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    static let addressDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.keyDecodingStrategy = .convertFromSnakeCase
+        return decoder
+    }()
+}
