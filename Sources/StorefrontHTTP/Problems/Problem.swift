@@ -75,6 +75,8 @@ extension Problem {
                                detail: error.body ?? error.status.reasonPhrase)
             default: return Problem(.internalError, detail: "The server could not complete the request.")
             }
+        case let error as any HTTPResponseError where error.status == .contentTooLarge:
+            return Problem(.payloadTooLarge, detail: "The request body exceeds the limit.")
         case is DecodingError:
             return Problem(.invalidRequest, detail: "The request body is not the JSON document this endpoint takes.")
         default:

@@ -1,0 +1,140 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import StorefrontCore
+import Testing
+
+@Suite struct OrderRouteTests {
+    let sku = CatalogOracle().products[12].variants[0].sku
+
+    /// A placed order of two units, with stock left at 8.
+    func placeOrder(_ shopper: Shopper) async throws -> (id: String, token: String, cart: Shopper.OpenedCart) {
+        try await shopper.setStock(sku, 10)
+        let cart = try await shopper.openCart()
+        try await shopper.set(sku, quantity: 2, in: cart)
+        let order = try await shopper.checkout(cart).json()
+        return (order["id"] as! String, order["order_token"] as! String, cart)
+    }
+
+    func stock(_ database: TestDatabase) async throws -> Int {
+        let sku = sku
+        return try await database.asOwner { owner async throws in
+            try await owner.scalar("SELECT available FROM stock WHERE region = 'us-east' AND sku = \(sku)", as: Int.self)
+        }
+    }
+
+    @Test func cancellingTwiceAtOnceRestoresStockOnce() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                let order = try await placeOrder(shopper)
+                #expect(try await stock(database) == 8)
+                async let first = shopper.cancel(order.id, token: order.token)
+                async let second = shopper.cancel(order.id, token: order.token)
+                let responses = [try await first, try await second]
+                #expect(responses.filter { $0.status == .ok }.count == 1)
+                #expect(responses.filter { $0.isProblem("illegal-transition") }.count == 1)
+                #expect(try await stock(database) == 10)
+                #expect(try await shopper.order(order.id, token: order.token).json()["status"] as? String == "cancelled")
+            }
+        }
+    }
+
+    @Test func anOrderIsInvisibleWithoutItsOwnToken() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                let order = try await placeOrder(shopper)
+                let missing = try await shopper.order(UUID().uuidString, token: order.token)
+                #expect(missing.status == .notFound)
+                for attempt in [
+                    try await shopper.order(order.id, token: nil),
+                    try await shopper.order(order.id, token: order.cart.token),
+                    try await shopper.order(order.id, token: "guess"),
+                    try await shopper.order("12345", token: order.token),
+                    try await shopper.cancel(order.id, token: order.cart.token),
+                    try await client.get("/v1/carts/\(order.id)", headers: [.cartToken: order.token]),
+                ] {
+                    #expect(attempt.status == .notFound)
+                    #expect(attempt.isProblem("not-found"))
+                }
+                #expect(try await stock(database) == 8)
+            }
+        }
+    }
+
+    @Test func adminCallsNeedTheAdminToken() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                for token in [nil, "wrong-token-but-long-enough", Shopper.adminToken + "x"] {
+                    let response = try await shopper.admin(.get, "/v1/admin/orders", token: token)
+                    #expect(response.status == .unauthorized)
+                    #expect(response.headers[.wwwAuthenticate] == "Bearer")
+                    #expect(try await shopper.admin(.put, "/v1/admin/stock/\(sku)", body: #"{"available": 99}"#, token: token).status == .unauthorized)
+                }
+                #expect(try await shopper.admin(.get, "/v1/admin/orders").status == .ok)
+            }
+        }
+    }
+
+    @Test func adminMovesAnOrderThroughItsLifeAndNoFurther() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                let order = try await placeOrder(shopper)
+                let path = "/v1/admin/orders/\(order.id)/status"
+                #expect(try await shopper.admin(.post, path, body: #"{"status": "shipped"}"#).isProblem("illegal-transition"))
+                for status in ["paid", "shipped", "delivered"] {
+                    let response = try await shopper.admin(.post, path, body: #"{"status": "\#(status)"}"#)
+                    #expect(try response.json()["status"] as? String == status)
+                }
+                #expect(try await shopper.admin(.post, path, body: #"{"status": "cancelled"}"#).isProblem("illegal-transition"))
+                #expect(try await shopper.cancel(order.id, token: order.token).isProblem("illegal-transition"))
+                #expect(try await shopper.admin(.post, path, body: #"{"status": "placed"}"#).isProblem("invalid-request"))
+                #expect(try await shopper.admin(.post, path, body: #"{"status": "lost"}"#).isProblem("invalid-request"))
+                #expect(try await stock(database) == 8)
+            }
+        }
+    }
+
+    @Test func adminListsOrdersByStatusPageByPage() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                var placed: [String] = []
+                for _ in 0..<5 { placed.append(try await placeOrder(shopper).id) }
+                #expect(try await shopper.admin(.post, "/v1/admin/orders/\(placed[0])/status", body: #"{"status": "paid"}"#).status == .ok)
+
+                var seen: [String] = []
+                var cursor: String?
+                repeat {
+                    let page = try await shopper.admin(.get, "/v1/admin/orders?status=placed&limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")).json()
+                    seen += (page["items"] as! [[String: Any]]).map { $0["id"] as! String }
+                    cursor = page["next_cursor"] as? String
+                } while cursor != nil
+                #expect(seen == Array(placed.dropFirst().reversed()))
+                let paid = try await shopper.admin(.get, "/v1/admin/orders?status=paid").json()["items"] as! [[String: Any]]
+                #expect(paid.map { $0["id"] as! String } == [placed[0]])
+                #expect(try await shopper.admin(.get, "/v1/admin/orders?status=lost").isProblem("invalid-request"))
+                #expect(try await shopper.admin(.get, "/v1/admin/orders?status=paid&cursor=\(UUID())").isProblem("invalid-request"))
+            }
+        }
+    }
+
+    @Test func adminSetsTheRegionsStock() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                let set = try await shopper.admin(.put, "/v1/admin/stock/\(sku)", body: #"{"available": 42}"#)
+                #expect(try set.json()["available"] as? Int == 42)
+                #expect(try await stock(database) == 42)
+                #expect(try await shopper.admin(.put, "/v1/admin/stock/NOPE-1", body: #"{"available": 1}"#).isProblem("unknown-sku"))
+                #expect(try await shopper.admin(.put, "/v1/admin/stock/\(sku)", body: #"{"available": -1}"#).isProblem("invalid-request"))
+                #expect(try await stock(database) == 42)
+            }
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+/// A shopper's calls, as small helpers the scenario tests read like a story with.
+struct Shopper: Sendable {
+    let client: any TestClientProtocol
+
+    static let adminToken = "test-admin-token-0123456789"
+
+    struct OpenedCart: Sendable {
+        var id: String
+        var token: String
+    }
+
+    func openCart() async throws -> OpenedCart {
+        let response = try await client.execute(uri: "/v1/carts", method: .post, headers: [:], body: nil)
+        #expect(response.status == .created)
+        let body = try response.json()
+        return OpenedCart(id: body["id"] as! String, token: body["token"] as! String)
+    }
+
+    @discardableResult
+    func set(_ sku: String, quantity: Int, in cart: OpenedCart, ifMatch: String? = nil) async throws -> TestResponse {
+        var headers: HTTPFields = [.cartToken: cart.token, .contentType: "application/json"]
+        if let ifMatch { headers[.ifMatch] = ifMatch }
+        return try await client.execute(
+            uri: "/v1/carts/\(cart.id)/items/\(sku)", method: .put, headers: headers,
+            body: ByteBuffer(string: #"{"quantity": \#(quantity)}"#)
+        )
+    }
+
+    func cart(_ cart: OpenedCart) async throws -> TestResponse {
+        try await client.execute(uri: "/v1/carts/\(cart.id)", method: .get, headers: [.cartToken: cart.token], body: nil)
+    }
+
+    static func checkoutBody(_ cartID: String, email: String = "ada@example.org") -> String {
+        """
+        {"cart_id": "\(cartID)", "email": "\(email)", "shipping_address": {"name": "Ada Lovelace",
+         "line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}}
+        """
+    }
+
+    func checkout(_ cart: OpenedCart, key: String = UUID().uuidString, body: String? = nil) async throws -> TestResponse {
+        try await client.execute(
+            uri: "/v1/orders", method: .post,
+            headers: [.cartToken: cart.token, .idempotencyKey: key, .contentType: "application/json"],
+            body: ByteBuffer(string: body ?? Self.checkoutBody(cart.id))
+        )
+    }
+
+    func order(_ id: String, token: String?) async throws -> TestResponse {
+        var headers: HTTPFields = [:]
+        if let token { headers[.orderToken] = token }
+        return try await client.execute(uri: "/v1/orders/\(id)", method: .get, headers: headers, body: nil)
+    }
+
+    func cancel(_ id: String, token: String) async throws -> TestResponse {
+        try await client.execute(uri: "/v1/orders/\(id)/cancel", method: .post, headers: [.orderToken: token], body: nil)
+    }
+
+    func admin(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, token: String? = adminToken) async throws -> TestResponse {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+    }
+
+    func setStock(_ sku: String, _ available: Int) async throws {
+        let response = try await admin(.put, "/v1/admin/stock/\(sku)", body: #"{"available": \#(available)}"#)
+        #expect(response.status == .ok)
+    }
+}
+
+extension HTTPField.Name {
+    static let cartToken = Self("Cart-Token")!
+    static let orderToken = Self("Order-Token")!
+    static let idempotencyKey = Self("Idempotency-Key")!
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
+}
+
+extension TestResponse {
+    var problemType: String? {
+        (try? json())?["type"] as? String
+    }
+
+    func isProblem(_ slug: String) -> Bool {
+        problemType == "https://storefront.example/problems/\(slug)"
+    }
+}
