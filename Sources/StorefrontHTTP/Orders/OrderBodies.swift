@@ -59,4 +59,14 @@ struct OrderListBody: Encodable {
     var items: [OrderBody]
     var limit: Int
     var nextCursor: String?
+
+    enum CodingKeys: String, CodingKey { case items, limit, nextCursor }
+
+    /// `next_cursor` is `null` on the last page, as in every list, rather than missing.
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(items, forKey: .items)
+        try container.encode(limit, forKey: .limit)
+        try container.encode(nextCursor, forKey: .nextCursor)
+    }
 }
