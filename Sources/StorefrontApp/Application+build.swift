@@ -12,10 +12,14 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     if configuration.cursorSecret == AppConfiguration.developmentCursorSecret {
         logger.warning("STOREFRONT_CURSOR_SECRET is not set: cursors are signed with a development secret")
     }
-    let postgres = PostgresClient(
-        configuration: configuration.databaseURL.clientConfiguration(maximumConnections: configuration.maxDatabaseConnections),
-        backgroundLogger: logger
-    )
+    var databaseConfiguration = configuration.databaseURL.clientConfiguration(maximumConnections: configuration.maxDatabaseConnections)
+    // No request may hold a connection, a lock or a transaction without bound: PostgreSQL cancels the statement.
+    databaseConfiguration.options.additionalStartupParameters = [
+        ("statement_timeout", "\(configuration.statementTimeoutMilliseconds)"),
+        ("lock_timeout", "\(configuration.statementTimeoutMilliseconds)"),
+        ("idle_in_transaction_session_timeout", "\(configuration.statementTimeoutMilliseconds * 2)"),
+    ]
+    let postgres = PostgresClient(configuration: databaseConfiguration, backgroundLogger: logger)
     let health = HealthState(sampleInterval: configuration.probeInterval)
     let catalog = Catalog()
     let catalogStore = PostgresCatalogStore(client: postgres, logger: logger)
@@ -43,6 +47,8 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     // database pool last, so in-flight requests can still reach the database while the server drains.
     return Application(
         router: router,
+        // A client that sends nothing for this long loses its connection, so slow clients cannot hold sockets.
+        server: .http1(configuration: .init(idleTimeout: .seconds(30))),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "storefront"),
         services: [
             postgres,
