@@ -32,12 +32,7 @@ public struct Cart: Sendable, Hashable {
         self.expiresAt = expiresAt
     }
 
-    /// The sum of the lines at their current prices; nil if they mix currencies or overflow.
-    public var subtotal: Money? {
-        lines.reduce(Optional(Money(amount: 0, currency: lines.first?.unitPrice.currency ?? .usd))) { total, line in
-            total.flatMap { total in line.total.flatMap(total.plus) }
-        }
-    }
+    public var subtotal: Money? { lines.subtotal }
 
     public static let maxLines = 50
     public static let quantityRange = 1...10
@@ -74,6 +69,15 @@ public struct CartLine: Sendable, Hashable {
     }
 
     public var total: Money? { unitPrice.times(quantity) }
+}
+
+extension [CartLine] {
+    /// The sum of the lines at their prices; nil if they mix currencies or overflow.
+    public var subtotal: Money? {
+        reduce(Optional(Money(amount: 0, currency: first?.unitPrice.currency ?? .usd))) { total, line in
+            total.flatMap { total in line.total.flatMap(total.plus) }
+        }
+    }
 }
 
 /// A secret that proves the right to a cart or an order. Only its SHA-256 digest is stored.

@@ -86,8 +86,7 @@ public struct PostgresOrderStore: OrderStore {
                     quantity: line.quantity, unitPrice: line.unitPrice
                 )
             }
-            let cart = Cart(id: request.cartID, region: region, status: .open, version: 0, lines: lines, createdAt: .now, updatedAt: .now, expiresAt: .now)
-            guard let subtotal = cart.subtotal else { throw StorefrontError.invalid("cart_id", "the cart's prices cannot be added up") }
+            guard let subtotal = lines.subtotal else { throw StorefrontError.invalid("cart_id", "the cart's prices cannot be added up") }
             let orderID = UUID()
             let address = String(decoding: try Self.addressEncoder.encode(request.shippingAddress), as: UTF8.self)
             let createdAt = try await connection.query(
