@@ -6,6 +6,8 @@ import StorefrontPostgres
 /// Everything `storefront serve` needs, read from `STOREFRONT_*` environment variables; flags override.
 public struct AppConfiguration: Sendable {
     public var region: Region
+    /// The region that owns the catalog; the others read it from replication.
+    public var catalogHome: Region
     public var host: String
     public var port: Int
     /// The serving role: row privileges only.
@@ -28,6 +30,7 @@ public struct AppConfiguration: Sendable {
 
     public static let variables: [(name: String, default: String, meaning: String)] = [
         ("STOREFRONT_REGION", "us-east", "this region's name (a-z, 0-9, dashes)"),
+        ("STOREFRONT_CATALOG_HOME", "this region", "the region that owns (writes) the catalog"),
         ("STOREFRONT_HOST", "127.0.0.1", "address to listen on"),
         ("STOREFRONT_PORT", "8080", "port to listen on"),
         ("STOREFRONT_DATABASE_URL", "postgres://storefront@127.0.0.1:5432/storefront", "the serving role's connection (no DDL)"),
@@ -65,6 +68,7 @@ public struct AppConfiguration: Sendable {
         }
 
         region = try Region(value("STOREFRONT_REGION") ?? "us-east")
+        catalogHome = try value("STOREFRONT_CATALOG_HOME").map { name throws(StorefrontError) in try Region(name) } ?? region
         host = value("STOREFRONT_HOST") ?? "127.0.0.1"
         port = try integer("STOREFRONT_PORT", default: 8080, range: 0...65535)
         databaseURL = try DatabaseURL(value("STOREFRONT_DATABASE_URL") ?? "postgres://storefront@127.0.0.1:5432/storefront")

@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import PostgresNIO
+import Prometheus
 import ServiceLifecycle
 import StorefrontCore
 import StorefrontHTTP
@@ -23,8 +24,12 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let health = HealthState(sampleInterval: configuration.probeInterval)
     let catalog = Catalog()
     let catalogStore = PostgresCatalogStore(client: postgres, logger: logger)
-    let orderStore = PostgresOrderStore(client: postgres, region: configuration.region, logger: logger)
+    let orderStore = PostgresOrderStore(
+        client: postgres, region: configuration.region, cartLifetime: configuration.cartLifetime, logger: logger)
     let cursors = CursorCodec(secret: configuration.cursorSecret)
+    let stockStore = PostgresStockStore(
+        client: postgres, region: configuration.region, catalogHome: configuration.catalogHome, logger: logger)
+    let metrics = PrometheusCollectorRegistry()
 
     let router = buildRouter(
         region: configuration.region,
@@ -35,9 +40,9 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         ),
         orders: OrderController(store: orderStore),
         admin: AdminController(
-            orders: orderStore, stock: PostgresStockStore(client: postgres, region: configuration.region, logger: logger),
-            cursors: cursors, adminToken: configuration.adminToken
-        )
+            orders: orderStore, stock: stockStore, cursors: cursors, adminToken: configuration.adminToken
+        ),
+        metrics: metrics
     )
     let refresher = CatalogRefresher(
         store: catalogStore, catalog: catalog, region: configuration.region,
@@ -54,6 +59,11 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
             postgres,
             DatabaseProbe(client: postgres, health: health, logger: logger),
             StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger),
+            ReplicationMonitor(
+                heartbeat: HeartbeatWriter(client: postgres, region: configuration.region, logger: logger), stock: stockStore,
+                inspector: ReplicationInspector(client: postgres, logger: logger), region: configuration.region, metrics: metrics,
+                interval: configuration.probeInterval, logger: logger
+            ),
         ],
         logger: logger
     )

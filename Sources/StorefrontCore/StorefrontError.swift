@@ -1,3 +1,5 @@
+import Foundation
+
 /// The one error type of the domain. The HTTP layer maps each case, in one place, to a problem document.
 public enum StorefrontError: Error, Sendable, Equatable {
     /// One or more request fields are invalid (HTTP 400).
@@ -24,6 +26,10 @@ public enum StorefrontError: Error, Sendable, Equatable {
     case idempotencyKeyInFlight
     /// The idempotency key was used for a different request (HTTP 422).
     case idempotencyKeyReused
+    /// The row lives in another region, which alone may change it (HTTP 409).
+    case homedElsewhere(resource: String, home: Region)
+    /// The cart was adopted by a region that served it while its home was away (HTTP 409).
+    case cartAdopted(region: Region, cartID: UUID)
     /// Start-up configuration is unusable.
     case invalidConfiguration(String)
     /// The database holds a schema this binary does not know, or differs from what it knows.

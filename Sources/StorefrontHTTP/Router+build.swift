@@ -1,4 +1,6 @@
 import Hummingbird
+import NIOCore
+import Prometheus
 import StorefrontCore
 import StorefrontHealth
 
@@ -9,13 +11,17 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     catalog: CatalogController<Catalog>,
     carts: CartController<Carts>,
     orders: OrderController<Orders>,
-    admin: AdminController<Orders, Stock>
+    admin: AdminController<Orders, Stock>,
+    metrics: PrometheusCollectorRegistry
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(region: region))
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: ProblemMiddleware())
     HealthController(health: health, region: region).addRoutes(to: router.group("health"))
+    router.get("metrics") { _, _ in
+        JSON.response(ByteBuffer(bytes: metrics.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    }
     let api = router.group("v1")
     catalog.addRoutes(to: api)
     carts.addRoutes(to: api)

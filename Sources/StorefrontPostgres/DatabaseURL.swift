@@ -2,7 +2,8 @@ import Foundation
 import PostgresNIO
 import StorefrontCore
 
-/// A `postgres://user:password@host:port/database?sslmode=disable|require` URL, turned into a client configuration.
+/// A `postgres://user:password@host:port/database?sslmode=disable|require` URL, turned into a client
+/// configuration. `?host=/directory` connects through the server's Unix socket in that directory instead.
 public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -10,6 +11,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var requireTLS: Bool
+    public var socketDirectory: String?
 
     public init(_ text: String) throws(StorefrontError) {
         guard let components = URLComponents(string: text), ["postgres", "postgresql"].contains(components.scheme),
@@ -29,6 +31,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         self.password = components.password?.removingPercentEncoding
         self.database = database
         self.requireTLS = sslMode == "require"
+        self.socketDirectory = components.queryItems?.first { $0.name == "host" }?.value.flatMap { $0.hasPrefix("/") ? $0 : nil }
     }
 
     /// The same server and credentials, another database.
@@ -42,10 +45,15 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
 
     public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
-        var configuration = PostgresClient.Configuration(
-            host: host, port: port, username: username, password: password, database: database,
-            tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
-        )
+        var configuration = if let socketDirectory {
+            PostgresClient.Configuration(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+        } else {
+            PostgresClient.Configuration(
+                host: host, port: port, username: username, password: password, database: database,
+                tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
+            )
+        }
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(3)
         return configuration

@@ -59,6 +59,9 @@ public struct Migrator: Sendable {
         self.logger = logger
     }
 
+    /// Tables the serving role may read but never write: what the schema is, and where the catalog lives.
+    static let ownerOnlyTables = ["schema_migrations", "catalog_home"]
+
     /// Applies what is pending and returns the versions it applied.
     @discardableResult
     public func migrate(_ client: PostgresClient) async throws -> [Int] {
@@ -101,7 +104,8 @@ public struct Migrator: Sendable {
             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(unescaped: appRole)
             """, logger: logger)
         try await client.query(
-            "REVOKE INSERT, UPDATE, DELETE ON schema_migrations FROM \(unescaped: appRole)", logger: logger)
+            "REVOKE INSERT, UPDATE, DELETE ON \(unescaped: Self.ownerOnlyTables.joined(separator: ", ")) FROM \(unescaped: appRole)",
+            logger: logger)
         return applied
     }
 

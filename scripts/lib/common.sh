@@ -51,6 +51,8 @@ pg_create() {
     as_postgres "$PG_BIN/initdb" -D "$dir/data" -U postgres --auth-local=trust --auth-host=scram-sha-256 \
         --encoding=UTF8 --locale=C.UTF-8 >/dev/null
     mkdir -p "$dir/run" && { [ "$(id -u)" != 0 ] || chown postgres:postgres "$dir/run"; }
+    # Regions live on 127.0.0.11, .12, …: their peers connect from anywhere on the loopback network.
+    echo "host all all 127.0.0.0/8 scram-sha-256" >>"$dir/data/pg_hba.conf"
     cat >>"$dir/data/postgresql.conf" <<CONF
 listen_addresses = '$host'
 port = $port
@@ -61,7 +63,10 @@ shared_buffers = 256MB
 wal_level = logical
 max_wal_senders = 20
 max_replication_slots = 20
-max_slot_wal_keep_size = 1GB
+max_slot_wal_keep_size = ${PG_MAX_SLOT_WAL_KEEP_SIZE:-1GB}
+wal_retrieve_retry_interval = 1s
+max_logical_replication_workers = 16
+max_worker_processes = 24
 track_commit_timestamp = on
 logging_collector = off
 log_min_messages = warning
@@ -90,8 +95,8 @@ pg_sql() {
     as_postgres psql -X -q -v ON_ERROR_STOP=1 -h "$dir/run" -p "$port" -U postgres -d "$db" -c "$sql"
 }
 
-# pg_roles DIR PORT PASSWORD: the schema owner (may create databases, never superuser) and the serving
-# role (row privileges only, granted by migrations).
+# pg_roles DIR PORT PASSWORD: the schema owner (may create databases, never superuser), the serving
+# role (row privileges only, granted by migrations) and the role peers replicate as.
 pg_roles() {
     local dir=$1 port=$2 password=$3
     pg_sql "$dir" "$port" postgres "
@@ -102,9 +107,13 @@ DO \$\$ BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'storefront') THEN
     CREATE ROLE storefront LOGIN;
   END IF;
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'storefront_replicator') THEN
+    CREATE ROLE storefront_replicator LOGIN REPLICATION;
+  END IF;
 END \$\$;
 ALTER ROLE storefront_owner PASSWORD '$password';
-ALTER ROLE storefront PASSWORD '$password';"
+ALTER ROLE storefront PASSWORD '$password';
+ALTER ROLE storefront_replicator PASSWORD '$password';"
 }
 
 # pg_database DIR PORT NAME: a database owned by the schema owner, where the serving role may not create.

@@ -42,6 +42,7 @@ struct StartupService<Store: CatalogStore>: Service {
                 throw StorefrontError.schemaMismatch("migrations \(pending) are pending and STOREFRONT_MIGRATE is false")
             }
         }
+        try await checkClusterName(appClient, region: configuration.region, logger: logger)
     }
 
     private func retrying<Result: Sendable>(_ step: String, _ body: () async throws -> Result) async throws -> Result {

@@ -4,6 +4,7 @@ import Foundation
 /// A shopper's cart, homed in the region that opened it.
 public struct Cart: Sendable, Hashable {
     public var id: UUID
+    /// The cart's home region: the only one that writes it.
     public var region: Region
     public var status: Status
     /// Grows with every change: the cart's ETag, for safe read-modify-write.
@@ -12,6 +13,10 @@ public struct Cart: Sendable, Hashable {
     public var createdAt: Date
     public var updatedAt: Date
     public var expiresAt: Date
+    /// For a cart adopted from a region that was away: the cart it copied.
+    public var adoptedFrom: UUID?
+    /// For a cart read from another region's replica: how old that replica is, by the home's heartbeat.
+    public var replicaAge: Double?
 
     public enum Status: String, Sendable, Hashable, Codable {
         case open
@@ -20,7 +25,7 @@ public struct Cart: Sendable, Hashable {
 
     public init(
         id: UUID, region: Region, status: Status, version: Int, lines: [CartLine], createdAt: Date, updatedAt: Date,
-        expiresAt: Date
+        expiresAt: Date, adoptedFrom: UUID? = nil, replicaAge: Double? = nil
     ) {
         self.id = id
         self.region = region
@@ -30,6 +35,8 @@ public struct Cart: Sendable, Hashable {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.expiresAt = expiresAt
+        self.adoptedFrom = adoptedFrom
+        self.replicaAge = replicaAge
     }
 
     public var subtotal: Money? { lines.subtotal }

@@ -42,8 +42,42 @@ public struct StockChanges: Sendable {
     }
 }
 
-/// The serving region's stock allocations, as an admin sets them.
+/// The serving region's stock allocations, as an admin sets and moves them.
 public protocol StockStore: Sendable {
     /// Sets the serving region's allocation of a SKU; `unknownSKU` if the catalog has no such SKU.
     func setAvailable(_ available: Int, sku: String) async throws
+
+    /// Takes units from the serving region's allocation and records their transfer to `destination`, which
+    /// credits them when it sees the record.
+    func transfer(sku: String, quantity: Int, to destination: Region) async throws -> StockTransfer
+
+    func transfer(_ id: UUID) async throws -> StockTransfer?
+
+    /// Credits every transfer to the serving region not yet credited, each exactly once; returns how many.
+    func receiveTransfers() async throws -> Int
+
+    /// Changes a variant's price; only the catalog home region may.
+    func setPrice(_ price: Money, sku: String) async throws
+}
+
+/// Units moving from one region's allocation to another's.
+public struct StockTransfer: Sendable, Hashable {
+    public var id: UUID
+    public var sku: String
+    public var from: Region
+    public var to: Region
+    public var quantity: Int
+    public var createdAt: Date
+    /// When the destination credited it, as seen here; nil while on its way.
+    public var receivedAt: Date?
+
+    public init(id: UUID, sku: String, from: Region, to: Region, quantity: Int, createdAt: Date, receivedAt: Date?) {
+        self.id = id
+        self.sku = sku
+        self.from = from
+        self.to = to
+        self.quantity = quantity
+        self.createdAt = createdAt
+        self.receivedAt = receivedAt
+    }
 }

@@ -12,10 +12,12 @@ public struct Order: Sendable, Hashable {
     public var subtotal: Money
     public var createdAt: Date
     public var updatedAt: Date
+    /// For an order read from another region's replica: how old that replica is, by the home's heartbeat.
+    public var replicaAge: Double?
 
     public init(
         id: UUID, region: Region, cartID: UUID, status: OrderStatus, email: String, shippingAddress: ShippingAddress,
-        lines: [OrderLine], subtotal: Money, createdAt: Date, updatedAt: Date
+        lines: [OrderLine], subtotal: Money, createdAt: Date, updatedAt: Date, replicaAge: Double? = nil
     ) {
         self.id = id
         self.region = region
@@ -27,6 +29,7 @@ public struct Order: Sendable, Hashable {
         self.subtotal = subtotal
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.replicaAge = replicaAge
     }
 }
 

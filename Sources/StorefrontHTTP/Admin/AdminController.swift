@@ -24,6 +24,34 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
         var region: String
         var available: Int
     }
+    struct PriceBody: Decodable { var price: Money }
+    struct TransferRequest: Decodable {
+        var sku: String
+        var from: String
+        var to: String
+        var quantity: Int
+    }
+    struct TransferBody: Encodable {
+        var id: String
+        var sku: String
+        var from: String
+        var to: String
+        var quantity: Int
+        var status: String
+        var createdAt: Date
+        var receivedAt: Date?
+
+        init(_ transfer: StockTransfer) {
+            id = transfer.id.uuidString.lowercased()
+            sku = transfer.sku
+            from = transfer.from.name
+            to = transfer.to.name
+            quantity = transfer.quantity
+            status = transfer.receivedAt == nil ? "sent" : "received"
+            createdAt = transfer.createdAt
+            receivedAt = transfer.receivedAt
+        }
+    }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>, region: Region) {
         let admin = group.group("admin").add(middleware: AdminAuthMiddleware(token: adminToken))
@@ -46,6 +74,34 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
             }
             try await stock.setAvailable(body.available, sku: sku)
             return try JSON.response(StockAnswer(sku: sku, region: region.name, available: body.available))
+        }
+        admin.put("variants/{sku}/price") { request, context in
+            let body = try await request.decodeJSON(PriceBody.self, context: context)
+            guard body.price.amount > 0 else { throw StorefrontError.invalid("price.amount", "must be positive minor units") }
+            try await stock.setPrice(body.price, sku: context.parameters.get("sku") ?? "")
+            return Response(status: .noContent)
+        }
+        admin.post("stock/transfers") { request, context in
+            let body = try await request.decodeJSON(TransferRequest.self, context: context)
+            var errors: [FieldError] = []
+            let from = try? Region(body.from)
+            let to = try? Region(body.to)
+            if from == nil { errors.append(FieldError(field: "from", detail: "must be a region name")) }
+            if to == nil { errors.append(FieldError(field: "to", detail: "must be a region name")) }
+            if !(1...100_000).contains(body.quantity) { errors.append(FieldError(field: "quantity", detail: "must be 1-100000")) }
+            guard errors.isEmpty, let from, let to else { throw StorefrontError.invalidRequest(errors) }
+            // Only the source region may take units from its own allocation.
+            guard from == region else { throw StorefrontError.homedElsewhere(resource: "stock allocation", home: from) }
+            let transfer = try await stock.transfer(sku: body.sku, quantity: body.quantity, to: to)
+            var response = try JSON.response(TransferBody(transfer), status: .accepted)
+            response.headers[.location] = "/v1/admin/stock/transfers/\(transfer.id.uuidString.lowercased())"
+            return response
+        }
+        admin.get("stock/transfers/{id}") { _, context in
+            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let transfer = try await stock.transfer(id) else {
+                throw StorefrontError.notFound(resource: "transfer")
+            }
+            return try JSON.response(TransferBody(transfer))
         }
     }
 

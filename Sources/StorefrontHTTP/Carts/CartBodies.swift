@@ -14,6 +14,9 @@ struct CartBody: Encodable {
     var updatedAt: Date
     var expiresAt: Date
     var token: String?
+    /// Set when the cart is homed in another region and was read from this region's replica.
+    var replicaAgeSeconds: Double?
+    var adoptedFrom: String?
 
     struct Item: Encodable {
         var sku: String
@@ -48,6 +51,8 @@ struct CartBody: Encodable {
         updatedAt = cart.updatedAt
         expiresAt = cart.expiresAt
         self.token = token?.value
+        replicaAgeSeconds = cart.replicaAge
+        adoptedFrom = cart.adoptedFrom?.uuidString.lowercased()
     }
 }
 

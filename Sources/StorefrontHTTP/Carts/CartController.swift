@@ -48,7 +48,11 @@ public struct CartController<Store: CartStore>: Sendable {
     private func change(_ quantity: Int, _ request: Request, _ context: AppRequestContext, _ id: UUID, _ token: AccessToken) async throws -> Response {
         let sku = context.parameters.get("sku") ?? ""
         let cart = try await store.setQuantity(quantity, sku: sku, cart: id, token: token, expectedVersion: try expectedVersion(request))
-        return try respond(cart)
+        guard cart.id != id else { return try respond(cart) }
+        // The cart was homed in a region that is away and was adopted here: a new id, the same token.
+        var response = try respond(cart, token: token)
+        response.headers[.location] = "/v1/carts/\(cart.id.uuidString.lowercased())"
+        return response
     }
 
     private func identify(_ request: Request, _ context: AppRequestContext) throws -> (UUID, AccessToken) {

@@ -14,6 +14,8 @@ struct OrderBody: Encodable {
     var createdAt: Date
     var updatedAt: Date
     var orderToken: String?
+    /// Set when the order is homed in another region and was read from this region's replica.
+    var replicaAgeSeconds: Double?
 
     struct Line: Encodable {
         var sku: String
@@ -45,6 +47,7 @@ struct OrderBody: Encodable {
         createdAt = order.createdAt
         updatedAt = order.updatedAt
         orderToken = token?.value
+        replicaAgeSeconds = order.replicaAge
     }
 }
 

@@ -15,10 +15,19 @@ public struct Problem: Error, Sendable, Codable, Equatable {
     public var shortages: [StockShortage]?
     /// For `version-mismatch`: the cart's version now, to read again before retrying.
     public var currentVersion: Int?
+    /// For `homed-elsewhere`: the region that owns what the request wanted to change.
+    public var homeRegion: String?
+    /// For `cart-adopted`: where the cart lives on, and as which cart.
+    public var adoptedBy: AdoptedBy?
+
+    public struct AdoptedBy: Codable, Sendable, Equatable {
+        public var region: String
+        public var cartId: String
+    }
     /// Headers the response must carry with it (`Retry-After`, …).
     public var headers: [String: String] = [:]
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors, shortages, currentVersion }
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors, shortages, currentVersion, homeRegion, adoptedBy }
 
     public init(_ kind: Kind, detail: String, errors: [FieldError]? = nil) {
         self.type = "https://storefront.example/problems/\(kind.slug)"
@@ -43,6 +52,8 @@ public struct Problem: Error, Sendable, Codable, Equatable {
         public static let illegalTransition = Kind(slug: "illegal-transition", title: "The order cannot do that now", status: 409)
         public static let idempotencyKeyInFlight = Kind(
             slug: "idempotency-key-in-flight", title: "A request with this idempotency key is still running", status: 409)
+        public static let homedElsewhere = Kind(slug: "homed-elsewhere", title: "Another region owns this", status: 409)
+        public static let cartAdopted = Kind(slug: "cart-adopted", title: "The cart moved to another region", status: 409)
         public static let versionMismatch = Kind(slug: "version-mismatch", title: "The cart has changed", status: 412)
         public static let unknownSKU = Kind(slug: "unknown-sku", title: "No such SKU", status: 422)
         public static let cartFull = Kind(slug: "cart-full", title: "The cart is full", status: 422)
@@ -122,6 +133,17 @@ extension Problem {
             return problem
         case .idempotencyKeyReused:
             return Problem(.idempotencyKeyReused, detail: "This Idempotency-Key was used with a different request; use a new key.")
+        case .homedElsewhere(let resource, let home):
+            var problem = Problem(.homedElsewhere, detail: "This \(resource) is written only in region \(home); send the request there.")
+            problem.homeRegion = home.name
+            return problem
+        case .cartAdopted(let region, let cartID):
+            var problem = Problem(
+                .cartAdopted,
+                detail: "While its home region was away this cart was adopted by region \(region) as cart \(cartID.uuidString.lowercased()); continue with that cart and the same token."
+            )
+            problem.adoptedBy = AdoptedBy(region: region.name, cartId: cartID.uuidString.lowercased())
+            return problem
         case .invalidConfiguration, .schemaMismatch:
             return Problem(.internalError, detail: "The server could not complete the request.")
         }

@@ -21,6 +21,7 @@ public struct PostgresCartStore: CartStore {
     }
 
     private var lifetimeSeconds: Int64 { idleLifetime.components.seconds }
+    private var resolver: CartResolver { CartResolver(region: region, idleLifetime: idleLifetime, logger: logger) }
 
     public func open(token: AccessToken) async throws -> Cart {
         let id = UUID()
@@ -41,27 +42,17 @@ public struct PostgresCartStore: CartStore {
             throw StorefrontError.invalid("quantity", "must be 0 (to remove the line) or 1-\(Cart.quantityRange.upperBound)")
         }
         return try await client.inTransaction(logger: logger) { connection in
-            let rows = try await connection.query(
-                """
-                SELECT token_digest, status, version, expires_at < now() FROM carts
-                WHERE region = \(region.name) AND id = \(id) FOR UPDATE
-                """, logger: logger
-            ).collect()
-            guard let row = rows.first else { throw StorefrontError.notFound(resource: "cart") }
-            let (digest, status, version, expired) = try row.decode((ByteBuffer, String, Int, Bool).self)
-            guard constantTimeEquals(digest.readableBytesView, token.digest) else { throw StorefrontError.notFound(resource: "cart") }
-            guard status == Cart.Status.open.rawValue else { throw StorefrontError.cartClosed }
-            guard !expired else { throw StorefrontError.cartExpired }
-            if let expectedVersion, expectedVersion != version { throw StorefrontError.versionMismatch(current: version) }
+            let cart = try await resolver.resolve(id, token: token, connection)
+            if let expectedVersion, expectedVersion != cart.version { throw StorefrontError.versionMismatch(current: cart.version) }
 
             if quantity == 0 {
                 try await connection.query(
-                    "DELETE FROM cart_items WHERE region = \(region.name) AND cart_id = \(id) AND sku = \(sku)", logger: logger)
+                    "DELETE FROM cart_items WHERE region = \(region.name) AND cart_id = \(cart.id) AND sku = \(sku)", logger: logger)
             } else {
                 let written = try await connection.query(
                     """
                     INSERT INTO cart_items (region, cart_id, sku, quantity)
-                    SELECT \(region.name), \(id), v.sku, \(Int32(quantity)) FROM variants v WHERE v.sku = \(sku)
+                    SELECT \(region.name), \(cart.id), v.sku, \(Int32(quantity)) FROM variants v WHERE v.sku = \(sku)
                     ON CONFLICT (region, cart_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity
                     RETURNING 1
                     """, logger: logger
@@ -72,28 +63,32 @@ public struct PostgresCartStore: CartStore {
                 """
                 UPDATE carts SET version = version + 1, updated_at = now(),
                     expires_at = now() + \(lifetimeSeconds) * interval '1 second'
-                WHERE region = \(region.name) AND id = \(id)
-                RETURNING (SELECT count(*) FROM cart_items WHERE region = \(region.name) AND cart_id = \(id))
+                WHERE region = \(region.name) AND id = \(cart.id)
+                RETURNING (SELECT count(*) FROM cart_items WHERE region = \(region.name) AND cart_id = \(cart.id))
                 """, logger: logger
             ).collect().first!.decode(Int.self)
             guard lineCount <= Cart.maxLines else { throw StorefrontError.cartFull(limit: Cart.maxLines) }
-            return try await load(id, token: token, connection)
+            return try await load(cart.id, token: token, connection)
         }
     }
 
-    /// The cart with every line priced from the catalog and the region's live stock, in one query.
+    /// The cart with every line priced from the catalog and the serving region's live stock, in one query.
+    /// A cart homed elsewhere comes from the replica, with the replica's age.
     private func load(_ id: UUID, token: AccessToken, _ connection: PostgresConnection) async throws -> Cart {
         let rows = try await connection.query(
             """
             SELECT c.token_digest, c.status, c.version, c.created_at, c.updated_at, c.expires_at,
                    i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
-                   v.price_amount, v.currency, coalesce(s.available, 0)
+                   v.price_amount, v.currency, coalesce(s.available, 0),
+                   c.region, c.adopted_from,
+                   CASE WHEN c.region <> \(region.name)
+                        THEN (SELECT extract(epoch FROM now() - h.beat_at)::float8 FROM heartbeats h WHERE h.region = c.region) END
             FROM carts c
             LEFT JOIN cart_items i ON i.region = c.region AND i.cart_id = c.id
             LEFT JOIN variants v ON v.sku = i.sku
             LEFT JOIN products p ON p.id = v.product_id
-            LEFT JOIN stock s ON s.region = c.region AND s.sku = i.sku
-            WHERE c.region = \(region.name) AND c.id = \(id)
+            LEFT JOIN stock s ON s.region = \(region.name) AND s.sku = i.sku
+            WHERE c.id = \(id)
             ORDER BY i.added_at, i.sku
             """, logger: logger
         ).collect()
@@ -116,9 +111,11 @@ public struct PostgresCartStore: CartStore {
             ))
         }
         return Cart(
-            id: id, region: region, status: Cart.Status(rawValue: try first[1].decode(String.self)) ?? .open,
+            id: id, region: try Region(try first[17].decode(String.self)),
+            status: Cart.Status(rawValue: try first[1].decode(String.self)) ?? .open,
             version: try first[2].decode(Int.self), lines: lines, createdAt: try first[3].decode(Date.self),
-            updatedAt: try first[4].decode(Date.self), expiresAt: try first[5].decode(Date.self)
+            updatedAt: try first[4].decode(Date.self), expiresAt: try first[5].decode(Date.self),
+            adoptedFrom: try first[18].decode(UUID?.self), replicaAge: try first[19].decode(Double?.self)
         )
     }
 }

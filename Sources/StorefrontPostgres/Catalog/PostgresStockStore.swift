@@ -1,16 +1,19 @@
+import Foundation
 import Logging
 import PostgresNIO
 import StorefrontCore
 
-/// The serving region's stock allocations.
+/// The serving region's stock allocations, transfers between regions, and catalog prices.
 public struct PostgresStockStore: StockStore {
     let client: PostgresClient
     let region: Region
+    let catalogHome: Region
     let logger: Logger
 
-    public init(client: PostgresClient, region: Region, logger: Logger) {
+    public init(client: PostgresClient, region: Region, catalogHome: Region, logger: Logger) {
         self.client = client
         self.region = region
+        self.catalogHome = catalogHome
         self.logger = logger
     }
 
@@ -24,5 +27,102 @@ public struct PostgresStockStore: StockStore {
             """, logger: logger
         ).collect()
         guard !written.isEmpty else { throw StorefrontError.unknownSKU(sku) }
+    }
+
+    public func setPrice(_ price: Money, sku: String) async throws {
+        guard region == catalogHome else { throw StorefrontError.homedElsewhere(resource: "catalog", home: catalogHome) }
+        let written = try await client.query(
+            "UPDATE variants SET price_amount = \(price.amount), currency = \(price.currency.code) WHERE sku = \(sku) RETURNING 1",
+            logger: logger
+        ).collect()
+        guard !written.isEmpty else { throw StorefrontError.unknownSKU(sku) }
+    }
+
+    /// Step one of two, in the source region: the units leave this allocation and the record of their
+    /// transfer is written in the same transaction, so they are never in both places nor in neither.
+    public func transfer(sku: String, quantity: Int, to destination: Region) async throws -> StockTransfer {
+        guard destination != region else { throw StorefrontError.invalid("to", "must be another region than the source") }
+        return try await client.inTransaction(logger: logger) { connection in
+            let left = try await connection.query(
+                """
+                UPDATE stock SET available = available - \(Int32(quantity))
+                WHERE region = \(region.name) AND sku = \(sku) AND available >= \(Int32(quantity))
+                RETURNING available
+                """, logger: logger
+            ).collect()
+            if left.isEmpty {
+                let rows = try await connection.query(
+                    "SELECT available FROM stock WHERE region = \(region.name) AND sku = \(sku)", logger: logger
+                ).collect()
+                guard let row = rows.first else { throw StorefrontError.unknownSKU(sku) }
+                let available = Int(try row.decode(Int32.self))
+                throw StorefrontError.outOfStock([StockShortage(sku: sku, requested: quantity, available: available)])
+            }
+            let id = UUID()
+            let createdAt = try await connection.query(
+                """
+                INSERT INTO stock_transfers (region, id, sku, to_region, quantity)
+                VALUES (\(region.name), \(id), \(sku), \(destination.name), \(Int32(quantity)))
+                RETURNING created_at
+                """, logger: logger
+            ).collect().first!.decode(Date.self)
+            return StockTransfer(id: id, sku: sku, from: region, to: destination, quantity: quantity, createdAt: createdAt, receivedAt: nil)
+        }
+    }
+
+    public func transfer(_ id: UUID) async throws -> StockTransfer? {
+        let rows = try await client.query(
+            """
+            SELECT t.sku, t.region, t.to_region, t.quantity, t.created_at, r.received_at
+            FROM stock_transfers t LEFT JOIN stock_transfer_receipts r ON r.region = t.to_region AND r.transfer_id = t.id
+            WHERE t.id = \(id)
+            """, logger: logger
+        ).collect()
+        guard let row = rows.first else { return nil }
+        let (sku, from, to, quantity, createdAt, receivedAt) = try row.decode((String, String, String, Int32, Date, Date?).self)
+        return StockTransfer(
+            id: id, sku: sku, from: try Region(from), to: try Region(to), quantity: Int(quantity), createdAt: createdAt,
+            receivedAt: receivedAt
+        )
+    }
+
+    /// Step two, in the destination region. The receipt's primary key makes the credit happen once, even if
+    /// two receivers race or the region restarts half-way: the receipt and the credit commit together.
+    public func receiveTransfers() async throws -> Int {
+        var pending: [(id: UUID, sku: String, quantity: Int32)] = []
+        for try await (id, sku, quantity) in try await client.query(
+            """
+            SELECT t.id, t.sku, t.quantity FROM stock_transfers t
+            WHERE t.to_region = \(region.name)
+              AND NOT EXISTS (SELECT 1 FROM stock_transfer_receipts r WHERE r.region = \(region.name) AND r.transfer_id = t.id)
+            ORDER BY t.created_at
+            LIMIT 100
+            """, logger: logger
+        ).decode((UUID, String, Int32).self) {
+            pending.append((id, sku, quantity))
+        }
+        var received = 0
+        for transfer in pending {
+            let credited = try await client.inTransaction(logger: logger) { connection in
+                let claimed = try await connection.query(
+                    """
+                    INSERT INTO stock_transfer_receipts (region, transfer_id) VALUES (\(region.name), \(transfer.id))
+                    ON CONFLICT DO NOTHING RETURNING 1
+                    """, logger: logger
+                ).collect()
+                guard !claimed.isEmpty else { return false }
+                try await connection.query(
+                    """
+                    INSERT INTO stock (region, sku, available) VALUES (\(region.name), \(transfer.sku), \(transfer.quantity))
+                    ON CONFLICT (region, sku) DO UPDATE SET available = stock.available + EXCLUDED.available
+                    """, logger: logger)
+                return true
+            }
+            if credited {
+                received += 1
+                logger.info("received a stock transfer", metadata: ["transfer": "\(transfer.id)", "sku": "\(transfer.sku)", "quantity": "\(transfer.quantity)"])
+            }
+        }
+        return received
     }
 }

@@ -7,18 +7,22 @@ import StorefrontCore
 /// Orders and checkout in PostgreSQL.
 ///
 /// A checkout is one transaction with a fixed number of statements whatever the number of lines: lock the
-/// cart, lock its stock rows in SKU order, take the stock with one conditional UPDATE, write the order, its
-/// lines, the closed cart and the idempotency response.
+/// cart (adopting it if it is homed in a region that is away), lock its stock rows in SKU order, take the
+/// stock with one conditional UPDATE, write the order, its lines, the closed cart and the idempotency
+/// response.
 public struct PostgresOrderStore: OrderStore {
     let client: PostgresClient
     let region: Region
+    let resolver: CartResolver
     let logger: Logger
     /// A key left `running` this long belongs to a request that died before finishing: it may be claimed again.
     static let abandonedAfterSeconds: Int64 = 60
 
-    public init(client: PostgresClient, region: Region, logger: Logger) {
+    /// `cartLifetime` is the idle lifetime of carts this store adopts from regions that are away.
+    public init(client: PostgresClient, region: Region, cartLifetime: Duration, logger: Logger) {
         self.client = client
         self.region = region
+        self.resolver = CartResolver(region: region, idleLifetime: cartLifetime, logger: logger)
         self.logger = logger
     }
 
@@ -75,7 +79,8 @@ public struct PostgresOrderStore: OrderStore {
         render: @Sendable (Order) throws -> StoredResponse
     ) async throws -> StoredResponse {
         try await client.inTransaction(logger: logger) { connection in
-            let lines = try await lockCart(request.cartID, token: cartToken, connection)
+            let cartID = try await resolver.resolve(request.cartID, token: cartToken, connection).id
+            let lines = try await pricedLines(of: cartID, connection)
             guard !lines.isEmpty else { throw StorefrontError.invalid("cart_id", "the cart is empty") }
             try await takeStock(stockRequest(lines.map { (sku: $0.sku, quantity: $0.quantity) }), connection)
 
@@ -92,7 +97,7 @@ public struct PostgresOrderStore: OrderStore {
             let createdAt = try await connection.query(
                 """
                 INSERT INTO orders (region, id, cart_id, token_digest, status, email, shipping_address, subtotal_amount, currency)
-                VALUES (\(region.name), \(orderID), \(request.cartID), \(ByteBuffer(bytes: orderToken.digest)), 'placed',
+                VALUES (\(region.name), \(orderID), \(cartID), \(ByteBuffer(bytes: orderToken.digest)), 'placed',
                         \(request.email), \(address)::jsonb, \(subtotal.amount), \(subtotal.currency.code))
                 RETURNING created_at
                 """, logger: logger
@@ -110,11 +115,11 @@ public struct PostgresOrderStore: OrderStore {
             try await connection.query(
                 """
                 UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = now()
-                WHERE region = \(region.name) AND id = \(request.cartID)
+                WHERE region = \(region.name) AND id = \(cartID)
                 """, logger: logger)
 
             let order = Order(
-                id: orderID, region: region, cartID: request.cartID, status: .placed, email: request.email,
+                id: orderID, region: region, cartID: cartID, status: .placed, email: request.email,
                 shippingAddress: request.shippingAddress, lines: orderLines, subtotal: subtotal, createdAt: createdAt,
                 updatedAt: createdAt
             )
@@ -129,38 +134,26 @@ public struct PostgresOrderStore: OrderStore {
         }
     }
 
-    /// Locks the cart row and returns its lines priced from the catalog as it is now.
-    private func lockCart(_ id: UUID, token: AccessToken, _ connection: PostgresConnection) async throws -> [CartLine] {
+    /// The lines of a local cart, priced from the catalog as it is now.
+    private func pricedLines(of cartID: UUID, _ connection: PostgresConnection) async throws -> [CartLine] {
         let rows = try await connection.query(
             """
-            SELECT c.token_digest, c.status, c.expires_at < now(),
-                   i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
+            SELECT i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
                    v.price_amount, v.currency
-            FROM carts c
-            LEFT JOIN cart_items i ON i.region = c.region AND i.cart_id = c.id
-            LEFT JOIN variants v ON v.sku = i.sku
-            LEFT JOIN products p ON p.id = v.product_id
-            WHERE c.region = \(region.name) AND c.id = \(id)
+            FROM cart_items i JOIN variants v ON v.sku = i.sku JOIN products p ON p.id = v.product_id
+            WHERE i.region = \(region.name) AND i.cart_id = \(cartID)
             ORDER BY i.sku
-            FOR UPDATE OF c
             """, logger: logger
         ).collect()
-        guard let first = rows.first?.makeRandomAccess(),
-            constantTimeEquals(try first[0].decode(ByteBuffer.self).readableBytesView, token.digest)
-        else { throw StorefrontError.notFound(resource: "cart") }
-        guard try first[1].decode(String.self) == Cart.Status.open.rawValue else { throw StorefrontError.cartClosed }
-        guard try !first[2].decode(Bool.self) else { throw StorefrontError.cartExpired }
-
-        return try rows.compactMap { row in
+        return try rows.map { row in
             let cells = row.makeRandomAccess()
-            guard let sku = try cells[3].decode(String?.self) else { return nil }
             return CartLine(
-                sku: sku, quantity: try cells[4].decode(Int.self), productID: try cells[5].decode(UUID.self),
-                productName: try cells[6].decode(String.self), colour: try cells[7].decode(String.self),
-                euSize: ShoeSize(tenths: Int(try cells[8].decode(Int16.self))),
-                usSize: ShoeSize(tenths: Int(try cells[9].decode(Int16.self))),
-                width: Width(rawValue: try cells[10].decode(String.self)) ?? .standard,
-                unitPrice: Money(amount: try cells[11].decode(Int64.self), currency: Currency(try cells[12].decode(String.self)) ?? .usd),
+                sku: try cells[0].decode(String.self), quantity: try cells[1].decode(Int.self), productID: try cells[2].decode(UUID.self),
+                productName: try cells[3].decode(String.self), colour: try cells[4].decode(String.self),
+                euSize: ShoeSize(tenths: Int(try cells[5].decode(Int16.self))),
+                usSize: ShoeSize(tenths: Int(try cells[6].decode(Int16.self))),
+                width: Width(rawValue: try cells[7].decode(String.self)) ?? .standard,
+                unitPrice: Money(amount: try cells[8].decode(Int64.self), currency: Currency(try cells[9].decode(String.self)) ?? .usd),
                 available: 0
             )
         }
@@ -204,13 +197,14 @@ public struct PostgresOrderStore: OrderStore {
     public func apply(_ event: OrderEvent, to id: UUID, token: AccessToken?) async throws -> Order {
         try await client.inTransaction(logger: logger) { connection in
             let rows = try await connection.query(
-                "SELECT token_digest, status FROM orders WHERE region = \(region.name) AND id = \(id) FOR UPDATE", logger: logger
+                "SELECT token_digest, status, region FROM orders WHERE id = \(id) FOR UPDATE", logger: logger
             ).collect()
             guard let row = rows.first else { throw StorefrontError.notFound(resource: "order") }
-            let (digest, statusText) = try row.decode((ByteBuffer, String).self)
+            let (digest, statusText, home) = try row.decode((ByteBuffer, String, String).self)
             if let token, !constantTimeEquals(digest.readableBytesView, token.digest) {
                 throw StorefrontError.notFound(resource: "order")
             }
+            guard home == region.name else { throw StorefrontError.homedElsewhere(resource: "order", home: try Region(home)) }
             let status = OrderStatus(rawValue: statusText) ?? .placed
             guard let next = status.applying(event) else { throw StorefrontError.illegalTransition(from: status, event: event) }
             try await connection.query(
@@ -265,9 +259,11 @@ public struct PostgresOrderStore: OrderStore {
             SELECT o.id, o.token_digest, o.cart_id, o.status, o.email, o.shipping_address::text, o.subtotal_amount, o.currency,
                    o.created_at, o.updated_at,
                    l.sku, l.product_id, l.product_name, l.colour, l.eu_size, l.us_size, l.width, l.quantity,
-                   l.unit_price_amount, l.currency
+                   l.unit_price_amount, l.currency, o.region,
+                   CASE WHEN o.region <> \(region.name)
+                        THEN (SELECT extract(epoch FROM now() - h.beat_at)::float8 FROM heartbeats h WHERE h.region = o.region) END
             FROM orders o JOIN order_lines l ON l.region = o.region AND l.order_id = o.id
-            WHERE o.region = \(region.name) AND o.id = ANY(\(ids))
+            WHERE o.id = ANY(\(ids))
             ORDER BY o.id, l.sku
             """, logger: logger
         ).collect()
@@ -279,11 +275,12 @@ public struct PostgresOrderStore: OrderStore {
                 if let token, !constantTimeEquals(try cells[1].decode(ByteBuffer.self).readableBytesView, token.digest) { continue }
                 let currency = Currency(try cells[7].decode(String.self)) ?? .usd
                 orders[id] = Order(
-                    id: id, region: region, cartID: try cells[2].decode(UUID.self),
+                    id: id, region: try Region(try cells[20].decode(String.self)), cartID: try cells[2].decode(UUID.self),
                     status: OrderStatus(rawValue: try cells[3].decode(String.self)) ?? .placed, email: try cells[4].decode(String.self),
                     shippingAddress: try Self.addressDecoder.decode(ShippingAddress.self, from: Data(try cells[5].decode(String.self).utf8)),
                     lines: [], subtotal: Money(amount: try cells[6].decode(Int64.self), currency: currency),
-                    createdAt: try cells[8].decode(Date.self), updatedAt: try cells[9].decode(Date.self)
+                    createdAt: try cells[8].decode(Date.self), updatedAt: try cells[9].decode(Date.self),
+                    replicaAge: try cells[21].decode(Double?.self)
                 )
             }
             orders[id]?.lines.append(OrderLine(

@@ -1,0 +1,112 @@
+import Foundation
+import Logging
+import PostgresNIO
+import StorefrontCore
+
+/// What this region's database knows of replication: each subscription to a peer, each peer's heartbeat
+/// as seen here, and the slots peers read this region's changes from.
+public struct ReplicationReport: Sendable {
+    public struct Subscription: Sendable {
+        public var name: String
+        public var enabled: Bool
+        public var workerRunning: Bool
+        public var receivedLSN: String?
+        public var latestEndLSN: String?
+        public var lastMessageAt: Date?
+        public var applyErrors: Int
+        public var syncErrors: Int
+    }
+
+    public struct Slot: Sendable {
+        public var name: String
+        public var active: Bool
+        /// `reserved`, `extended`, `unreserved` or `lost` (past `max_slot_wal_keep_size`).
+        public var walStatus: String?
+        public var safeWALBytes: Int64?
+
+        public var isLost: Bool { walStatus == "lost" }
+    }
+
+    public var subscriptions: [Subscription]
+    /// Seconds since each region's latest heartbeat, as replicated here.
+    public var heartbeatAge: [String: Double]
+    public var slots: [Slot]
+}
+
+public struct ReplicationInspector: Sendable {
+    let client: PostgresClient
+    let logger: Logger
+
+    public init(client: PostgresClient, logger: Logger) {
+        self.client = client
+        self.logger = logger
+    }
+
+    public func report() async throws -> ReplicationReport {
+        var subscriptions: [ReplicationReport.Subscription] = []
+        let rows = try await client.query(
+            """
+            SELECT s.subname::text, s.subenabled, st.pid IS NOT NULL, st.received_lsn::text, st.latest_end_lsn::text,
+                   st.last_msg_receipt_time, coalesce(ss.apply_error_count, 0), coalesce(ss.sync_error_count, 0)
+            FROM pg_subscription s
+            LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL
+            LEFT JOIN pg_stat_subscription_stats ss ON ss.subid = s.oid
+            WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            ORDER BY s.subname
+            """, logger: logger
+        ).collect()
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            subscriptions.append(.init(
+                name: try cells[0].decode(String.self), enabled: try cells[1].decode(Bool.self),
+                workerRunning: try cells[2].decode(Bool.self), receivedLSN: try cells[3].decode(String?.self),
+                latestEndLSN: try cells[4].decode(String?.self), lastMessageAt: try cells[5].decode(Date?.self),
+                applyErrors: try cells[6].decode(Int.self), syncErrors: try cells[7].decode(Int.self)
+            ))
+        }
+        let heartbeatAge = try await heartbeatAges()
+        var slots: [ReplicationReport.Slot] = []
+        for try await (name, active, walStatus, safe) in try await client.query(
+            """
+            SELECT slot_name::text, active, wal_status, safe_wal_size FROM pg_replication_slots
+            WHERE database = current_database() ORDER BY slot_name
+            """, logger: logger
+        ).decode((String, Bool, String?, Int64?).self) {
+            slots.append(.init(name: name, active: active, walStatus: walStatus, safeWALBytes: safe))
+        }
+        return ReplicationReport(subscriptions: subscriptions, heartbeatAge: heartbeatAge, slots: slots)
+    }
+
+    /// Seconds since each region's latest heartbeat as this database has it; readable by the serving role.
+    public func heartbeatAges() async throws -> [String: Double] {
+        var ages: [String: Double] = [:]
+        for try await (region, age) in try await client.query(
+            "SELECT region, extract(epoch FROM now() - beat_at)::float8 FROM heartbeats", logger: logger
+        ).decode((String, Double).self) {
+            ages[region] = age
+        }
+        return ages
+    }
+}
+
+/// This region's heartbeat: one row, upserted every second, replicated to every peer, where its age is
+/// the replication lag from here.
+public struct HeartbeatWriter: Sendable {
+    let client: PostgresClient
+    let region: Region
+    let logger: Logger
+
+    public init(client: PostgresClient, region: Region, logger: Logger) {
+        self.client = client
+        self.region = region
+        self.logger = logger
+    }
+
+    public func beat() async throws {
+        try await client.query(
+            """
+            INSERT INTO heartbeats (region, beat_at, sequence) VALUES (\(region.name), now(), 1)
+            ON CONFLICT (region) DO UPDATE SET beat_at = now(), sequence = heartbeats.sequence + 1
+            """, logger: logger)
+    }
+}
