@@ -9,13 +9,13 @@ extension PostgresClient {
         _ body: @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
         let client = PostgresClient(configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: logger)
-        return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await client.run() }
-            defer { group.cancelAll() }
-            // A lease before run() has begun works but logs a warning that reads like a bug; let run() begin.
-            try await Task.sleep(for: .milliseconds(10))
-            return try await body(client)
-        }
+        // Not a child task: the pool winds down in the background once cancelled. Waiting for it was seen to
+        // hang when a connection attempt was in flight at the moment of cancellation.
+        let pool = Task { await client.run() }
+        defer { pool.cancel() }
+        // A lease before run() has begun works but logs a warning that reads like a bug; let run() begin.
+        try await Task.sleep(for: .milliseconds(10))
+        return try await body(client)
     }
 
     /// `withTransaction`, but throwing what the body threw rather than PostgresNIO's wrapper, so callers can

@@ -70,6 +70,7 @@ max_worker_processes = 24
 track_commit_timestamp = on
 logging_collector = off
 log_min_messages = warning
+log_line_prefix = '%m [%p] %b %q%u@%d '
 CONF
 }
 

@@ -1,0 +1,301 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import PostgresNIO
+import StorefrontCore
+import StorefrontPostgres
+import Testing
+
+/// Three regions on three real PostgreSQL clusters, replicating with PostgreSQL's logical replication.
+/// Serialized: each test runs three clusters' worth of work on two cores.
+@Suite(.serialized) struct ReplicationTests {
+    static let east = try! Region("us-east")
+    static let west = try! Region("eu-west")
+    static let south = try! Region("ap-southeast")
+    let sku = CatalogGenerator().product(3).variants[0].sku
+
+    /// Gives the region stock of the SKU, opens a cart there, puts one pair in, checks out.
+    func placeOrder(_ client: any TestClientProtocol, sku: String) async throws -> (id: String, token: String) {
+        let shopper = Shopper(client: client)
+        try await shopper.setStock(sku, 1_000)
+        let cart = try await shopper.openCart()
+        try await shopper.set(sku, quantity: 1, in: cart)
+        let response = try await shopper.checkout(cart)
+        #expect(response.status == .created, "\(String(buffer: response.body))")
+        let body = try response.json()
+        return (try #require(body["id"] as? String), try #require(body["order_token"] as? String))
+    }
+
+    func orderCount(_ regions: ReplicatedRegions, in region: Region, homedIn home: Region) async throws -> Int {
+        try await regions.count("SELECT count(*) FROM orders WHERE region = \(home.name)", in: region)
+    }
+
+    @Test func anOrderPlacedInEachRegionReachesTheOtherTwo() async throws {
+        let sku = sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            try await withRegionApps(regions) { apps in
+                var lags: [String] = []
+                for region in regions.regions {
+                    let order = try await placeOrder(apps[region]!, sku: sku)
+                    let placedAt = ContinuousClock.now
+                    for other in regions.regions where other != region {
+                        try await waitUntil("order \(order.id) from \(region) reached \(other)") {
+                            try await regions.count("SELECT count(*) FROM orders WHERE id = \(UUID(uuidString: order.id)!)", in: other) == 1
+                        }
+                    }
+                    lags.append("\(region) \(ContinuousClock.now - placedAt)")
+                    // Read where it was not placed: from the replica, naming its home and the replica's age.
+                    for other in regions.regions where other != region {
+                        let read = try await Shopper(client: apps[other]!).order(order.id, token: order.token)
+                        #expect(read.status == .ok)
+                        let body = try read.json()
+                        #expect(body["region"] as? String == region.name)
+                        #expect(body["replica_age_seconds"] is Double)
+                        #expect(try await Shopper(client: apps[other]!).cancel(order.id, token: order.token).isProblem("homed-elsewhere"))
+                    }
+                }
+                print("order visible in both other regions (placement + replication): \(lags.joined(separator: ", "))")
+                #expect(try await regions.replicationProblems() == [])
+            }
+        }
+    }
+
+    @Test func theGuardStopsForeignWritesAndLetsReplicationThrough() async throws {
+        let sku = sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            try await withRegionApps(regions) { apps in
+                let id = try #require(UUID(uuidString: try await placeOrder(apps[Self.east]!, sku: sku).id))
+                try await waitUntil("the order reached eu-west") {
+                    try await regions.count("SELECT count(*) FROM orders WHERE id = \(id)", in: Self.west) == 1
+                }
+                try await PostgresClient.withRunning(regions.appURL(Self.west), logger: ReplicatedRegions.logger) { app async throws in
+                    await #expect(throws: PSQLError.self) { try await app.query("UPDATE orders SET status = 'paid' WHERE id = \(id)") }
+                    await #expect(throws: PSQLError.self) { try await app.query("DELETE FROM order_lines WHERE order_id = \(id)") }
+                    await #expect(throws: PSQLError.self) {
+                        try await app.query("INSERT INTO heartbeats (region, beat_at, sequence) VALUES ('us-east', now(), 1)")
+                    }
+                    await #expect(throws: PSQLError.self) {
+                        try await app.query("UPDATE stock SET region = 'us-east' WHERE region = 'eu-west'")
+                    }
+                    await #expect(throws: PSQLError.self) { try await app.query("UPDATE variants SET price_amount = 1") }
+                    await #expect(throws: PSQLError.self) { try await app.query("TRUNCATE stock") }
+                    await #expect(throws: PSQLError.self) { try await app.query("INSERT INTO catalog_home (region) VALUES ('eu-west')") }
+                }
+                #expect(try await regions.count("SELECT count(*) FROM orders WHERE id = \(id) AND status = 'placed'", in: Self.west) == 1)
+
+                // The home region still changes its row, and the change replicates through the guard.
+                let admin = Shopper(client: apps[Self.east]!)
+                #expect(try await admin.admin(.post, "/v1/admin/orders/\(id)/status", body: #"{"status": "paid"}"#).status == .ok)
+                try await waitUntil("the paid status reached eu-west") {
+                    try await regions.count("SELECT count(*) FROM orders WHERE id = \(id) AND status = 'paid'", in: Self.west) == 1
+                }
+                #expect(try await regions.replicationProblems() == [])
+            }
+        }
+    }
+
+    @Test func whileARegionIsDownTheOthersTakeOrdersAndAllConvergeWhenItReturns() async throws {
+        let sku = sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            try await withRegionApps(regions) { apps in
+                for region in regions.regions { try await Shopper(client: apps[region]!).setStock(sku, 1_000) }
+                try regions.crash(Self.south)
+                var statuses: [Int] = []
+                for _ in 0..<10 {
+                    for region in [Self.east, Self.west] {
+                        let shopper = Shopper(client: apps[region]!)
+                        let cart = try await shopper.openCart()
+                        statuses.append(try await shopper.set(sku, quantity: 1, in: cart).status.code)
+                        statuses.append(try await shopper.checkout(cart).status.code)
+                    }
+                }
+                #expect(statuses.allSatisfy { $0 < 300 }, "\(statuses)")
+                try regions.start(Self.south)
+                let converged = try await regions.waitForConvergence()
+                print("ap-southeast converged \(converged) after its restart")
+                #expect(try await orderCount(regions, in: Self.south, homedIn: Self.east) == 10)
+                #expect(try await orderCount(regions, in: Self.south, homedIn: Self.west) == 10)
+                #expect(try await regions.divergentTables() == [])
+                #expect(try await regions.replicationProblems() == [])
+            }
+        }
+    }
+
+    @Test func ordersAcknowledgedRightBeforeACrashReachTheOthersAfterTheRestart() async throws {
+        let sku = sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            try await withRegionApps(regions) { apps in
+                let shopper = Shopper(client: apps[Self.west]!)
+                try await shopper.setStock(sku, 1_000)
+                // Stop the peers from receiving first, so the orders exist only in eu-west when it crashes.
+                try regions.crash(Self.east)
+                try regions.crash(Self.south)
+                var acknowledged: [String] = []
+                for _ in 0..<20 {
+                    let cart = try await shopper.openCart()
+                    try await shopper.set(sku, quantity: 1, in: cart)
+                    let response = try await shopper.checkout(cart)
+                    if response.status == .created { acknowledged.append(try response.json()["id"] as! String) }
+                }
+                #expect(acknowledged.count == 20)
+                try regions.crash(Self.west)
+                for region in regions.regions { try regions.start(region) }
+                let converged = try await regions.waitForConvergence()
+                print("all regions converged \(converged) after eu-west crashed with 20 unreplicated orders")
+                for region in [Self.east, Self.south] {
+                    let ids = acknowledged.compactMap(UUID.init(uuidString:))
+                    #expect(try await regions.count("SELECT count(*) FROM orders WHERE id = ANY(\(ids))", in: region) == 20)
+                }
+                #expect(try await regions.replicationProblems() == [])
+            }
+        }
+    }
+
+    @Test func aStockTransferInterruptedByACrashCompletesExactlyOnce() async throws {
+        let sku = sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            try await withRegionApps(regions) { apps in
+                try await Shopper(client: apps[Self.east]!).setStock(sku, 30)
+                try await Shopper(client: apps[Self.west]!).setStock(sku, 5)
+                func total() async throws -> Int {
+                    var sum = 0
+                    for region in regions.regions {
+                        sum += try await regions.count("SELECT coalesce(sum(available), 0)::int8 FROM stock WHERE region = \(region.name) AND sku = \(sku)", in: region)
+                    }
+                    return sum
+                }
+                try await waitUntil("stock settled everywhere") { try await regions.divergentTables().isEmpty }
+                let before = try await total()
+
+                // The destination is down when the transfer is sent: it must credit it after its restart.
+                try regions.crash(Self.west)
+                let admin = Shopper(client: apps[Self.east]!)
+                let sent = try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 12}"#)
+                #expect(sent.status == .accepted)
+                let id = try #require(try sent.json()["id"] as? String)
+                #expect(try await regions.count("SELECT available FROM stock WHERE region = 'us-east' AND sku = \(sku)", in: Self.east) == 18)
+                // Sent to the wrong region, or more than there is: refused, nothing moves.
+                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "eu-west", "to": "us-east", "quantity": 1}"#).isProblem("homed-elsewhere"))
+                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 99}"#).isProblem("out-of-stock"))
+
+                try regions.start(Self.west)
+                try await waitUntil("eu-west credited the transfer", timeout: .seconds(60)) {
+                    try await regions.count("SELECT available FROM stock WHERE region = 'eu-west' AND sku = \(sku)", in: Self.west) == 17
+                }
+                try await regions.waitForConvergence()
+                let status = try await admin.admin(.get, "/v1/admin/stock/transfers/\(id)").json()
+                #expect(status["status"] as? String == "received")
+                // Crediting again finds nothing to do.
+                try await PostgresClient.withRunning(regions.appURL(Self.west), logger: ReplicatedRegions.logger) { client async throws in
+                    let store = PostgresStockStore(client: client, region: Self.west, catalogHome: Self.east, logger: ReplicatedRegions.logger)
+                    #expect(try await store.receiveTransfers() == 0)
+                }
+                #expect(try await regions.count("SELECT available FROM stock WHERE region = 'eu-west' AND sku = \(sku)", in: Self.west) == 17)
+                #expect(try await total() == before)
+                #expect(try await regions.replicationProblems() == [])
+            }
+        }
+    }
+
+    @Test func aForeignCartIsReadFromTheReplicaAndAdoptedOnChange() async throws {
+        let sku = sku
+        let other = CatalogGenerator().product(4).variants[0].sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            try await withRegionApps(regions) { apps in
+                let east = Shopper(client: apps[Self.east]!)
+                let west = Shopper(client: apps[Self.west]!)
+                try await west.setStock(sku, 10)
+                try await west.setStock(other, 10)
+                let cart = try await east.openCart()
+                try await east.set(sku, quantity: 2, in: cart)
+                try await waitUntil("the cart reached eu-west") {
+                    try await regions.count("SELECT count(*) FROM cart_items WHERE cart_id = \(UUID(uuidString: cart.id)!)", in: Self.west) == 1
+                }
+                try regions.crash(Self.east)
+
+                let read = try await west.cart(cart)
+                #expect(read.status == .ok)
+                let body = try read.json()
+                #expect(body["region"] as? String == "us-east")
+                #expect(body["replica_age_seconds"] is Double)
+                #expect((body["items"] as? [[String: Any]])?.first?["quantity"] as? Int == 2)
+                #expect(try await west.cart(Shopper.OpenedCart(id: cart.id, token: "wrong")).status == .notFound)
+
+                let changed = try await west.set(other, quantity: 1, in: cart)
+                #expect(changed.status == .ok)
+                let adopted = try changed.json()
+                let newID = try #require(adopted["id"] as? String)
+                #expect(newID != cart.id)
+                #expect(adopted["region"] as? String == "eu-west")
+                #expect(adopted["adopted_from"] as? String == cart.id)
+                #expect(adopted["token"] as? String == cart.token)
+                #expect(changed.headers[.location] == "/v1/carts/\(newID)")
+                #expect(Set((adopted["items"] as! [[String: Any]]).map { $0["sku"] as! String }) == [sku, other])
+                // The old id keeps leading to the adopted cart here.
+                #expect(try await west.set(other, quantity: 2, in: cart).json()["id"] as? String == newID)
+
+                let adoptedCart = Shopper.OpenedCart(id: newID, token: cart.token)
+                #expect(try await west.checkout(adoptedCart).status == .created)
+                #expect(try await regions.count("SELECT available FROM stock WHERE region = 'eu-west' AND sku = \(sku)", in: Self.west) == 8)
+                #expect(try await regions.count("SELECT count(*) FROM carts WHERE region = 'us-east'", in: Self.west) == 1)
+
+                try regions.start(Self.east)
+                try await regions.waitForConvergence()
+                // Back home, the old cart refuses changes and says where it went.
+                try await waitUntil("us-east serves again") { try await east.cart(cart).status == .ok }
+                let refused = try await east.set(sku, quantity: 3, in: cart)
+                #expect(refused.isProblem("cart-adopted"))
+                #expect((try refused.json()["adopted_by"] as? [String: Any])?["cart_id"] as? String == newID)
+                #expect(try await east.checkout(cart).isProblem("cart-adopted"))
+                #expect(try await regions.replicationProblems() == [])
+            }
+        }
+    }
+
+    @Test func theCatalogIsWrittenInItsHomeAndReadEverywhere() async throws {
+        let sku = sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            try await withRegionApps(regions) { apps in
+                let body = #"{"price": {"amount": 4242, "currency": "USD"}}"#
+                let refused = try await Shopper(client: apps[Self.west]!).admin(.put, "/v1/admin/variants/\(sku)/price", body: body)
+                #expect(refused.isProblem("homed-elsewhere"))
+                #expect(try refused.json()["home_region"] as? String == "us-east")
+                #expect(try await Shopper(client: apps[Self.east]!).admin(.put, "/v1/admin/variants/\(sku)/price", body: body).status == .noContent)
+                let product = CatalogGenerator().product(3).id.uuidString.lowercased()
+                for region in regions.regions {
+                    try await waitUntil("\(region) shows the new price") {
+                        let page = try await apps[region]!.get("/v1/products/\(product)").json()
+                        let variant = (page["variants"] as? [[String: Any]])?.first { $0["sku"] as? String == sku }
+                        return (variant?["price"] as? [String: Any])?["amount"] as? Int == 4242
+                    }
+                }
+                #expect(try await regions.replicationProblems() == [])
+            }
+        }
+    }
+
+    @Test func anAdditiveMigrationRollsOutAcrossRunningRegions() async throws {
+        let sku = sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            try await withRegionApps(regions) { apps in
+                // The safe order: add the column where it is received first, then where it is written.
+                for region in [Self.west, Self.south, Self.east] {
+                    try await PostgresClient.withRunning(regions.ownerURL(region), logger: ReplicatedRegions.logger) { owner async throws in
+                        try await owner.query("ALTER TABLE orders ADD COLUMN gift_note text")
+                    }
+                }
+                let id = try await placeOrder(apps[Self.east]!, sku: sku).id
+                try await PostgresClient.withRunning(regions.ownerURL(Self.east), logger: ReplicatedRegions.logger) { owner async throws in
+                    try await owner.query("UPDATE orders SET gift_note = 'for Ada' WHERE id = \(UUID(uuidString: id)!)")
+                }
+                for region in [Self.west, Self.south] {
+                    try await waitUntil("the gift note reached \(region)") {
+                        try await regions.count("SELECT count(*) FROM orders WHERE gift_note = 'for Ada'", in: region) == 1
+                    }
+                }
+                #expect(try await regions.replicationProblems() == [])
+            }
+        }
+    }
+}

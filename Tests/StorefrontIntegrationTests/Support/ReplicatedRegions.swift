@@ -1,0 +1,302 @@
+import Foundation
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import StorefrontApp
+import StorefrontCore
+import StorefrontPostgres
+import Testing
+
+/// Three real PostgreSQL clusters from `scripts/test`, one per region (cluster_name = region), with a
+/// database of this test's own that replicates between them exactly as the lab's does.
+struct ReplicatedRegions: Sendable {
+    struct Cluster: Sendable {
+        var region: Region
+        var port: Int
+        /// The cluster's folder: `data/` and the Unix socket folder `run/`.
+        var directory: String
+    }
+
+    let clusters: [Cluster]
+    let database: String
+    let password: String
+    static let catalogHome = try! Region("us-east")
+    static let products = 20
+    static let logger = Logger(label: "replication-test")
+
+    var regions: [Region] { clusters.map(\.region) }
+
+    func cluster(_ region: Region) -> Cluster { clusters.first { $0.region == region }! }
+
+    func ownerURL(_ region: Region) -> DatabaseURL {
+        try! DatabaseURL("postgres://storefront_owner:\(password)@127.0.0.1:\(cluster(region).port)/\(database)")
+    }
+
+    func appURL(_ region: Region) -> DatabaseURL {
+        try! DatabaseURL("postgres://storefront:\(password)@127.0.0.1:\(cluster(region).port)/\(database)")
+    }
+
+    /// The superuser, through the Unix socket: replication setup needs it.
+    func adminURL(_ region: Region, database: String? = nil) -> DatabaseURL {
+        try! DatabaseURL("postgres://postgres@localhost:\(cluster(region).port)/\(database ?? self.database)?host=\(cluster(region).directory)/run")
+    }
+
+    func replicatorURL(_ region: Region) -> DatabaseURL {
+        try! DatabaseURL("postgres://storefront_replicator:\(password)@127.0.0.1:\(cluster(region).port)/\(database)")
+    }
+
+    func topology(_ region: Region, peers: Bool = true) throws -> ReplicationTopology {
+        try ReplicationTopology(
+            region: region, catalogHome: Self.catalogHome,
+            peers: peers ? regions.filter { $0 != region }.map { .init(region: $0, url: replicatorURL($0)) } : [],
+            database: database
+        )
+    }
+
+    /// The app's environment for one region, as `scripts/lab` writes it.
+    func environment(_ region: Region) -> [String: String] {
+        func text(_ url: DatabaseURL) -> String { "postgres://\(url.username):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)" }
+        return [
+            "STOREFRONT_REGION": region.name, "STOREFRONT_CATALOG_HOME": Self.catalogHome.name,
+            "STOREFRONT_DATABASE_URL": text(appURL(region)), "STOREFRONT_MIGRATION_DATABASE_URL": text(ownerURL(region)),
+            "STOREFRONT_CURSOR_SECRET": "test-cursor-secret", "STOREFRONT_ADMIN_TOKEN": Shopper.adminToken,
+            "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "200", "STOREFRONT_DB_MAX_CONNECTIONS": "8",
+        ]
+    }
+
+    static func fromEnvironment() throws -> (clusters: [Cluster], password: String) {
+        let environment = ProcessInfo.processInfo.environment
+        guard let list = environment["STOREFRONT_TEST_REGIONS"], let password = environment["STOREFRONT_TEST_PASSWORD"] else {
+            throw TestSetupError("STOREFRONT_TEST_REGIONS is not set: run the tests with scripts/test")
+        }
+        let clusters = try list.split(separator: ",").map { entry in
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            let location = parts[1].split(separator: ":", maxSplits: 1)
+            return Cluster(region: try Region(String(parts[0])), port: Int(location[0])!, directory: String(location[1]))
+        }
+        return (clusters, password)
+    }
+
+    // MARK: Life of the test's databases
+
+    static func withRegions<Result: Sendable>(_ body: @Sendable (ReplicatedRegions) async throws -> Result) async throws -> Result {
+        let (clusters, password) = try fromEnvironment()
+        let regions = ReplicatedRegions(clusters: clusters, database: "sf_repl_\(UInt32.random(in: 0...UInt32.max))", password: password)
+        try await regions.create()
+        do {
+            let result = try await body(regions)
+            try await regions.drop()
+            return result
+        } catch {
+            try? await regions.drop()
+            throw error
+        }
+    }
+
+    private func create() async throws {
+        for region in regions {
+            try await PostgresClient.withRunning(ownerURL(region).with(database: "postgres"), logger: Self.logger, maximumConnections: 1) { client in
+                try await client.query("CREATE DATABASE \(unescaped: database)")
+            }
+            let migrator = try Migrator(migrations: try Migration.bundled(), appRole: "storefront", logger: Self.logger)
+            try await PostgresClient.withRunning(ownerURL(region), logger: Self.logger, maximumConnections: 1) { client in
+                try await migrator.migrate(client)
+            }
+        }
+        try await PostgresClient.withRunning(ownerURL(Self.catalogHome), logger: Self.logger, maximumConnections: 1) { client in
+            try await CatalogSeeder(client: client, logger: Self.logger).seed(products: Self.products, stockRegion: Self.catalogHome)
+        }
+        for peers in [false, true] {
+            for region in regions {
+                let topology = try topology(region, peers: peers)
+                try await asAdmin(region) { client in
+                    try await ReplicationSetup(client: client, topology: topology, replicatorRole: "storefront_replicator", logger: Self.logger).run()
+                }
+            }
+        }
+        let variants = try await count("SELECT count(*) FROM variants", in: Self.catalogHome)
+        for region in regions where region != Self.catalogHome {
+            try await waitUntil("the catalog reached \(region)", timeout: .seconds(60)) {
+                try await count("SELECT count(*) FROM variants", in: region) == variants
+            }
+            try await PostgresClient.withRunning(ownerURL(region), logger: Self.logger, maximumConnections: 1) { client in
+                try await CatalogSeeder(client: client, logger: Self.logger).seed(products: Self.products, stockRegion: region, writeCatalog: false)
+            }
+        }
+    }
+
+    private func drop() async throws {
+        for region in regions { try? start(region) }
+        for region in regions {
+            try await asAdmin(region) { client in
+                let names = try await client.query(
+                    "SELECT subname::text FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                ).collect().map { try $0.decode(String.self) }
+                for name in names {
+                    try await client.query("ALTER SUBSCRIPTION \(unescaped: name) DISABLE")
+                    try await client.query("ALTER SUBSCRIPTION \(unescaped: name) SET (slot_name = NONE)")
+                    try await client.query("DROP SUBSCRIPTION \(unescaped: name)")
+                }
+            }
+        }
+        for region in regions {
+            try await PostgresClient.withRunning(adminURL(region, database: "postgres"), logger: Self.logger, maximumConnections: 1) { client in
+                try await client.query(
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = \(database) AND NOT active")
+                try await client.query("DROP DATABASE IF EXISTS \(unescaped: database) WITH (FORCE)")
+            }
+        }
+    }
+
+    // MARK: Helpers
+
+    func asAdmin<Result: Sendable>(_ region: Region, _ body: @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
+        try await PostgresClient.withRunning(adminURL(region), logger: Self.logger, maximumConnections: 1, body)
+    }
+
+    func count(_ query: PostgresQuery, in region: Region) async throws -> Int {
+        try await PostgresClient.withRunning(ownerURL(region), logger: Self.logger, maximumConnections: 1) { client in
+            try await client.scalar(query, as: Int.self)
+        }
+    }
+
+    /// An order-independent digest of a table's rows: equal in two regions when they hold the same rows.
+    func checksum(_ table: String, columns: String = "*", in region: Region) async throws -> String {
+        try await PostgresClient.withRunning(ownerURL(region), logger: Self.logger, maximumConnections: 1) { client in
+            try await client.scalar(
+                "SELECT coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), 'empty') FROM (SELECT \(unescaped: columns) FROM \(unescaped: table)) r",
+                as: String.self)
+        }
+    }
+
+    /// Every replicated table, with the columns that must agree (a product's updated_at is stamped on arrival).
+    static let replicatedTables: [(table: String, columns: String)] = [
+        ("brands", "*"), ("categories", "*"), ("variants", "*"),
+        ("products", "id, name, description, brand, category, gender, tags, image_urls, price_from, created_at"),
+        ("carts", "*"), ("cart_items", "*"), ("orders", "*"), ("order_lines", "*"), ("stock", "*"),
+        ("idempotency_keys", "*"), ("stock_transfers", "*"), ("stock_transfer_receipts", "*"),
+    ]
+
+    /// Waits until every replicated table has the same rows in every region; returns how long it took.
+    @discardableResult
+    func waitForConvergence(timeout: Duration = .seconds(60)) async throws -> Duration {
+        let start = ContinuousClock.now
+        try await waitUntil("all regions converged", timeout: timeout) { try await divergentTables().isEmpty }
+        return ContinuousClock.now - start
+    }
+
+    func divergentTables() async throws -> [String] {
+        var divergent: [String] = []
+        for (table, columns) in Self.replicatedTables {
+            var digests = Set<String>()
+            for region in regions { digests.insert(try await checksum(table, columns: columns, in: region)) }
+            if digests.count > 1 { divergent.append(table) }
+        }
+        return divergent
+    }
+
+    /// What would stall replication: a subscription that is disabled or whose worker is not running, or an
+    /// apply error that is not a lost connection to a crashed peer (a conflict, a missing column). Waits
+    /// for workers to come back after restarts; returns the problems, none when replication is sound.
+    func replicationProblems() async throws -> [String] {
+        var problems: [String] = []
+        try? await waitUntil("every subscription's worker runs", timeout: .seconds(30)) {
+            try await stalledSubscriptions().isEmpty
+        }
+        problems += try await stalledSubscriptions()
+        for cluster in clusters {
+            let log = (try? String(contentsOfFile: "\(cluster.directory)/postgres.log", encoding: .utf8)) ?? ""
+            // scripts/test logs the backend type: errors of the apply and sync workers, less lost connections.
+            problems += log.split(separator: "\n").filter { line in
+                line.contains("logical replication") && line.contains("ERROR")
+                    && !["could not receive data", "could not connect", "server closed", "terminating", "could not send"]
+                        .contains { line.contains($0) }
+            }.map { "\(cluster.region): \($0)" }
+        }
+        return problems
+    }
+
+    private func stalledSubscriptions() async throws -> [String] {
+        var stalled: [String] = []
+        for region in regions {
+            let rows = try await asAdmin(region) { client in
+                try await client.query(
+                    """
+                    SELECT s.subname::text, s.subenabled, st.pid IS NOT NULL FROM pg_subscription s
+                    LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL
+                    WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+                    """
+                ).collect()
+            }
+            for row in rows {
+                let (name, enabled, running) = try row.decode((String, Bool, Bool).self)
+                if !enabled || !running { stalled.append("\(region) \(name): enabled \(enabled), worker running \(running)") }
+            }
+        }
+        return stalled
+    }
+
+    // MARK: Crashes
+
+    /// Stops the region's PostgreSQL as a crash does: no shutdown checkpoint, clients cut off.
+    func crash(_ region: Region) throws { try pgctl(region, ["-m", "immediate", "stop"]) }
+
+    func start(_ region: Region) throws {
+        let cluster = cluster(region)
+        if FileManager.default.fileExists(atPath: "\(cluster.directory)/data/postmaster.pid") { return }
+        try pgctl(region, ["-l", "\(cluster.directory)/postgres.log", "start"])
+    }
+
+    private func pgctl(_ region: Region, _ arguments: [String]) throws {
+        let bin = ProcessInfo.processInfo.environment["STOREFRONT_TEST_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
+        let command = ["\(bin)/pg_ctl", "-D", "\(cluster(region).directory)/data", "-w", "-t", "60", "-s"] + arguments
+        let status = getuid() == 0 ? spawnAndWait(["/usr/sbin/runuser", "-u", "postgres", "--"] + command) : spawnAndWait(command)
+        guard status == 0 else { throw TestSetupError("pg_ctl \(arguments) for \(region) exited with \(status)") }
+    }
+}
+
+/// Runs a program and waits for it with waitpid: Foundation's Process can miss the exit of a child started
+/// from a concurrent task and wait forever.
+func spawnAndWait(_ arguments: [String]) -> Int32 {
+    var pid: pid_t = 0
+    let argv = arguments.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else { return -1 }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    return (status >> 8) & 0xff
+}
+
+/// Polls `condition` until it holds; throws after `timeout`, naming what it waited for.
+func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool) async throws {
+    let deadline = ContinuousClock.now + timeout
+    while ContinuousClock.now < deadline {
+        if (try? await condition()) == true { return }
+        try await Task.sleep(for: .milliseconds(100))
+    }
+    throw TestSetupError("timed out after \(timeout) waiting until \(what)")
+}
+
+/// Runs one app per region, each built exactly as `storefront serve` builds it, and hands their test
+/// clients to `body`.
+func withRegionApps<Result: Sendable>(
+    _ regions: ReplicatedRegions, _ body: @Sendable ([Region: any TestClientProtocol]) async throws -> Result
+) async throws -> Result {
+    try await withRegionApps(regions, regions.regions[...], [:], body)
+}
+
+private func withRegionApps<Result: Sendable>(
+    _ regions: ReplicatedRegions, _ remaining: ArraySlice<Region>, _ clients: [Region: any TestClientProtocol],
+    _ body: @Sendable ([Region: any TestClientProtocol]) async throws -> Result
+) async throws -> Result {
+    guard let region = remaining.first else { return try await body(clients) }
+    var logger = Logger(label: "storefront-\(region)")
+    logger.logLevel = .critical
+    let app = try buildApplication(try AppConfiguration(environment: regions.environment(region)), logger: logger)
+    return try await app.test(.router) { client in
+        try await waitUntilReady(client)
+        var clients = clients
+        clients[region] = client
+        return try await withRegionApps(regions, remaining.dropFirst(), clients, body)
+    }
+}
