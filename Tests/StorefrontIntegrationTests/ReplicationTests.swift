@@ -98,9 +98,9 @@ import Testing
     @Test func whileARegionIsDownTheOthersTakeOrdersAndAllConvergeWhenItReturns() async throws {
         let sku = sku
         try await ReplicatedRegions.withRegions { regions async throws in
-            try await withRegionApps(regions) { apps in
-                for region in regions.regions { try await Shopper(client: apps[region]!).setStock(sku, 1_000) }
-                try regions.crash(Self.south)
+            try regions.crash(Self.south)
+            try await withRegionApps(regions, only: [Self.east, Self.west]) { apps in
+                for region in [Self.east, Self.west] { try await Shopper(client: apps[region]!).setStock(sku, 1_000) }
                 var statuses: [Int] = []
                 for _ in 0..<10 {
                     for region in [Self.east, Self.west] {
@@ -125,12 +125,12 @@ import Testing
     @Test func ordersAcknowledgedRightBeforeACrashReachTheOthersAfterTheRestart() async throws {
         let sku = sku
         try await ReplicatedRegions.withRegions { regions async throws in
-            try await withRegionApps(regions) { apps in
+            // Stop the peers from receiving first, so the orders exist only in eu-west when it crashes.
+            try regions.crash(Self.east)
+            try regions.crash(Self.south)
+            let acknowledged = try await withRegionApps(regions, only: [Self.west]) { apps in
                 let shopper = Shopper(client: apps[Self.west]!)
                 try await shopper.setStock(sku, 1_000)
-                // Stop the peers from receiving first, so the orders exist only in eu-west when it crashes.
-                try regions.crash(Self.east)
-                try regions.crash(Self.south)
                 var acknowledged: [String] = []
                 for _ in 0..<20 {
                     let cart = try await shopper.openCart()
@@ -138,63 +138,59 @@ import Testing
                     let response = try await shopper.checkout(cart)
                     if response.status == .created { acknowledged.append(try response.json()["id"] as! String) }
                 }
-                #expect(acknowledged.count == 20)
-                try regions.crash(Self.west)
-                for region in regions.regions { try regions.start(region) }
-                let converged = try await regions.waitForConvergence()
-                print("all regions converged \(converged) after eu-west crashed with 20 unreplicated orders")
-                for region in [Self.east, Self.south] {
-                    let ids = acknowledged.compactMap(UUID.init(uuidString:))
-                    #expect(try await regions.count("SELECT count(*) FROM orders WHERE id = ANY(\(ids))", in: region) == 20)
-                }
-                #expect(try await regions.replicationProblems() == [])
+                return acknowledged
             }
+            #expect(acknowledged.count == 20)
+            try regions.crash(Self.west)
+            for region in regions.regions { try regions.start(region) }
+            let converged = try await regions.waitForConvergence()
+            print("all regions converged \(converged) after eu-west crashed with 20 unreplicated orders")
+            for region in [Self.east, Self.south] {
+                let ids = acknowledged.compactMap(UUID.init(uuidString:))
+                #expect(try await regions.count("SELECT count(*) FROM orders WHERE id = ANY(\(ids))", in: region) == 20)
+            }
+            #expect(try await regions.replicationProblems() == [])
         }
     }
 
     @Test func aStockTransferInterruptedByACrashCompletesExactlyOnce() async throws {
         let sku = sku
         try await ReplicatedRegions.withRegions { regions async throws in
-            try await withRegionApps(regions) { apps in
-                try await Shopper(client: apps[Self.east]!).setStock(sku, 30)
-                try await Shopper(client: apps[Self.west]!).setStock(sku, 5)
-                func total() async throws -> Int {
-                    var sum = 0
-                    for region in regions.regions {
-                        sum += try await regions.count("SELECT coalesce(sum(available), 0)::int8 FROM stock WHERE region = \(region.name) AND sku = \(sku)", in: region)
-                    }
-                    return sum
-                }
-                try await waitUntil("stock settled everywhere") { try await regions.divergentTables().isEmpty }
-                let before = try await total()
-
-                // The destination is down when the transfer is sent: it must credit it after its restart.
-                try regions.crash(Self.west)
+            @Sendable func available(_ region: Region) async throws -> Int {
+                try await regions.count("SELECT coalesce(sum(available), 0)::int8 FROM stock WHERE region = \(region.name) AND sku = \(sku)", in: region)
+            }
+            try await withRegionApps(regions, only: [Self.west]) { apps in try await Shopper(client: apps[Self.west]!).setStock(sku, 5) }
+            // The destination is down when the transfer is sent: it must credit it after its restart.
+            try regions.crash(Self.west)
+            let id = try await withRegionApps(regions, only: [Self.east]) { apps in
                 let admin = Shopper(client: apps[Self.east]!)
+                try await admin.setStock(sku, 30)
                 let sent = try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 12}"#)
                 #expect(sent.status == .accepted)
-                let id = try #require(try sent.json()["id"] as? String)
-                #expect(try await regions.count("SELECT available FROM stock WHERE region = 'us-east' AND sku = \(sku)", in: Self.east) == 18)
+                #expect(try await available(Self.east) == 18)
                 // Sent to the wrong region, or more than there is: refused, nothing moves.
                 #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "eu-west", "to": "us-east", "quantity": 1}"#).isProblem("homed-elsewhere"))
                 #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 99}"#).isProblem("out-of-stock"))
-
-                try regions.start(Self.west)
-                try await waitUntil("eu-west credited the transfer", timeout: .seconds(60)) {
-                    try await regions.count("SELECT available FROM stock WHERE region = 'eu-west' AND sku = \(sku)", in: Self.west) == 17
-                }
-                try await regions.waitForConvergence()
-                let status = try await admin.admin(.get, "/v1/admin/stock/transfers/\(id)").json()
-                #expect(status["status"] as? String == "received")
-                // Crediting again finds nothing to do.
-                try await PostgresClient.withRunning(regions.appURL(Self.west), logger: ReplicatedRegions.logger) { client async throws in
-                    let store = PostgresStockStore(client: client, region: Self.west, catalogHome: Self.east, logger: ReplicatedRegions.logger)
-                    #expect(try await store.receiveTransfers() == 0)
-                }
-                #expect(try await regions.count("SELECT available FROM stock WHERE region = 'eu-west' AND sku = \(sku)", in: Self.west) == 17)
-                #expect(try await total() == before)
-                #expect(try await regions.replicationProblems() == [])
+                return try #require(try sent.json()["id"] as? String)
             }
+            try regions.start(Self.west)
+            try await withRegionApps(regions, only: [Self.west]) { _ in
+                try await waitUntil("eu-west credited the transfer", timeout: .seconds(60)) { try await available(Self.west) == 17 }
+            }
+            try await regions.waitForConvergence()
+            try await withRegionApps(regions, only: [Self.east]) { apps in
+                let status = try await Shopper(client: apps[Self.east]!).admin(.get, "/v1/admin/stock/transfers/\(id)").json()
+                #expect(status["status"] as? String == "received")
+            }
+            // Crediting again finds nothing to do.
+            try await PostgresClient.withRunning(regions.appURL(Self.west), logger: ReplicatedRegions.logger) { client async throws in
+                let store = PostgresStockStore(client: client, region: Self.west, catalogHome: Self.east, logger: ReplicatedRegions.logger)
+                #expect(try await store.receiveTransfers() == 0)
+            }
+            #expect(try await available(Self.west) == 17)
+            // Nothing was created or lost on the way: 30 + 5 before, 18 + 17 after.
+            #expect(try await available(Self.east) + available(Self.west) == 30 + 5)
+            #expect(try await regions.replicationProblems() == [])
         }
     }
 
@@ -202,18 +198,21 @@ import Testing
         let sku = sku
         let other = CatalogGenerator().product(4).variants[0].sku
         try await ReplicatedRegions.withRegions { regions async throws in
-            try await withRegionApps(regions) { apps in
+            let cart = try await withRegionApps(regions, only: [Self.east]) { apps in
                 let east = Shopper(client: apps[Self.east]!)
+                let cart = try await east.openCart()
+                try await east.set(sku, quantity: 2, in: cart)
+                return cart
+            }
+            try await waitUntil("the cart reached eu-west") {
+                try await regions.count("SELECT count(*) FROM cart_items WHERE cart_id = \(UUID(uuidString: cart.id)!)", in: Self.west) == 1
+            }
+            try regions.crash(Self.east)
+
+            let newID = try await withRegionApps(regions, only: [Self.west]) { apps in
                 let west = Shopper(client: apps[Self.west]!)
                 try await west.setStock(sku, 10)
                 try await west.setStock(other, 10)
-                let cart = try await east.openCart()
-                try await east.set(sku, quantity: 2, in: cart)
-                try await waitUntil("the cart reached eu-west") {
-                    try await regions.count("SELECT count(*) FROM cart_items WHERE cart_id = \(UUID(uuidString: cart.id)!)", in: Self.west) == 1
-                }
-                try regions.crash(Self.east)
-
                 let read = try await west.cart(cart)
                 #expect(read.status == .ok)
                 let body = try read.json()
@@ -235,21 +234,23 @@ import Testing
                 // The old id keeps leading to the adopted cart here.
                 #expect(try await west.set(other, quantity: 2, in: cart).json()["id"] as? String == newID)
 
-                let adoptedCart = Shopper.OpenedCart(id: newID, token: cart.token)
-                #expect(try await west.checkout(adoptedCart).status == .created)
+                #expect(try await west.checkout(Shopper.OpenedCart(id: newID, token: cart.token)).status == .created)
                 #expect(try await regions.count("SELECT available FROM stock WHERE region = 'eu-west' AND sku = \(sku)", in: Self.west) == 8)
                 #expect(try await regions.count("SELECT count(*) FROM carts WHERE region = 'us-east'", in: Self.west) == 1)
+                return newID
+            }
 
-                try regions.start(Self.east)
-                try await regions.waitForConvergence()
+            try regions.start(Self.east)
+            try await regions.waitForConvergence()
+            try await withRegionApps(regions, only: [Self.east]) { apps in
                 // Back home, the old cart refuses changes and says where it went.
-                try await waitUntil("us-east serves again") { try await east.cart(cart).status == .ok }
+                let east = Shopper(client: apps[Self.east]!)
                 let refused = try await east.set(sku, quantity: 3, in: cart)
                 #expect(refused.isProblem("cart-adopted"))
                 #expect((try refused.json()["adopted_by"] as? [String: Any])?["cart_id"] as? String == newID)
                 #expect(try await east.checkout(cart).isProblem("cart-adopted"))
-                #expect(try await regions.replicationProblems() == [])
             }
+            #expect(try await regions.replicationProblems() == [])
         }
     }
 
