@@ -50,3 +50,9 @@ public struct FieldError: Hashable, Sendable, Codable {
         self.detail = detail
     }
 }
+
+/// An error of a dependency that a retry may not meet (a lock wait or statement that ran out of time, a
+/// serialization failure, a database that is starting). The HTTP layer answers 503 with `Retry-After`.
+public protocol TransientFailure: Error {
+    var isTransient: Bool { get }
+}

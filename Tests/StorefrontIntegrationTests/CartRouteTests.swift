@@ -167,3 +167,29 @@ import Testing
         }
     }
 }
+
+@Suite struct BusyDatabaseTests {
+    @Test func aLockHeldTooLongIsA503WithRetryAfterAndChangesNothing() async throws {
+        let sku = CatalogOracle().products[0].variants[0].sku
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database, environment: ["STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "300"]) { client in
+                let shopper = Shopper(client: client)
+                let cart = try await shopper.openCart()
+                try await database.asOwner { owner async throws in
+                    // Another transaction holds the cart row past the region's lock timeout.
+                    try await owner.withTransaction(logger: TestDatabase.logger) { connection in
+                        let locked = try await connection.query("SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE", logger: TestDatabase.logger).collect()
+                        #expect(locked.count == 1)
+                        let busy = try await shopper.set(sku, quantity: 1, in: cart)
+                        #expect(busy.status == .serviceUnavailable)
+                        #expect(busy.isProblem("unavailable"))
+                        #expect(busy.headers[.retryAfter] == "1")
+                    }
+                }
+                let after = try await shopper.cart(cart).json()
+                #expect(after["version"] as? Int == 1)
+                #expect(try await shopper.set(sku, quantity: 1, in: cart).status == .ok)
+            }
+        }
+    }
+}

@@ -86,6 +86,10 @@ extension Problem {
                                detail: error.body ?? error.status.reasonPhrase)
             default: return Problem(.internalError, detail: "The server could not complete the request.")
             }
+        case let error as any TransientFailure where error.isTransient:
+            var problem = Problem(.unavailable, detail: "The region is busy; retry in a moment.")
+            problem.headers["Retry-After"] = "1"
+            return problem
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
             return Problem(.payloadTooLarge, detail: "The request body exceeds the limit.")
         case is DecodingError:

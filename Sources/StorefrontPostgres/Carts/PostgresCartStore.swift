@@ -99,16 +99,8 @@ public struct PostgresCartStore: CartStore {
         var lines: [CartLine] = []
         for row in rows {
             let cells = row.makeRandomAccess()
-            guard let sku = try cells[6].decode(String?.self) else { continue }
-            lines.append(CartLine(
-                sku: sku, quantity: try cells[7].decode(Int.self), productID: try cells[8].decode(UUID.self),
-                productName: try cells[9].decode(String.self), colour: try cells[10].decode(String.self),
-                euSize: ShoeSize(tenths: Int(try cells[11].decode(Int16.self))),
-                usSize: ShoeSize(tenths: Int(try cells[12].decode(Int16.self))),
-                width: Width(rawValue: try cells[13].decode(String.self)) ?? .standard,
-                unitPrice: Money(amount: try cells[14].decode(Int64.self), currency: Currency(try cells[15].decode(String.self)) ?? .usd),
-                available: Int(try cells[16].decode(Int32.self))
-            ))
+            guard try cells[6].decode(String?.self) != nil else { continue }
+            lines.append(try CartLine(cells, from: 6, available: Int(try cells[16].decode(Int32.self))))
         }
         return Cart(
             id: id, region: try Region(try first[17].decode(String.self)),

@@ -145,18 +145,7 @@ public struct PostgresOrderStore: OrderStore {
             ORDER BY i.sku
             """, logger: logger
         ).collect()
-        return try rows.map { row in
-            let cells = row.makeRandomAccess()
-            return CartLine(
-                sku: try cells[0].decode(String.self), quantity: try cells[1].decode(Int.self), productID: try cells[2].decode(UUID.self),
-                productName: try cells[3].decode(String.self), colour: try cells[4].decode(String.self),
-                euSize: ShoeSize(tenths: Int(try cells[5].decode(Int16.self))),
-                usSize: ShoeSize(tenths: Int(try cells[6].decode(Int16.self))),
-                width: Width(rawValue: try cells[7].decode(String.self)) ?? .standard,
-                unitPrice: Money(amount: try cells[8].decode(Int64.self), currency: Currency(try cells[9].decode(String.self)) ?? .usd),
-                available: 0
-            )
-        }
+        return try rows.map { try CartLine($0.makeRandomAccess(), from: 0, available: 0) }
     }
 
     /// Takes the units from this region's allocation, or throws `outOfStock` listing every short SKU.

@@ -60,7 +60,7 @@ struct ReplicatedRegions: Sendable {
             "STOREFRONT_REGION": region.name, "STOREFRONT_CATALOG_HOME": Self.catalogHome.name,
             "STOREFRONT_DATABASE_URL": text(appURL(region)), "STOREFRONT_MIGRATION_DATABASE_URL": text(ownerURL(region)),
             "STOREFRONT_CURSOR_SECRET": "test-cursor-secret", "STOREFRONT_ADMIN_TOKEN": Shopper.adminToken,
-            "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "200", "STOREFRONT_DB_MAX_CONNECTIONS": "8",
+            "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "500", "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000", "STOREFRONT_DB_MAX_CONNECTIONS": "8",
         ]
     }
 

@@ -21,7 +21,9 @@ func withTestApp<Result: Sendable>(
         "STOREFRONT_CURSOR_SECRET": "test-cursor-secret",
         "STOREFRONT_ADMIN_TOKEN": "test-admin-token-0123456789",
         "STOREFRONT_CATALOG_REFRESH_MS": "100",
-        "STOREFRONT_PROBE_INTERVAL_MS": "100",
+        "STOREFRONT_PROBE_INTERVAL_MS": "500",
+        // Tests run many apps and three clusters at once on two cores: lock waits can be long.
+        "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000",
         "STOREFRONT_DB_MAX_CONNECTIONS": "10",
     ]
     environment.merge(extra) { $1 }
