@@ -157,7 +157,7 @@ import Testing
                 try await database.asOwner { owner async throws in
                     try await owner.query("UPDATE stock SET available = 4321 WHERE region = 'us-east' AND sku = \(variant.sku)")
                 }
-                try await eventually("the page shows the new stock") {
+                try await waitUntil("the page shows the new stock", timeout: .seconds(10)) {
                     let variants = try await client.get("/v1/products/\(id)").json()["variants"] as! [[String: Any]]
                     return variants.first { $0["sku"] as? String == variant.sku }?["available"] as? Int == 4321
                 }

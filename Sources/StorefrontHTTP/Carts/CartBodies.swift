@@ -7,7 +7,7 @@ struct CartBody: Encodable {
     var region: String
     var status: Cart.Status
     var version: Int
-    var items: [Item]
+    var items: [LineBody]
     var itemCount: Int
     var subtotal: Money?
     var createdAt: Date
@@ -18,31 +18,16 @@ struct CartBody: Encodable {
     var replicaAgeSeconds: Double?
     var adoptedFrom: String?
 
-    struct Item: Encodable {
-        var sku: String
-        var productId: String
-        var productName: String
-        var colour: String
-        var size: ProductDetailBody.SizeBody
-        var width: Width
-        var quantity: Int
-        var unitPrice: Money
-        var lineTotal: Money?
-        var available: Int
-        var inStock: Bool
-    }
-
     init(_ cart: Cart, token: AccessToken? = nil) {
         id = cart.id.uuidString.lowercased()
         region = cart.region.name
         status = cart.status
         version = cart.version
         items = cart.lines.map { line in
-            Item(
-                sku: line.sku, productId: line.productID.uuidString.lowercased(), productName: line.productName,
-                colour: line.colour, size: .init(eu: line.euSize.description, us: line.usSize.description), width: line.width,
-                quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: line.total, available: line.available,
-                inStock: line.available >= line.quantity
+            LineBody(
+                sku: line.sku, productID: line.productID, productName: line.productName, colour: line.colour,
+                euSize: line.euSize.description, usSize: line.usSize.description, width: line.width,
+                quantity: line.quantity, unitPrice: line.unitPrice, available: line.available
             )
         }
         itemCount = cart.lines.reduce(0) { $0 + $1.quantity }
@@ -58,4 +43,37 @@ struct CartBody: Encodable {
 
 struct QuantityBody: Decodable {
     var quantity: Int
+}
+
+/// One line of a cart or an order: the SKU as sold, its quantity and price; for a cart, the serving
+/// region's live stock too.
+struct LineBody: Encodable {
+    var sku: String
+    var productId: String
+    var productName: String
+    var colour: String
+    var size: ProductDetailBody.SizeBody
+    var width: Width
+    var quantity: Int
+    var unitPrice: Money
+    var lineTotal: Money?
+    var available: Int?
+    var inStock: Bool?
+
+    init(
+        sku: String, productID: UUID, productName: String, colour: String, euSize: String, usSize: String, width: Width,
+        quantity: Int, unitPrice: Money, available: Int? = nil
+    ) {
+        self.sku = sku
+        productId = productID.uuidString.lowercased()
+        self.productName = productName
+        self.colour = colour
+        size = .init(eu: euSize, us: usSize)
+        self.width = width
+        self.quantity = quantity
+        self.unitPrice = unitPrice
+        lineTotal = unitPrice.times(quantity)
+        self.available = available
+        inStock = available.map { $0 >= quantity }
+    }
 }

@@ -9,25 +9,13 @@ struct OrderBody: Encodable {
     var status: OrderStatus
     var email: String
     var shippingAddress: ShippingAddress
-    var lines: [Line]
+    var lines: [LineBody]
     var subtotal: Money
     var createdAt: Date
     var updatedAt: Date
     var orderToken: String?
     /// Set when the order is homed in another region and was read from this region's replica.
     var replicaAgeSeconds: Double?
-
-    struct Line: Encodable {
-        var sku: String
-        var productId: String
-        var productName: String
-        var colour: String
-        var size: ProductDetailBody.SizeBody
-        var width: Width
-        var quantity: Int
-        var unitPrice: Money
-        var lineTotal: Money?
-    }
 
     init(_ order: Order, token: AccessToken? = nil) {
         id = order.id.uuidString.lowercased()
@@ -37,10 +25,9 @@ struct OrderBody: Encodable {
         email = order.email
         shippingAddress = order.shippingAddress
         lines = order.lines.map { line in
-            Line(
-                sku: line.sku, productId: line.productID.uuidString.lowercased(), productName: line.productName,
-                colour: line.colour, size: .init(eu: line.euSize, us: line.usSize), width: line.width,
-                quantity: line.quantity, unitPrice: line.unitPrice, lineTotal: line.unitPrice.times(line.quantity)
+            LineBody(
+                sku: line.sku, productID: line.productID, productName: line.productName, colour: line.colour,
+                euSize: line.euSize, usSize: line.usSize, width: line.width, quantity: line.quantity, unitPrice: line.unitPrice
             )
         }
         subtotal = order.subtotal

@@ -51,18 +51,6 @@ func waitUntilReady(_ client: any TestClientProtocol) async throws {
     throw TestSetupError("the app did not become ready within 10 s")
 }
 
-/// Polls until `condition` holds, for effects of background loops; fails the test after `timeout`.
-func eventually(
-    _ what: String, timeout: Duration = .seconds(10), _ condition: @Sendable () async throws -> Bool
-) async throws {
-    let deadline = ContinuousClock.now + timeout
-    while ContinuousClock.now < deadline {
-        if try await condition() { return }
-        try await Task.sleep(for: .milliseconds(50))
-    }
-    Issue.record("timed out waiting until \(what)")
-}
-
 extension TestClientProtocol {
     func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
         try await execute(uri: uri, method: .get, headers: headers, body: nil)
