@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import StorefrontCore
+import StorefrontHealth
 import StorefrontPostgres
 
 /// Everything `storefront serve` needs, read from `STOREFRONT_*` environment variables; flags override.
@@ -26,7 +27,19 @@ public struct AppConfiguration: Sendable {
     public var cartLifetime: Duration
     public var catalogRefreshInterval: Duration
     public var probeInterval: Duration
+    /// The other regions: their replication is watched and their `/health/live` probed.
+    public var peers: [Peer]
+    public var healthThresholds: HealthThresholds
+    /// After SIGTERM, how long the region keeps serving while readiness already answers 503, so the edge
+    /// and orchestrators stop sending traffic before the listener closes.
+    public var drainGrace: Duration
     public var logLevel: Logger.Level
+
+    public struct Peer: Sendable, Equatable {
+        public var region: Region
+        /// Base URL of the peer's API, such as `http://127.0.0.12:8082`.
+        public var url: String
+    }
 
     public static let variables: [(name: String, default: String, meaning: String)] = [
         ("STOREFRONT_REGION", "us-east", "this region's name (a-z, 0-9, dashes)"),
@@ -43,9 +56,28 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_ADMIN_TOKEN", "none (admin calls refused)", "bearer token for admin calls"),
         ("STOREFRONT_CART_TTL_SECONDS", "604800 (7 days)", "how long a cart lives without a change"),
         ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
-        ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often the database is sampled for health"),
+        ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often every health signal is sampled; a sample older than three intervals counts as failed"),
+        ("STOREFRONT_PEERS", "none", "the other regions as name=url pairs, comma-separated: their replication and /health/live are watched"),
+        ("STOREFRONT_HEALTH_THRESHOLDS", "see docs/health.md", "overrides such as db_read_ms=100:500,hysteresis=2:3 (degraded:unhealthy)"),
+        ("STOREFRONT_DRAIN_GRACE_MS", "5000", "after SIGTERM, how long to keep serving with readiness at 503 before closing the listener"),
         ("STOREFRONT_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
     ]
+
+    static func peers(_ text: String, region: Region) throws(StorefrontError) -> [Peer] {
+        var peers: [Peer] = []
+        for entry in text.split(separator: ",", omittingEmptySubsequences: true) {
+            let parts = entry.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
+            guard parts.count == 2, let url = URL(string: parts[1]), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw .invalidConfiguration("STOREFRONT_PEERS: '\(entry)' is not name=http://host:port")
+            }
+            let peer = try Region(parts[0])
+            guard peer != region, !peers.contains(where: { $0.region == peer }) else {
+                throw .invalidConfiguration("STOREFRONT_PEERS: \(peer) is this region or listed twice")
+            }
+            peers.append(Peer(region: peer, url: parts[1].hasSuffix("/") ? String(parts[1].dropLast()) : parts[1]))
+        }
+        return peers
+    }
 
     static let developmentCursorSecret = "storefront-development-cursor-secret"
 
@@ -85,6 +117,12 @@ public struct AppConfiguration: Sendable {
         cartLifetime = .seconds(try integer("STOREFRONT_CART_TTL_SECONDS", default: 604_800, range: 1...31_536_000))
         catalogRefreshInterval = .milliseconds(try integer("STOREFRONT_CATALOG_REFRESH_MS", default: 1000, range: 50...60_000))
         probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))
+        peers = try Self.peers(value("STOREFRONT_PEERS") ?? "", region: region)
+        healthThresholds = HealthThresholds()
+        if let overrides = value("STOREFRONT_HEALTH_THRESHOLDS"), let problem = healthThresholds.apply(overrides) {
+            throw .invalidConfiguration("STOREFRONT_HEALTH_THRESHOLDS: \(problem)")
+        }
+        drainGrace = .milliseconds(try integer("STOREFRONT_DRAIN_GRACE_MS", default: 5000, range: 0...300_000))
         let level = value("STOREFRONT_LOG_LEVEL") ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw .invalidConfiguration("STOREFRONT_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")

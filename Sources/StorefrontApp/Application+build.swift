@@ -1,4 +1,5 @@
 import Hummingbird
+import AsyncHTTPClient
 import Logging
 import PostgresNIO
 import Prometheus
@@ -9,7 +10,11 @@ import StorefrontHealth
 import StorefrontPostgres
 
 /// The whole wiring of a region, readable on one screen: the binary and the tests both build the app here.
-public func buildApplication(_ configuration: AppConfiguration, logger: Logger) throws -> some ApplicationProtocol {
+///
+/// `health` is passed in when the caller needs it too, as `storefront serve` does to drain on SIGTERM.
+public func buildApplication(
+    _ configuration: AppConfiguration, health: HealthMonitor? = nil, logger: Logger
+) throws -> some ApplicationProtocol {
     if configuration.cursorSecret == AppConfiguration.developmentCursorSecret {
         logger.warning("STOREFRONT_CURSOR_SECRET is not set: cursors are signed with a development secret")
     }
@@ -21,7 +26,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         ("idle_in_transaction_session_timeout", "\(configuration.statementTimeoutMilliseconds * 2)"),
     ]
     let postgres = PostgresClient(configuration: databaseConfiguration, backgroundLogger: logger)
-    let health = HealthState(sampleInterval: configuration.probeInterval)
+    let health = health ?? HealthMonitor(configuration)
     let catalog = Catalog()
     let catalogStore = PostgresCatalogStore(client: postgres, logger: logger)
     let orderStore = PostgresOrderStore(
@@ -30,10 +35,12 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
     let stockStore = PostgresStockStore(
         client: postgres, region: configuration.region, catalogHome: configuration.catalogHome, logger: logger)
     let metrics = PrometheusCollectorRegistry()
+    let flows = FlowWindows()
 
     let router = buildRouter(
         region: configuration.region,
-        health: health,
+        health: HealthController(monitor: health, region: configuration.region),
+        drain: DrainController(monitor: health, adminToken: configuration.adminToken),
         catalog: CatalogController(store: catalogStore, catalog: catalog, cursors: cursors, region: configuration.region),
         carts: CartController(
             store: PostgresCartStore(client: postgres, region: configuration.region, idleLifetime: configuration.cartLifetime, logger: logger)
@@ -42,7 +49,7 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         admin: AdminController(
             orders: orderStore, stock: stockStore, cursors: cursors, adminToken: configuration.adminToken
         ),
-        metrics: metrics
+        requestMetrics: RequestMetrics(registry: metrics, flows: flows)
     )
     let refresher = CatalogRefresher(
         store: catalogStore, catalog: catalog, region: configuration.region,
@@ -57,14 +64,28 @@ public func buildApplication(_ configuration: AppConfiguration, logger: Logger) 
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "storefront"),
         services: [
             postgres,
-            DatabaseProbe(client: postgres, health: health, logger: logger),
-            StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger),
-            ReplicationMonitor(
-                heartbeat: HeartbeatWriter(client: postgres, region: configuration.region, logger: logger), stock: stockStore,
-                inspector: ReplicationInspector(client: postgres, logger: logger), region: configuration.region, metrics: metrics,
-                interval: configuration.probeInterval, logger: logger
+            HealthProber(
+                monitor: health, postgres: postgres,
+                heartbeat: HeartbeatWriter(client: postgres, region: configuration.region, logger: logger),
+                inspector: ReplicationInspector(client: postgres, logger: logger), peers: configuration.peers, http: .shared,
+                flows: flows, gauges: HealthGauges(registry: metrics, poolSize: configuration.maxDatabaseConnections), logger: logger
             ),
+            StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger),
+            TransferReceiver(stock: stockStore, interval: configuration.probeInterval, logger: logger),
         ],
         logger: logger
     )
+}
+
+extension HealthMonitor {
+    /// The region's health model: its peers from the configuration, its thresholds and probe interval.
+    public convenience init(_ configuration: AppConfiguration) {
+        self.init(
+            model: HealthModel(
+                region: configuration.region.name, catalogHome: configuration.catalogHome.name,
+                peers: configuration.peers.map(\.region.name)
+            ),
+            thresholds: configuration.healthThresholds, interval: configuration.probeInterval
+        )
+    }
 }

@@ -7,25 +7,28 @@ import StorefrontHealth
 /// Every route and middleware of the API, in one place.
 public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderStore, Stock: StockStore>(
     region: Region,
-    health: HealthState,
+    health: HealthController,
+    drain: DrainController,
     catalog: CatalogController<Catalog>,
     carts: CartController<Carts>,
     orders: OrderController<Orders>,
     admin: AdminController<Orders, Stock>,
-    metrics: PrometheusCollectorRegistry
+    requestMetrics: RequestMetrics
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(region: region))
     router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: RequestMetricsMiddleware(metrics: requestMetrics))
     router.add(middleware: ProblemMiddleware())
-    HealthController(health: health, region: region).addRoutes(to: router.group("health"))
+    health.addRoutes(to: router.group("health"))
     router.get("metrics") { _, _ in
-        JSON.response(ByteBuffer(bytes: metrics.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        JSON.response(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let api = router.group("v1")
     catalog.addRoutes(to: api)
     carts.addRoutes(to: api)
     orders.addRoutes(to: api)
     admin.addRoutes(to: api, region: region)
+    drain.addRoutes(to: api)
     return router
 }

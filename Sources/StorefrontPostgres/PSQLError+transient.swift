@@ -9,3 +9,15 @@ extension PSQLError: TransientFailure {
         return ["55P03", "57014", "40001", "40P01", "53300", "57P01", "57P03"].contains(state)
     }
 }
+
+extension PSQLError {
+    /// What went wrong, for an operator reading the health model: the server's SQLSTATE and message, or the
+    /// network error underneath. Never a query's text or its values.
+    public var operatorSummary: String {
+        if let state = serverInfo?[.sqlState] {
+            return "server error \(state): \(serverInfo?[.message] ?? "")"
+        }
+        if let underlying { return "\(code): \(underlying)" }
+        return "\(code)"
+    }
+}

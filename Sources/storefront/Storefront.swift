@@ -4,14 +4,17 @@ import Hummingbird
 import Logging
 import PostgresNIO
 import StorefrontApp
+import ServiceLifecycle
+import UnixSignals
 import StorefrontCore
+import StorefrontHealth
 import StorefrontPostgres
 
 @main
 struct Storefront: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The Storefront shoe store backend.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Replication.self]
+        subcommands: [Serve.self, Migrate.self, Seed.self, Replication.self, Health.self]
     )
 }
 
@@ -82,8 +85,16 @@ struct Serve: AsyncParsableCommand {
             "STOREFRONT_HOST": host, "STOREFRONT_PORT": port.map(String.init), "STOREFRONT_MIGRATE": noMigrate ? "false" : nil,
         ])
         let logger = makeLogger(configuration)
-        let app = try buildApplication(configuration, logger: logger)
-        try await app.runService()
+        let health = HealthMonitor(configuration)
+        let app = try buildApplication(configuration, health: health, logger: logger)
+        // The drain comes after the application: the group stops services in reverse order, so on SIGTERM
+        // readiness turns 503 for the grace period before the server stops accepting.
+        let group = ServiceGroup(configuration: .init(
+            services: [.init(service: app), .init(service: DrainOnShutdown(monitor: health, grace: configuration.drainGrace, logger: logger))],
+            gracefulShutdownSignals: [.sigterm, .sigint],
+            logger: logger
+        ))
+        try await group.run()
     }
 }
 

@@ -14,6 +14,8 @@ ensure_packages() {
     command -v curl >/dev/null || missing+=(curl)
     command -v python3 >/dev/null || missing+=(python3)
     command -v runuser >/dev/null || missing+=(util-linux)
+    # The health dashboard is tested in a real headless browser.
+    command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
     if [ "${#missing[@]}" -gt 0 ]; then
         log "installing ${missing[*]}"
         export DEBIAN_FRONTEND=noninteractive

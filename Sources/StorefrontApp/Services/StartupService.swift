@@ -13,7 +13,7 @@ struct StartupService<Store: CatalogStore>: Service {
     let configuration: AppConfiguration
     let appClient: PostgresClient
     let refresher: CatalogRefresher<Store>
-    let health: HealthState
+    let health: HealthMonitor
     let logger: Logger
 
     func run() async throws {

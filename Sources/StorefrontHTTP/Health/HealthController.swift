@@ -1,35 +1,88 @@
+import Foundation
+import HTTPTypes
 import Hummingbird
+import NIOCore
 import StorefrontCore
 import StorefrontHealth
-import HTTPTypes
 
-/// Probes for orchestrators and the edge. They answer from the latest background samples and never
-/// query a dependency themselves.
+/// Probes for orchestrators and the edge, the full model for people and tools, and the dashboard. Every
+/// answer comes from the latest background evaluation: none of them touches a dependency.
 public struct HealthController: Sendable {
-    let health: HealthState
+    let monitor: HealthMonitor
     let region: Region
+    let dashboard: ByteBuffer
 
-    public init(health: HealthState, region: Region) {
-        self.health = health
+    public init(monitor: HealthMonitor, region: Region) {
+        self.monitor = monitor
         self.region = region
+        dashboard = ByteBuffer(string: DashboardPage.html)
     }
 
     struct ProbeBody: Encodable {
         var status: String
         var region: String
+        var flow: String?
         var reasons: [String]?
     }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("live") { _, _ in try respond(HealthState.Verdict(ok: true, reasons: [])) }
-        group.get("startup") { _, _ in try respond(health.startup()) }
-        group.get("ready") { _, _ in try respond(health.readiness()) }
+        group.get("live") { _, _ in try probe(ProbeBody(status: "pass", region: region.name), ok: true) }
+        group.get("startup") { _, _ in
+            let verdict = monitor.startup()
+            return try probe(ProbeBody(status: verdict.ok ? "pass" : "fail", region: region.name, reasons: verdict.reasons.nilIfEmpty), ok: verdict.ok)
+        }
+        group.get("ready") { _, _ in try ready(flow: nil) }
+        group.get("ready/{flow}") { _, context in
+            guard let name = context.parameters.get("flow"), let flow = Flow(rawValue: name) else {
+                throw Problem(.notFound, detail: "Unknown flow; the flows are \(Flow.allCases.map(\.rawValue).joined(separator: ", ")).")
+            }
+            return try ready(flow: flow)
+        }
+        group.get { _, _ in
+            let document = HealthDocument(
+                report: monitor.latest, model: monitor.model, readiness: monitor.readiness(), started: monitor.startup().ok,
+                drain: monitor.activeDrain()
+            )
+            return try probe(document, ok: document.ready)
+        }
+        group.get("dashboard") { _, _ in
+            var response = JSON.response(dashboard, contentType: "text/html; charset=utf-8")
+            // The page is self-contained: it may talk to this origin and nothing else.
+            response.headers[.contentSecurityPolicy] =
+                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:"
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
     }
 
-    private func respond(_ verdict: HealthState.Verdict) throws -> Response {
-        let body = ProbeBody(status: verdict.ok ? "pass" : "fail", region: region.name, reasons: verdict.ok ? nil : verdict.reasons)
-        var response = JSON.response(try JSON.encode(body), status: verdict.ok ? .ok : .serviceUnavailable, contentType: "application/health+json")
+    /// 200 while ready, even when degraded (`warn`): a degraded region still serves its shoppers.
+    private func ready(flow: Flow?) throws -> Response {
+        let verdict = monitor.readiness(for: flow)
+        let node = monitor.latest?[flow.map(HealthReport.flowID) ?? HealthReport.regionID]
+        let status = verdict.ok ? (node?.status ?? .healthy).checkStatus : HealthStatus.unhealthy.checkStatus
+        var reasons = verdict.reasons
+        if verdict.ok, let reason = node?.reason { reasons.append(reason) }
+        return try probe(ProbeBody(status: status, region: region.name, flow: flow?.rawValue, reasons: reasons.nilIfEmpty), ok: verdict.ok)
+    }
+
+    private func probe(_ body: some Encodable, ok: Bool) throws -> Response {
+        var response = JSON.response(
+            ByteBuffer(bytes: try Self.encoder.encode(body)), status: ok ? .ok : .serviceUnavailable,
+            contentType: "application/health+json"
+        )
         response.headers[.cacheControl] = "no-store"
         return response
     }
+
+    /// The health draft names its fields in camelCase; the document spells out its own snake_case keys.
+    static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+extension Array {
+    var nilIfEmpty: Self? { isEmpty ? nil : self }
 }

@@ -1,6 +1,7 @@
 import Hummingbird
 import Foundation
 import Logging
+import StorefrontCore
 
 /// One structured log line per request, written when the response is ready.
 struct AccessLogMiddleware: RouterMiddleware {
@@ -10,7 +11,6 @@ struct AccessLogMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        let microseconds = elapsed.components.seconds * 1_000_000 + elapsed.components.attoseconds / 1_000_000_000_000
         context.logger.info(
             "request",
             metadata: [
@@ -18,7 +18,7 @@ struct AccessLogMiddleware: RouterMiddleware {
                 "path": .string(request.uri.path),
                 "route": .string(context.endpointPath ?? "-"),
                 "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(String(format: "%.3f", Double(microseconds) / 1000)),
+                "duration_ms": .string(String(format: "%.3f", elapsed.milliseconds)),
             ]
         )
         return response

@@ -43,6 +43,22 @@ public struct ReplicationInspector: Sendable {
     }
 
     public func report() async throws -> ReplicationReport {
+        let subscriptions = try await subscriptions()
+        let heartbeatAge = try await heartbeatAges()
+        var slots: [ReplicationReport.Slot] = []
+        for try await (name, active, walStatus, safe) in try await client.query(
+            """
+            SELECT slot_name::text, active, wal_status, safe_wal_size FROM pg_replication_slots
+            WHERE database = current_database() ORDER BY slot_name
+            """, logger: logger
+        ).decode((String, Bool, String?, Int64?).self) {
+            slots.append(.init(name: name, active: active, walStatus: walStatus, safeWALBytes: safe))
+        }
+        return ReplicationReport(subscriptions: subscriptions, heartbeatAge: heartbeatAge, slots: slots)
+    }
+
+    /// Each subscription of this database and the state of its apply worker; readable by the serving role.
+    public func subscriptions() async throws -> [ReplicationReport.Subscription] {
         var subscriptions: [ReplicationReport.Subscription] = []
         let rows = try await client.query(
             """
@@ -64,17 +80,7 @@ public struct ReplicationInspector: Sendable {
                 applyErrors: try cells[6].decode(Int.self), syncErrors: try cells[7].decode(Int.self)
             ))
         }
-        let heartbeatAge = try await heartbeatAges()
-        var slots: [ReplicationReport.Slot] = []
-        for try await (name, active, walStatus, safe) in try await client.query(
-            """
-            SELECT slot_name::text, active, wal_status, safe_wal_size FROM pg_replication_slots
-            WHERE database = current_database() ORDER BY slot_name
-            """, logger: logger
-        ).decode((String, Bool, String?, Int64?).self) {
-            slots.append(.init(name: name, active: active, walStatus: walStatus, safeWALBytes: safe))
-        }
-        return ReplicationReport(subscriptions: subscriptions, heartbeatAge: heartbeatAge, slots: slots)
+        return subscriptions
     }
 
     /// Seconds since each region's latest heartbeat as this database has it; readable by the serving role.

@@ -45,7 +45,10 @@ public struct ReplicationTopology: Sendable {
 
     public static func publication(of region: Region) -> String { "storefront_\(identifier(region))" }
 
-    public func subscription(to peer: Region) -> String { "from_\(Self.identifier(peer))" }
+    public func subscription(to peer: Region) -> String { Self.subscriptionName(from: peer) }
+
+    /// The name of the subscription through which a region receives `peer`'s changes.
+    public static func subscriptionName(from peer: Region) -> String { "from_\(identifier(peer))" }
 
     /// Slot names are cluster-wide: the database and both regions make them unique.
     public func slot(from peer: Region) -> String {

@@ -1,0 +1,53 @@
+import Prometheus
+import StorefrontHTTP
+import StorefrontHealth
+import Synchronization
+
+/// The health model on `/metrics`: every node's state (0 healthy, 1 degraded, 2 unhealthy), the database's
+/// latencies, the pool's lease wait and each peer's replication lag.
+final class HealthGauges: Sendable {
+    private let registry: PrometheusCollectorRegistry
+    private let gauges = Mutex<[String: Gauge]>([:])
+
+    init(registry: PrometheusCollectorRegistry, poolSize: Int) {
+        self.registry = registry
+        registry.makeGauge(descriptor: .storefront("db", "pool", unit: "max_connections", help: "Connections the pool may open"))
+            .set(Double(poolSize))
+    }
+
+    func update(_ report: HealthReport) {
+        for node in report.nodes {
+            gauge(.storefront("health", "node", unit: "status", help: "State of each health node: 0 healthy, 1 degraded, 2 unhealthy"),
+                  labels: [("node", node.id), ("kind", node.kind.rawValue)])
+                .set(Double(node.status.rawValue))
+        }
+    }
+
+    /// Seconds, as Prometheus prefers; a failed probe leaves the last value and shows in the node state.
+    func observe(_ signal: SignalID, _ sample: SignalSample) {
+        guard let value = sample.value else { return }
+        let seconds = sample.unit == "ms" ? value / 1000 : value
+        switch signal {
+        case .databaseRead:
+            gauge(.storefront("db", "read_latency", unit: "seconds", help: "Latest SELECT 1 round trip"), labels: []).set(seconds)
+        case .databaseWrite:
+            gauge(.storefront("db", "write_latency", unit: "seconds", help: "Latest heartbeat upsert"), labels: []).set(seconds)
+        case .poolWait:
+            gauge(.storefront("db", "pool_wait", unit: "seconds", help: "Latest time to lease a pooled connection"), labels: []).set(seconds)
+        default:
+            guard signal.component == .replication, signal.measurement == "lag", let peer = signal.subject else { return }
+            gauge(.storefront("replication", "lag", unit: "seconds", help: "Age of the peer's latest heartbeat as replicated here"),
+                  labels: [("peer", peer)]).set(seconds)
+        }
+    }
+
+    private func gauge(_ descriptor: MetricNameDescriptor, labels: [(String, String)]) -> Gauge {
+        let key = descriptor.name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
+        return gauges.withLock { gauges in
+            if let gauge = gauges[key] { return gauge }
+            let gauge = registry.makeGauge(descriptor: descriptor, labels: labels)
+            gauges[key] = gauge
+            return gauge
+        }
+    }
+}

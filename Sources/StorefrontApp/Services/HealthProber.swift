@@ -1,0 +1,180 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import PostgresNIO
+import ServiceLifecycle
+import StorefrontCore
+import StorefrontHealth
+import StorefrontPostgres
+
+/// Samples every signal of the health model once per interval, concurrently, each with a deadline shorter
+/// than the interval; then evaluates the model, logs what changed and updates the gauges.
+struct HealthProber: Service {
+    let monitor: HealthMonitor
+    let postgres: PostgresClient
+    let heartbeat: HeartbeatWriter
+    let inspector: ReplicationInspector
+    let peers: [AppConfiguration.Peer]
+    let http: HTTPClient
+    let flows: FlowWindows
+    let gauges: HealthGauges
+    let logger: Logger
+
+    var thresholds: HealthThresholds { monitor.thresholds }
+    var deadline: Duration { monitor.interval * 0.8 }
+
+    func run() async throws {
+        await cancelWhenGracefulShutdown {
+            var applyErrors = ApplyErrorHistory()
+            while !Task.isCancelled {
+                let started = ContinuousClock.now
+                await round(&applyErrors)
+                for (node, from) in monitor.completeRound() {
+                    logger.log(
+                        level: from == nil ? .info : (node.status > from! ? .warning : .notice), "health state changed",
+                        metadata: [
+                            "node": .string(node.id), "from": .string(from?.description ?? "none"), "to": .string(node.status.description),
+                            "reason": .string(node.reason ?? "recovered"), "impacted_flows": .string(node.impactedFlows.joined(separator: ",")),
+                        ]
+                    )
+                }
+                if let report = monitor.latest { gauges.update(report) }
+                try? await Task.sleep(until: started + monitor.interval, clock: .continuous)
+            }
+        }
+    }
+
+    private func round(_ applyErrors: inout ApplyErrorHistory) async {
+        async let read = timed { try await postgres.query("SELECT 1", logger: logger) }
+        async let write = timed { try await heartbeat.beat() }
+        async let poolWait = timed { try await postgres.withConnection { _ in } }
+        async let replication = withDeadline(deadline) { (try await inspector.subscriptions(), try await inspector.heartbeatAges()) }
+        async let reachability = peerReachability()
+
+        record(.databaseRead, await read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
+        record(.databaseWrite, await write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
+        record(.poolWait, await poolWait, what: "leasing a connection took", threshold: thresholds.poolWaitMilliseconds)
+        recordReplication(await replication, &applyErrors)
+        for (peer, sample) in await reachability { monitor.record(sample, for: .peerLive(peer)) }
+        recordFlows()
+    }
+
+    private func timed(_ body: @escaping @Sendable () async throws -> Void) async -> Result<Double, any Error> {
+        await withDeadline(deadline) {
+            let start = ContinuousClock.now
+            try await body()
+            return (ContinuousClock.now - start).milliseconds
+        }
+    }
+
+    private func record(_ signal: SignalID, _ result: Result<Double, any Error>, what: String, threshold: Threshold) {
+        let sample: SignalSample = switch result {
+        case .success(let milliseconds): .measured(milliseconds, unit: "ms", against: threshold, what: what)
+        case .failure(let error): .failed(unit: "ms", describe(error))
+        }
+        monitor.record(sample, for: signal)
+        gauges.observe(signal, sample)
+    }
+
+    private func recordReplication(
+        _ result: Result<([ReplicationReport.Subscription], [String: Double]), any Error>, _ applyErrors: inout ApplyErrorHistory) {
+        for peer in peers.map(\.region) {
+            let lag: SignalSample, subscription: SignalSample
+            switch result {
+            case .failure(let error):
+                lag = .failed(unit: "s", "replication state unreadable: \(describe(error))")
+                subscription = .failed(unit: "errors", "replication state unreadable: \(describe(error))")
+            case .success((let subscriptions, let heartbeatAges)):
+                if let age = heartbeatAges[peer.name] {
+                    lag = .measured(age, unit: "s", against: thresholds.replicationLagSeconds, what: "\(peer)'s latest replicated heartbeat is")
+                } else {
+                    lag = .failed(unit: "s", "no heartbeat from \(peer) has arrived yet")
+                }
+                subscription = applyErrors.sample(
+                    for: peer.name, subscriptions.first { $0.name == ReplicationTopology.subscriptionName(from: peer) })
+            }
+            monitor.record(lag, for: .replicationLag(peer.name))
+            monitor.record(subscription, for: .subscription(peer.name))
+            gauges.observe(.replicationLag(peer.name), lag)
+        }
+    }
+
+    private func peerReachability() async -> [(String, SignalSample)] {
+        await withTaskGroup(of: (String, SignalSample).self) { group in
+            for peer in peers {
+                group.addTask {
+                    let result = await withDeadline(deadline) {
+                        let start = ContinuousClock.now
+                        var request = HTTPClientRequest(url: peer.url + "/health/live")
+                        request.headers.add(name: "User-Agent", value: "storefront-prober")
+                        let response = try await http.execute(request, timeout: .milliseconds(Int64(deadline.milliseconds)))
+                        return (response.status.code, (ContinuousClock.now - start).milliseconds)
+                    }
+                    let sample: SignalSample = switch result {
+                    case .success((200, let milliseconds)):
+                        .measured(milliseconds, unit: "ms", against: thresholds.peerMilliseconds, what: "/health/live answered in")
+                    case .success((let status, _)): .failed(unit: "ms", "/health/live answered \(status)")
+                    case .failure(let error): .failed(unit: "ms", "unreachable: \(describe(error))")
+                    }
+                    return (peer.region.name, sample)
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    private func recordFlows() {
+        for flow in Flow.allCases {
+            let summary = flows.summary(flow)
+            let window = "\(summary.requests) requests in the last \(flows.seconds) s"
+            let errors: SignalSample, p99: SignalSample
+            if summary.requests < thresholds.minimumRequests {
+                errors = SignalSample(value: summary.errorRatio, unit: "ratio", status: .healthy, output: "\(window), too few to judge")
+                p99 = SignalSample(value: summary.p99, unit: "ms", status: .healthy, output: "\(window), too few to judge")
+            } else {
+                errors = .measured(summary.errorRatio, unit: "ratio", against: thresholds.errorRatio, what: "\(summary.errors) of \(window) failed: ratio")
+                p99 = .measured(summary.p99 ?? 0, unit: "ms", against: thresholds.p99Milliseconds, what: "p99 of \(window):")
+            }
+            monitor.record(errors, for: .errorRatio(flow))
+            monitor.record(p99, for: .p99(flow))
+        }
+    }
+
+    private func describe(_ error: any Error) -> String {
+        switch error {
+        case let error as PSQLError: error.operatorSummary
+        case let error as DeadlineExceeded: error.description
+        case let error as HTTPClientError: "\(error)"
+        default: String(describing: error)
+        }
+    }
+}
+
+/// A subscription's apply errors: a count PostgreSQL only ever raises, so what matters is whether it rose
+/// lately.
+struct ApplyErrorHistory {
+    static let memory = Duration.seconds(60)
+    private var seen: [String: (count: Int, risen: ContinuousClock.Instant?)] = [:]
+
+    mutating func sample(for peer: String, _ subscription: ReplicationReport.Subscription?) -> SignalSample {
+        guard let subscription else { return .failed(unit: "errors", "no subscription to \(peer)'s changes") }
+        let now = ContinuousClock.now
+        let previous = seen[peer]
+        var risen = previous?.risen
+        if let previous, subscription.applyErrors > previous.count { risen = now }
+        seen[peer] = (subscription.applyErrors, risen)
+        let value = Double(subscription.applyErrors)
+        if !subscription.enabled {
+            return SignalSample(value: value, unit: "errors", status: .unhealthy, output: "subscription to \(peer) is disabled")
+        }
+        if !subscription.workerRunning {
+            return SignalSample(value: value, unit: "errors", status: .unhealthy, output: "no apply worker is receiving \(peer)'s changes")
+        }
+        if let risen, now - risen < Self.memory {
+            return SignalSample(value: value, unit: "errors", status: .degraded, output: "apply errors rose within the last minute")
+        }
+        return SignalSample(value: value, unit: "errors", status: .healthy, output: "apply worker running")
+    }
+}

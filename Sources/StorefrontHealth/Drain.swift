@@ -1,0 +1,19 @@
+import Foundation
+
+/// An operator's decision to take the region out of rotation while it finishes its work.
+public struct Drain: Sendable, Equatable {
+    public var reason: String
+    public var requestedBy: String
+    public var since: Date
+    /// The drain lifts by itself then, so a forgotten drain does not keep a region out for good.
+    public var until: Date?
+
+    public init(reason: String, requestedBy: String, since: Date = Date(), until: Date? = nil) {
+        self.reason = reason
+        self.requestedBy = requestedBy
+        self.since = since
+        self.until = until
+    }
+
+    public func isActive(at now: Date) -> Bool { until.map { now < $0 } ?? true }
+}

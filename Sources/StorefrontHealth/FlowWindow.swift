@@ -1,0 +1,83 @@
+import Foundation
+import Synchronization
+
+/// Every flow's requests over the last few seconds: how many, how many failed, and how long they took.
+///
+/// Recording costs one lock and a few additions, so it can run on every request.
+public final class FlowWindows: Sendable {
+    /// Latency buckets grow by a quarter from 0.1 ms, so a percentile read from them is within 25 %.
+    static let bucketBounds: [Double] = (0..<64).map { 0.1 * pow(1.25, Double($0)) }
+
+    struct Second {
+        var epoch: Int64 = -1
+        var requests = 0
+        var errors = 0
+        var latencies = [Int](repeating: 0, count: FlowWindows.bucketBounds.count + 1)
+
+        mutating func reset(to epoch: Int64) {
+            self.epoch = epoch
+            requests = 0
+            errors = 0
+            for index in latencies.indices { latencies[index] = 0 }
+        }
+    }
+
+    public struct Summary: Sendable, Equatable {
+        public var requests: Int
+        public var errors: Int
+        /// In milliseconds; nil without requests.
+        public var p99: Double?
+
+        public var errorRatio: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
+    }
+
+    public let seconds: Int
+    /// One lock per flow, so flows never wait on each other.
+    final class Window: Sendable {
+        let seconds: Mutex<[Second]>
+        init(seconds: Int) { self.seconds = Mutex([Second](repeating: Second(), count: seconds)) }
+    }
+
+    private let windows: [Flow: Window]
+
+    public init(seconds: Int = 10) {
+        self.seconds = seconds
+        windows = Dictionary(uniqueKeysWithValues: Flow.allCases.map { ($0, Window(seconds: seconds)) })
+    }
+
+    /// A server error (5xx) counts against the flow; a shopper's mistake (4xx) does not.
+    public func record(_ flow: Flow, milliseconds: Double, serverError: Bool, at epoch: Int64 = FlowWindows.nowEpoch()) {
+        let bucket = Self.bucketBounds.firstIndex { milliseconds <= $0 } ?? Self.bucketBounds.count
+        windows[flow]!.seconds.withLock { window in
+            let slot = Int(epoch % Int64(seconds))
+            if window[slot].epoch != epoch { window[slot].reset(to: epoch) }
+            window[slot].requests += 1
+            if serverError { window[slot].errors += 1 }
+            window[slot].latencies[bucket] += 1
+        }
+    }
+
+    public func summary(_ flow: Flow, at epoch: Int64 = FlowWindows.nowEpoch()) -> Summary {
+        var requests = 0, errors = 0
+        var latencies = [Int](repeating: 0, count: Self.bucketBounds.count + 1)
+        windows[flow]!.seconds.withLock { window in
+            for second in window where second.epoch > epoch - Int64(seconds) && second.epoch <= epoch {
+                requests += second.requests
+                errors += second.errors
+                for index in latencies.indices { latencies[index] += second.latencies[index] }
+            }
+        }
+        guard requests > 0 else { return Summary(requests: 0, errors: 0, p99: nil) }
+        let rank = Int((Double(requests) * 0.99).rounded(.up))
+        var seen = 0
+        for (index, count) in latencies.enumerated() {
+            seen += count
+            if seen >= rank {
+                return Summary(requests: requests, errors: errors, p99: Self.bucketBounds[min(index, Self.bucketBounds.count - 1)])
+            }
+        }
+        return Summary(requests: requests, errors: errors, p99: nil)
+    }
+
+    public static func nowEpoch() -> Int64 { Int64(Date().timeIntervalSince1970) }
+}

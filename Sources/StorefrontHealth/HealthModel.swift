@@ -1,0 +1,68 @@
+/// What a shopper does; each flow is routed, measured and judged on its own.
+public enum Flow: String, Sendable, CaseIterable, Comparable {
+    case browse, cart, checkout
+    case orderHistory = "order_history"
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)! }
+
+    /// The endpoints a shopper uses in this flow, for the health report's `affectedEndpoints`.
+    public var endpoints: [String] {
+        switch self {
+        case .browse: ["GET /v1/products", "GET /v1/products/{id}", "GET /v1/brands", "GET /v1/categories"]
+        case .cart: ["POST /v1/carts", "GET /v1/carts/{id}", "PUT /v1/carts/{id}/items/{sku}", "DELETE /v1/carts/{id}/items/{sku}"]
+        case .checkout: ["POST /v1/orders"]
+        case .orderHistory: ["GET /v1/orders/{id}", "POST /v1/orders/{id}/cancel"]
+        }
+    }
+
+    /// The flow a request belongs to, from its method and matched route; nil for probes, metrics and admin.
+    public init?(method: String, route: String) {
+        if route.hasPrefix("/v1/products") || route == "/v1/brands" || route == "/v1/categories" {
+            self = .browse
+        } else if route.hasPrefix("/v1/carts") {
+            self = .cart
+        } else if route == "/v1/orders" && method == "POST" {
+            self = .checkout
+        } else if route.hasPrefix("/v1/orders/") {
+            self = .orderHistory
+        } else {
+            return nil
+        }
+    }
+}
+
+/// The shape of a region's health: its signals, and the signals each flow depends on.
+///
+/// A flow depends on signals rather than whole components so that a database that still reads but can no
+/// longer write fails checkout while browsing stays up.
+public struct HealthModel: Sendable {
+    public let region: String
+    public let peers: [String]
+    public let signals: [SignalID]
+    public let dependencies: [Flow: [SignalID]]
+
+    public init(region: String, catalogHome: String, peers: [String]) {
+        self.region = region
+        self.peers = peers.sorted()
+        let replication = self.peers.flatMap { [SignalID.replicationLag($0), .subscription($0)] }
+        signals = [.databaseRead, .databaseWrite, .poolWait] + replication + self.peers.map(SignalID.peerLive)
+            + Flow.allCases.flatMap { [SignalID.errorRatio($0), .p99($0)] }
+        var dependencies: [Flow: [SignalID]] = [:]
+        for flow in Flow.allCases {
+            let api = [SignalID.errorRatio(flow), .p99(flow)]
+            dependencies[flow] = switch flow {
+            // The catalog is written in its home region and reaches the others by replication.
+            case .browse: [.databaseRead, .poolWait] + api + replication.filter { $0.subject == catalogHome }
+            // Carts and orders from other regions arrive by replication, and this region's orders leave by it:
+            // while it is broken, an order placed here lives in one region only.
+            case .cart, .checkout: [.databaseRead, .databaseWrite, .poolWait] + api + replication
+            case .orderHistory: [.databaseRead, .poolWait] + api + replication
+            }
+        }
+        self.dependencies = dependencies
+    }
+
+    public func flows(dependingOn signal: SignalID) -> [Flow] {
+        Flow.allCases.filter { dependencies[$0]?.contains(signal) == true }
+    }
+}

@@ -1,0 +1,112 @@
+import Foundation
+import Synchronization
+
+/// What this region knows about its own health. The prober records samples into it and evaluates the model
+/// once per round; probes read the latest evaluation, so an orchestrator may probe as often as it likes
+/// without adding a query to the database.
+public final class HealthMonitor: Sendable {
+    public let model: HealthModel
+    public let thresholds: HealthThresholds
+    /// How often the prober samples; an evaluation or a sample older than three intervals counts as failed.
+    public let interval: Duration
+
+    private struct State {
+        var trackers: [SignalID: SignalTracker] = [:]
+        var migrated = false
+        var catalogLoaded = false
+        var roundsCompleted = 0
+        var drain: Drain?
+        var latest: HealthReport?
+    }
+
+    private let state = Mutex(State())
+
+    public init(model: HealthModel, thresholds: HealthThresholds = .init(), interval: Duration = .seconds(1)) {
+        self.model = model
+        self.thresholds = thresholds
+        self.interval = interval
+    }
+
+    public var staleAfter: Duration { interval * 3 }
+
+    public func markMigrated() { state.withLock { $0.migrated = true } }
+    public func markCatalogLoaded() { state.withLock { $0.catalogLoaded = true } }
+
+    public func record(_ sample: SignalSample, for signal: SignalID) {
+        state.withLock { state in
+            state.trackers[signal, default: SignalTracker(hysteresis: thresholds.hysteresis)].record(sample)
+        }
+    }
+
+    /// Evaluates the model after a round of samples and returns the nodes whose state changed.
+    @discardableResult
+    public func completeRound(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> [(node: HealthReport.Node, from: HealthStatus?)] {
+        state.withLock { state in
+            state.roundsCompleted += 1
+            let report = HealthReport.evaluate(
+                model: model, trackers: state.trackers, startupPending: Self.pending(state), previous: state.latest,
+                staleAfter: staleAfter, now: now, instant: instant
+            )
+            defer { state.latest = report }
+            return report.changes(since: state.latest)
+        }
+    }
+
+    private static func pending(_ state: State) -> [String] {
+        var pending: [String] = []
+        if !state.migrated { pending.append("migrations not applied yet") }
+        if !state.catalogLoaded { pending.append("catalog not loaded yet") }
+        if state.roundsCompleted == 0 { pending.append("first probe round not complete") }
+        return pending
+    }
+
+    /// The latest evaluation, or nil before the first round.
+    public var latest: HealthReport? { state.withLock { $0.latest } }
+
+    // MARK: Drain
+
+    public func drain(_ drain: Drain) { state.withLock { $0.drain = drain } }
+    public func undrain() -> Drain? { state.withLock { state in defer { state.drain = nil }; return state.drain } }
+
+    /// The drain in force, if any; an expired one is gone.
+    public func activeDrain(at now: Date = Date()) -> Drain? {
+        state.withLock { state in
+            if let drain = state.drain, !drain.isActive(at: now) { state.drain = nil }
+            return state.drain
+        }
+    }
+
+    // MARK: Verdicts
+
+    public struct Verdict: Sendable, Equatable {
+        public var ok: Bool
+        /// Why not, one entry per failing check, for people reading the probe.
+        public var reasons: [String]
+    }
+
+    /// Started: migrations applied, catalog loaded, first probe round evaluated.
+    public func startup() -> Verdict {
+        let pending = state.withLock { Self.pending($0) }
+        return Verdict(ok: pending.isEmpty, reasons: pending)
+    }
+
+    /// Ready for the flow's traffic, or for every flow's when `flow` is nil: started, not draining, a recent
+    /// evaluation, and no flow it covers unhealthy. A degraded flow still takes traffic.
+    public func readiness(for flow: Flow? = nil, now: Date = Date(), instant: ContinuousClock.Instant = .now) -> Verdict {
+        let drain = activeDrain(at: now)
+        let (pending, report) = state.withLock { (Self.pending($0), $0.latest) }
+        var reasons = pending
+        if let drain { reasons.append("draining: \(drain.reason)") }
+        if let report {
+            if instant - report.instant > staleAfter {
+                reasons.append("the latest health evaluation is stale: the prober is stuck")
+            }
+            for flow in flow.map({ [$0] }) ?? Flow.allCases {
+                if let node = report[HealthReport.flowID(flow)], node.status == .unhealthy {
+                    reasons.append("\(flow.rawValue) is unhealthy: \(node.reason ?? "")")
+                }
+            }
+        }
+        return Verdict(ok: reasons.isEmpty, reasons: reasons)
+    }
+}

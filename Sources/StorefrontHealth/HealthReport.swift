@@ -1,0 +1,125 @@
+import Foundation
+
+/// One evaluation of the model: every node's state and, for every node that is not healthy, why and what it
+/// takes down with it. Probes answer from the latest report; nothing in it is computed on the request path.
+public struct HealthReport: Sendable {
+    public enum Kind: String, Sendable {
+        case region, flow, component, signal
+    }
+
+    public struct Node: Sendable, Identifiable {
+        public var id: String
+        public var kind: Kind
+        public var status: HealthStatus
+        /// When the state last changed.
+        public var since: Date?
+        /// Why the node is not healthy, in words; nil when healthy.
+        public var reason: String?
+        /// The signals at the bottom of the trouble.
+        public var rootSignals: [String]
+        /// The flows this node's trouble reaches.
+        public var impactedFlows: [String]
+        /// The nodes this node's state is taken from.
+        public var dependsOn: [String]
+        /// For signals: the latest sample.
+        public var sample: SignalSample?
+    }
+
+    public var region: String
+    public var time: Date
+    public var instant: ContinuousClock.Instant
+    /// Start-up steps still outstanding; empty once the region has started.
+    public var startupPending: [String]
+    public var nodes: [Node]
+
+    public var started: Bool { startupPending.isEmpty }
+
+    public subscript(id: String) -> Node? { nodes.first { $0.id == id } }
+
+    public static func flowID(_ flow: Flow) -> String { "flow:\(flow.rawValue)" }
+    public static func componentID(_ component: Component) -> String { "component:\(component.rawValue)" }
+    public static func signalID(_ signal: SignalID) -> String { "signal:\(signal)" }
+    public static let regionID = "region"
+}
+
+extension HealthReport {
+    /// Evaluates the model from each signal's tracker at `now`. A signal whose latest sample is older than
+    /// `staleAfter` counts as unhealthy: a prober that hangs must not freeze a green answer.
+    public static func evaluate(
+        model: HealthModel, trackers: [SignalID: SignalTracker], startupPending: [String],
+        previous: HealthReport?, staleAfter: Duration, now: Date = Date(), instant: ContinuousClock.Instant = .now
+    ) -> HealthReport {
+        var signalStatus: [SignalID: HealthStatus] = [:]
+        var nodes: [Node] = []
+        func since(_ id: String, _ status: HealthStatus, fallback: Date?) -> Date? {
+            if let old = previous?[id], old.status == status { return old.since }
+            return fallback ?? now
+        }
+
+        for signal in model.signals {
+            let tracker = trackers[signal]
+            var status = tracker?.status ?? .unhealthy
+            var reason = tracker?.latest?.output ?? "not sampled yet"
+            var changed = tracker?.since
+            if let sample = tracker?.latest, instant - sample.instant > staleAfter {
+                status = .unhealthy
+                reason = "no sample for \((instant - sample.instant).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))): the prober is stuck"
+                changed = nil
+            }
+            signalStatus[signal] = status
+            let id = signalID(signal)
+            nodes.append(Node(
+                id: id, kind: .signal, status: status, since: since(id, status, fallback: changed),
+                reason: status == .healthy ? nil : reason, rootSignals: status == .healthy ? [] : [signal.description],
+                impactedFlows: [], dependsOn: [], sample: tracker?.latest
+            ))
+        }
+        let reasons = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.reason) })
+        /// How much of a signal's trouble reaches what depends on it.
+        func effect(_ signal: SignalID) -> HealthStatus { min(signalStatus[signal] ?? .unhealthy, signal.component.ceiling) }
+
+        func aggregate(_ id: String, kind: Kind, over signals: [SignalID], dependsOn: [String]) -> Node {
+            let status = signals.map(effect).max() ?? .healthy
+            let roots = signals.filter { effect($0) > .healthy }.sorted()
+            let worst = roots.filter { effect($0) == status }
+            let reason = worst.map { "\($0): \(reasons[signalID($0)].flatMap(\.self) ?? "")" }.joined(separator: "; ")
+            return Node(
+                id: id, kind: kind, status: status, since: since(id, status, fallback: nil),
+                reason: status == .healthy ? nil : reason, rootSignals: roots.map(\.description),
+                impactedFlows: [], dependsOn: dependsOn, sample: nil
+            )
+        }
+
+        for component in Component.allCases {
+            let signals = model.signals.filter { $0.component == component }
+            nodes.append(aggregate(componentID(component), kind: .component, over: signals, dependsOn: signals.map(signalID)))
+        }
+        for flow in Flow.allCases {
+            let signals = model.dependencies[flow] ?? []
+            let components = Set(signals.map(\.component)).sorted().map(componentID)
+            nodes.append(aggregate(flowID(flow), kind: .flow, over: signals, dependsOn: components))
+        }
+        nodes.append(aggregate(
+            regionID, kind: .region, over: model.signals,
+            dependsOn: Flow.allCases.map(flowID) + Component.allCases.map(componentID)
+        ))
+
+        // The cascade: which troubled flows each node's root signals reach.
+        let troubledFlows = Flow.allCases.filter { flow in nodes.first { $0.id == flowID(flow) }!.status > .healthy }
+        for index in nodes.indices where nodes[index].status > .healthy {
+            let roots = Set(nodes[index].rootSignals)
+            nodes[index].impactedFlows = troubledFlows.filter { flow in
+                (model.dependencies[flow] ?? []).contains { roots.contains($0.description) && effect($0) > .healthy }
+            }.map(\.rawValue)
+        }
+        return HealthReport(region: model.region, time: now, instant: instant, startupPending: startupPending, nodes: nodes)
+    }
+
+    /// Nodes whose state differs from `previous`, for the log.
+    public func changes(since previous: HealthReport?) -> [(node: Node, from: HealthStatus?)] {
+        nodes.compactMap { node in
+            let old = previous?[node.id]?.status
+            return old == node.status ? nil : (node, old)
+        }
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+
+/// The parts of a region the model groups its signals into.
+public enum Component: String, Sendable, CaseIterable, Comparable {
+    case database, replication, peers, api
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)! }
+
+    /// Remote parts can make this region degraded, never unhealthy: one region's failure must never take
+    /// down the others. The API's own error ratios are outcomes, not causes: an unready region gets no
+    /// traffic, so letting them gate readiness would keep a recovered region out of rotation.
+    public var ceiling: HealthStatus {
+        switch self {
+        case .database: .unhealthy
+        case .replication, .peers, .api: .degraded
+        }
+    }
+}
+
+/// One live measurement: a component, what is measured, and the peer or flow it is about.
+public struct SignalID: Hashable, Sendable, Comparable, CustomStringConvertible {
+    public var component: Component
+    public var measurement: String
+    public var subject: String?
+
+    public init(_ component: Component, _ measurement: String, subject: String? = nil) {
+        self.component = component
+        self.measurement = measurement
+        self.subject = subject
+    }
+
+    public var description: String { [component.rawValue, subject, measurement].compactMap(\.self).joined(separator: ".") }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool {
+        (lhs.component, lhs.subject ?? "", lhs.measurement) < (rhs.component, rhs.subject ?? "", rhs.measurement)
+    }
+
+    public static let databaseRead = SignalID(.database, "read_latency")
+    public static let databaseWrite = SignalID(.database, "write_latency")
+    public static let poolWait = SignalID(.database, "pool_wait")
+    public static func replicationLag(_ peer: String) -> Self { .init(.replication, "lag", subject: peer) }
+    public static func subscription(_ peer: String) -> Self { .init(.replication, "subscription", subject: peer) }
+    public static func peerLive(_ peer: String) -> Self { .init(.peers, "live", subject: peer) }
+    public static func errorRatio(_ flow: Flow) -> Self { .init(.api, "error_ratio", subject: flow.rawValue) }
+    public static func p99(_ flow: Flow) -> Self { .init(.api, "p99_latency", subject: flow.rawValue) }
+}
+
+/// One sample of a signal: what was observed and how bad it is on its own, before hysteresis.
+public struct SignalSample: Sendable {
+    public var value: Double?
+    public var unit: String
+    public var status: HealthStatus
+    /// What a person needs to know, such as "SELECT 1 took 312 ms (degraded from 100 ms)".
+    public var output: String
+    public var time: Date
+    public var instant: ContinuousClock.Instant
+
+    public init(value: Double?, unit: String, status: HealthStatus, output: String,
+                time: Date = Date(), instant: ContinuousClock.Instant = .now) {
+        self.value = value
+        self.unit = unit
+        self.status = status
+        self.output = output
+        self.time = time
+        self.instant = instant
+    }
+
+    /// A measurement against its threshold.
+    public static func measured(_ value: Double, unit: String, against threshold: Threshold, what: String) -> Self {
+        let status = threshold.classify(value)
+        let shown = value.formatted(.number.precision(.fractionLength(0...2)))
+        let output = switch status {
+        case .healthy: "\(what) \(shown) \(unit)"
+        case .degraded: "\(what) \(shown) \(unit), degraded from \(threshold.degraded.formatted()) \(unit)"
+        case .unhealthy: "\(what) \(shown) \(unit), unhealthy from \(threshold.unhealthy.formatted()) \(unit)"
+        }
+        return SignalSample(value: value, unit: unit, status: status, output: output)
+    }
+
+    /// A probe that got no measurement at all.
+    public static func failed(unit: String, _ output: String) -> Self {
+        SignalSample(value: nil, unit: unit, status: .unhealthy, output: output)
+    }
+}
+
+/// A signal's state under hysteresis: it changes only after enough consecutive samples agree.
+public struct SignalTracker: Sendable {
+    public private(set) var status: HealthStatus?
+    public private(set) var since: Date?
+    public private(set) var latest: SignalSample?
+    private var worse: [HealthStatus] = []
+    private var better: [HealthStatus] = []
+    let hysteresis: Hysteresis
+
+    public init(hysteresis: Hysteresis) {
+        self.hysteresis = hysteresis
+    }
+
+    public mutating func record(_ sample: SignalSample) {
+        latest = sample
+        guard let current = status else {
+            // The first sample is all there is to go on.
+            status = sample.status
+            since = sample.time
+            return
+        }
+        if sample.status > current {
+            better.removeAll()
+            worse.append(sample.status)
+            // Move only as far as every sample in the streak agrees.
+            if worse.count >= hysteresis.toWorse { change(to: worse.suffix(hysteresis.toWorse).min()!, at: sample.time) }
+        } else if sample.status < current {
+            worse.removeAll()
+            better.append(sample.status)
+            if better.count >= hysteresis.toBetter { change(to: better.suffix(hysteresis.toBetter).max()!, at: sample.time) }
+        } else {
+            worse.removeAll()
+            better.removeAll()
+        }
+    }
+
+    private mutating func change(to status: HealthStatus, at time: Date) {
+        self.status = status
+        since = time
+        worse.removeAll()
+        better.removeAll()
+    }
+}
