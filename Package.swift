@@ -42,6 +42,14 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "DelayProxy",
+            dependencies: [
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StorefrontHealth",
             dependencies: [
                 "StorefrontCore",
@@ -110,6 +118,8 @@ let package = Package(
         .testTarget(
             name: "StorefrontIntegrationTests",
             dependencies: [
+                "DelayProxy",
+                "StorefrontHealth",
                 "StorefrontCore",
                 "StorefrontPostgres",
                 "StorefrontHTTP",

@@ -3,20 +3,60 @@ import HTTPTypes
 import HummingbirdTesting
 import Logging
 import NIOCore
+import PostgresNIO
 import StorefrontApp
 import StorefrontPostgres
 import Testing
 
 @Suite struct HealthRouteTests {
-    @Test func aStartedRegionIsLiveStartedAndReady() async throws {
+    @Test func aStartedRegionIsLiveStartedAndReadyForEveryFlow() async throws {
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in
-                for probe in ["live", "startup", "ready"] {
+                try await waitUntilHealthy(client)
+                for probe in ["live", "startup", "ready", "ready/browse", "ready/cart", "ready/checkout", "ready/order_history"] {
                     let response = try await client.get("/health/\(probe)")
-                    #expect(response.status == .ok)
+                    #expect(response.status == .ok, "\(probe)")
                     #expect(response.headers[.contentType] == "application/health+json")
-                    #expect(try response.json()["status"] as? String == "pass")
+                    #expect(response.headers[.cacheControl] == "no-store")
+                    #expect(try response.json()["status"] as? String == "pass", "\(probe): \(String(buffer: response.body))")
                 }
+                let unknown = try await client.get("/health/ready/shoelaces")
+                #expect(unknown.status == .notFound)
+                #expect(unknown.headers[.contentType] == "application/problem+json")
+            }
+        }
+    }
+
+    /// The whole model in the IETF health-check format, with observed values, and the tree.
+    @Test func theHealthDocumentDescribesEveryCheckAndTheTree() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                try await waitUntilHealthy(client)
+                let response = try await client.get("/health")
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType] == "application/health+json")
+                let document = try response.json()
+                #expect(document["status"] as? String == "pass")
+                #expect(document["serviceId"] as? String == "storefront-us-east")
+                #expect(document["ready"] as? Bool == true)
+                let checks = try #require(document["checks"] as? [String: [[String: Any]]])
+                #expect(Set(checks.keys).isSuperset(of: ["database:read_latency", "database:write_latency", "database:pool_wait", "api:error_ratio", "api:p99_latency"]))
+                let read = try #require(checks["database:read_latency"]?.first)
+                #expect(read["componentType"] as? String == "datastore")
+                #expect(read["observedUnit"] as? String == "ms")
+                #expect((read["observedValue"] as? Double).map { $0 > 0 && $0 < 1000 } == true)
+                #expect(read["status"] as? String == "pass")
+                #expect(read["time"] is String)
+                #expect(checks["api:error_ratio"]?.count == 4)
+                let nodes = try #require(document["nodes"] as? [[String: Any]])
+                #expect(nodes.contains { $0["id"] as? String == "flow:checkout" && $0["status"] as? String == "healthy" })
+                let tree = try #require(document["tree"] as? [String: Any])
+                #expect(tree["id"] as? String == "region")
+                let children = try #require(tree["children"] as? [[String: Any]])
+                #expect(children.compactMap { $0["id"] as? String } == [
+                    "flow:browse", "flow:cart", "flow:checkout", "flow:order_history",
+                    "component:database", "component:replication", "component:peers", "component:api",
+                ])
             }
         }
     }
@@ -38,7 +78,54 @@ import Testing
             let ready = try await client.get("/health/ready")
             #expect(ready.status == .serviceUnavailable)
             let reasons = try ready.json()["reasons"] as? [String] ?? []
-            #expect(reasons.contains { $0.contains("database unreachable") })
+            #expect(reasons.contains { $0.contains("migrations not applied yet") })
+            #expect(reasons.contains { $0.contains("database.read_latency") })
+            let document = try await client.get("/health")
+            #expect(document.status == .serviceUnavailable)
+            #expect(try document.json()["status"] as? String == "fail")
         }
+    }
+
+    /// Probes answer from the latest evaluation: 10,000 of them add no query to the database.
+    @Test func tenThousandReadinessProbesAddNoQuery() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            // Background loops slowed to a minute, so that whatever the database counts during the probes
+            // would be the probes' doing.
+            let slow = ["STOREFRONT_PROBE_INTERVAL_MS": "60000", "STOREFRONT_CATALOG_REFRESH_MS": "60000"]
+            try await withTestApp(database, environment: slow) { client in
+                try await database.asOwner { owner in
+                    let before = try await Self.transactions(owner, database: database.appURL.database)
+                    let start = ContinuousClock.now
+                    for index in 0..<10_000 {
+                        let probe = ["/health/ready", "/health/live", "/health/startup", "/health/ready/checkout"][index % 4]
+                        let response = try await client.get(probe)
+                        if response.status != .ok { Issue.record("\(probe) answered \(response.status)"); return }
+                    }
+                    let elapsed = ContinuousClock.now - start
+                    // Backends report their counters at most once a second.
+                    try await Task.sleep(for: .milliseconds(1500))
+                    let after = try await Self.transactions(owner, database: database.appURL.database)
+                    print("10000 probes in \(elapsed); the database counted \(after - before) transactions meanwhile (the counting queries included)")
+                    #expect(after - before < 20)
+                }
+            }
+        }
+    }
+
+    static func transactions(_ client: PostgresClient, database: String) async throws -> Int {
+        try await client.withConnection { connection in
+            _ = try await connection.query("SELECT pg_stat_clear_snapshot()", logger: TestDatabase.logger)
+            let rows = try await connection.query(
+                "SELECT (xact_commit + xact_rollback)::int8 FROM pg_stat_database WHERE datname = \(database)", logger: TestDatabase.logger
+            ).collect()
+            return Int(try rows[0].decode(Int64.self))
+        }
+    }
+}
+
+/// A region just started may be degraded for a few samples, while its first connections are opened.
+func waitUntilHealthy(_ client: any TestClientProtocol) async throws {
+    try await waitUntil("the region is healthy", timeout: .seconds(15)) {
+        try await client.get("/health/ready").json()["status"] as? String == "pass"
     }
 }

@@ -6,12 +6,13 @@ import Logging
 import NIOCore
 import StorefrontApp
 import StorefrontCore
+import StorefrontHealth
 import StorefrontPostgres
 import Testing
 
 /// The app exactly as `storefront serve` builds it, against a test database, with fast background loops.
 func withTestApp<Result: Sendable>(
-    _ database: TestDatabase, environment extra: [String: String] = [:],
+    _ database: TestDatabase, environment extra: [String: String] = [:], logger: Logger? = nil, health: HealthMonitor? = nil,
     _ test: @Sendable (any TestClientProtocol) async throws -> Result
 ) async throws -> Result {
     var environment = [
@@ -28,9 +29,12 @@ func withTestApp<Result: Sendable>(
     ]
     environment.merge(extra) { $1 }
     let configuration = try AppConfiguration(environment: environment)
-    var logger = Logger(label: "storefront-test")
-    logger.logLevel = .error
-    let app = try buildApplication(configuration, logger: logger)
+    let logger = logger ?? {
+        var logger = Logger(label: "storefront-test")
+        logger.logLevel = .error
+        return logger
+    }()
+    let app = try buildApplication(configuration, health: health, logger: logger)
     return try await app.test(.router) { client in
         try await waitUntilReady(client)
         return try await test(client)

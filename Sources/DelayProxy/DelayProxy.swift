@@ -1,0 +1,98 @@
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// A TCP proxy that holds every chunk of bytes, in both directions, for a delay that can change while it
+/// runs: distance between regions, or a slow database, on a kernel without `netem`.
+///
+/// Bytes keep their order even when the delay shrinks: a chunk is never released before the one ahead of it.
+public final class DelayProxy: Sendable {
+    private let setting = DelaySetting()
+    private let server: any Channel
+    public var port: Int { server.localAddress?.port ?? 0 }
+
+    /// How long each chunk is held, each way.
+    public var delay: Duration {
+        get { .nanoseconds(setting.nanoseconds.load(ordering: .relaxed)) }
+        set { setting.nanoseconds.store(newValue.nanoseconds, ordering: .relaxed) }
+    }
+
+    /// Listens on `host:port` (0 picks a free port) and forwards each connection to `target`.
+    public init(listen host: String = "127.0.0.1", port: Int = 0, target: SocketAddress, delay: Duration = .zero) async throws {
+        let setting = setting
+        setting.nanoseconds.store(delay.nanoseconds, ordering: .relaxed)
+        server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.autoRead, value: false)
+            .childChannelInitializer { inbound in
+                ClientBootstrap(group: inbound.eventLoop)
+                    .connect(to: target)
+                    .flatMap { outbound in
+                        inbound.pipeline.addHandler(DelayedRelay(partner: outbound, setting: setting)).flatMap {
+                            outbound.pipeline.addHandler(DelayedRelay(partner: inbound, setting: setting))
+                        }.map {
+                            inbound.read()
+                        }
+                    }
+            }
+            .bind(host: host, port: port)
+            .get()
+    }
+
+    public func close() async {
+        try? await server.close()
+    }
+}
+
+private final class DelaySetting: Sendable {
+    let nanoseconds = Atomic<Int64>(0)
+}
+
+/// Forwards what one side reads to its partner after the current delay, and closes the partner once the
+/// bytes ahead of the close have gone.
+private final class DelayedRelay: ChannelInboundHandler, Sendable {
+    typealias InboundIn = ByteBuffer
+
+    let partner: any Channel
+    let setting: DelaySetting
+    private let lastRelease = Mutex<NIODeadline>(.uptimeNanoseconds(0))
+
+    init(partner: any Channel, setting: DelaySetting) {
+        self.partner = partner
+        self.setting = setting
+    }
+
+    private func releaseTime() -> NIODeadline {
+        lastRelease.withLock { last in
+            last = max(NIODeadline.now() + .nanoseconds(setting.nanoseconds.load(ordering: .relaxed)), last)
+            return last
+        }
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let buffer = unwrapInboundIn(data)
+        let partner = partner
+        context.eventLoop.scheduleTask(deadline: releaseTime()) {
+            partner.writeAndFlush(buffer, promise: nil)
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.read()
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        let partner = partner
+        context.eventLoop.scheduleTask(deadline: releaseTime()) {
+            partner.close(promise: nil)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        context.close(promise: nil)
+    }
+}
+
+extension Duration {
+    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
+}

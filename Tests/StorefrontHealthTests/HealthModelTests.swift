@@ -1,0 +1,191 @@
+import Foundation
+import StorefrontHealth
+import Testing
+
+/// The model evaluated from scripted samples: the cascade, the caps on remote parts, staleness and drains.
+@Suite struct HealthModelTests {
+    let model = HealthModel(region: "eu-west", catalogHome: "us-east", peers: ["us-east", "ap-southeast"])
+
+    func monitor(hysteresis: Hysteresis = Hysteresis(toWorse: 1, toBetter: 1)) -> HealthMonitor {
+        var thresholds = HealthThresholds()
+        thresholds.hysteresis = hysteresis
+        let monitor = HealthMonitor(model: model, thresholds: thresholds, interval: .seconds(1))
+        monitor.markMigrated()
+        monitor.markCatalogLoaded()
+        return monitor
+    }
+
+    func healthy(_ signal: SignalID) -> SignalSample {
+        SignalSample(value: 1, unit: "ms", status: .healthy, output: "fine")
+    }
+
+    /// Records one round in which every signal is healthy except the given ones.
+    func round(_ monitor: HealthMonitor, _ overrides: [SignalID: SignalSample] = [:], instant: ContinuousClock.Instant = .now) {
+        for signal in model.signals { monitor.record(overrides[signal] ?? healthy(signal), for: signal) }
+        monitor.completeRound(instant: instant)
+    }
+
+    @Test func everyHealthySignalMakesAReadyHealthyRegion() throws {
+        let monitor = monitor()
+        #expect(!monitor.startup().ok)
+        round(monitor)
+        #expect(monitor.startup().ok)
+        #expect(monitor.readiness().ok)
+        let report = try #require(monitor.latest)
+        #expect(report.nodes.allSatisfy { $0.status == .healthy && $0.reason == nil && $0.impactedFlows.isEmpty })
+    }
+
+    @Test func aDeadDatabaseFailsEveryFlowAndNamesItselfAsTheRootCause() throws {
+        let monitor = monitor()
+        let refused = SignalSample.failed(unit: "ms", "connection refused")
+        round(monitor, [.databaseRead: refused, .databaseWrite: refused, .poolWait: refused])
+        let report = try #require(monitor.latest)
+        let database = try #require(report[HealthReport.componentID(.database)])
+        #expect(database.status == .unhealthy)
+        #expect(database.rootSignals == ["database.pool_wait", "database.read_latency", "database.write_latency"])
+        #expect(database.reason?.contains("connection refused") == true)
+        #expect(Set(database.impactedFlows) == Set(Flow.allCases.map(\.rawValue)))
+        let read = try #require(report[HealthReport.signalID(.databaseRead)])
+        #expect(Set(read.impactedFlows) == Set(Flow.allCases.map(\.rawValue)))
+        #expect(report[HealthReport.regionID]?.status == .unhealthy)
+        let verdict = monitor.readiness()
+        #expect(!verdict.ok)
+        #expect(verdict.reasons.contains { $0.contains("checkout is unhealthy") && $0.contains("connection refused") })
+    }
+
+    /// Browsing only reads; a database that can no longer write fails the flows that write, not browsing.
+    @Test func aDatabaseThatCannotWriteFailsCheckoutButNotBrowsing() throws {
+        let monitor = monitor()
+        round(monitor, [.databaseWrite: .failed(unit: "ms", "server error 25006: read-only transaction")])
+        let report = try #require(monitor.latest)
+        #expect(report[HealthReport.flowID(.browse)]?.status == .healthy)
+        #expect(report[HealthReport.flowID(.orderHistory)]?.status == .healthy)
+        #expect(report[HealthReport.flowID(.checkout)]?.status == .unhealthy)
+        #expect(report[HealthReport.flowID(.cart)]?.status == .unhealthy)
+        #expect(report[HealthReport.signalID(.databaseWrite)]?.impactedFlows == ["cart", "checkout"])
+        #expect(monitor.readiness(for: .browse).ok)
+        #expect(!monitor.readiness(for: .checkout).ok)
+        #expect(!monitor.readiness().ok)
+    }
+
+    /// One region's failure must never take down the others: a dead peer degrades, it never fails.
+    @Test func aDeadPeerDegradesReplicationAndItsFlowsButTheRegionStaysReady() throws {
+        let monitor = monitor()
+        let dead = SignalSample.failed(unit: "ms", "unreachable: connection refused")
+        round(monitor, [
+            .peerLive("us-east"): dead,
+            .replicationLag("us-east"): .failed(unit: "s", "heartbeat 42 s old"),
+            .subscription("us-east"): .failed(unit: "errors", "no apply worker is receiving us-east's changes"),
+        ])
+        let report = try #require(monitor.latest)
+        #expect(report[HealthReport.signalID(.peerLive("us-east"))]?.status == .unhealthy)
+        #expect(report[HealthReport.componentID(.peers)]?.status == .degraded)
+        #expect(report[HealthReport.componentID(.replication)]?.status == .degraded)
+        #expect(report[HealthReport.componentID(.database)]?.status == .healthy)
+        for flow in Flow.allCases {
+            #expect(report[HealthReport.flowID(flow)]?.status == .degraded, "\(flow)")
+        }
+        #expect(report[HealthReport.regionID]?.status == .degraded)
+        #expect(Set(report[HealthReport.componentID(.replication)]!.impactedFlows) == Set(Flow.allCases.map(\.rawValue)))
+        // No flow depends on reaching a peer's API: it degrades the region, and reaches no flow.
+        #expect(report[HealthReport.signalID(.peerLive("us-east"))]?.impactedFlows == [])
+        #expect(monitor.readiness().ok)
+        for flow in Flow.allCases { #expect(monitor.readiness(for: flow).ok) }
+    }
+
+    /// Browsing needs the catalog home only; a region that is not the home does not browse through others.
+    @Test func browsingDependsOnlyOnTheCatalogHomesReplication() throws {
+        let monitor = monitor()
+        round(monitor, [.replicationLag("ap-southeast"): .failed(unit: "s", "no heartbeat")])
+        let report = try #require(monitor.latest)
+        #expect(report[HealthReport.flowID(.browse)]?.status == .healthy)
+        #expect(report[HealthReport.flowID(.checkout)]?.status == .degraded)
+        let home = HealthModel(region: "us-east", catalogHome: "us-east", peers: ["eu-west"])
+        #expect(home.dependencies[.browse]?.contains { $0.component == .replication } == false)
+    }
+
+    @Test func aSlowFlowDegradesOnlyThatFlow() throws {
+        let monitor = monitor()
+        round(monitor, [.p99(.checkout): .measured(5000, unit: "ms", against: HealthThresholds().p99Milliseconds, what: "p99")])
+        let report = try #require(monitor.latest)
+        #expect(report[HealthReport.flowID(.checkout)]?.status == .degraded)
+        #expect(report[HealthReport.flowID(.browse)]?.status == .healthy)
+        #expect(report[HealthReport.componentID(.api)]?.status == .degraded)
+        #expect(monitor.readiness().ok)
+    }
+
+    @Test func aSampleOlderThanThreeIntervalsCountsAsFailed() throws {
+        let monitor = monitor()
+        let start = ContinuousClock.now
+        round(monitor, instant: start)
+        // The prober hangs on the database read: no new sample, while other signals keep arriving.
+        for signal in model.signals where signal != .databaseRead { monitor.record(healthy(signal), for: signal) }
+        monitor.completeRound(instant: start + .seconds(4))
+        let read = try #require(monitor.latest?[HealthReport.signalID(.databaseRead)])
+        #expect(read.status == .unhealthy)
+        #expect(read.reason?.contains("stuck") == true)
+    }
+
+    @Test func aStaleEvaluationIsNotReady() {
+        let monitor = monitor()
+        let start = ContinuousClock.now
+        round(monitor, instant: start)
+        #expect(monitor.readiness(instant: start + .seconds(2)).ok)
+        let verdict = monitor.readiness(instant: start + .seconds(4))
+        #expect(!verdict.ok)
+        #expect(verdict.reasons.contains { $0.contains("stale") })
+    }
+
+    /// Alternating good and bad database samples, with the default hysteresis: readiness never moves.
+    @Test func aFlappingSignalDoesNotFlapReadiness() {
+        let monitor = monitor(hysteresis: HealthThresholds().hysteresis)
+        round(monitor)
+        var answers: Set<Bool> = []
+        for index in 0..<60 {
+            let bad = index.isMultiple(of: 2)
+            round(monitor, bad ? [.databaseRead: .failed(unit: "ms", "timeout")] : [:])
+            answers.insert(monitor.readiness().ok)
+        }
+        #expect(answers == [true])
+        // While a steady failure does take the region out, after the configured number of samples.
+        round(monitor, [.databaseRead: .failed(unit: "ms", "timeout")])
+        #expect(monitor.readiness().ok)
+        round(monitor, [.databaseRead: .failed(unit: "ms", "timeout")])
+        #expect(!monitor.readiness().ok)
+    }
+
+    @Test func stateChangesAreReportedOnceWithTheirReason() throws {
+        let monitor = monitor()
+        round(monitor)
+        let down = SignalSample.failed(unit: "ms", "connection refused")
+        for signal in model.signals { monitor.record(signal == .databaseRead ? down : healthy(signal), for: signal) }
+        let changes = monitor.completeRound()
+        let ids = Set(changes.map(\.node.id))
+        #expect(ids.contains("signal:database.read_latency"))
+        #expect(ids.contains("component:database"))
+        #expect(ids.contains("flow:checkout"))
+        #expect(!ids.contains("component:replication"))
+        #expect(changes.allSatisfy { $0.from == .healthy && $0.node.status == .unhealthy })
+        round(monitor, [.databaseRead: down])
+        let since = try #require(monitor.latest?[HealthReport.componentID(.database)]?.since)
+        round(monitor, [.databaseRead: down])
+        #expect(monitor.latest?[HealthReport.componentID(.database)]?.since == since)
+    }
+
+    @Test func aDrainTakesTheRegionOutAtOnceAndLiftsWhenItExpires() {
+        let monitor = monitor()
+        round(monitor)
+        let now = Date()
+        monitor.drain(Drain(reason: "database upgrade", requestedBy: "alice", since: now, until: now.addingTimeInterval(60)))
+        let verdict = monitor.readiness(now: now)
+        #expect(!verdict.ok)
+        #expect(verdict.reasons == ["draining: database upgrade"])
+        #expect(!monitor.readiness(for: .browse, now: now).ok)
+        #expect(monitor.readiness(now: now.addingTimeInterval(61)).ok)
+        #expect(monitor.activeDrain() == nil)
+        monitor.drain(Drain(reason: "by hand", requestedBy: "bob"))
+        #expect(!monitor.readiness().ok)
+        #expect(monitor.undrain()?.reason == "by hand")
+        #expect(monitor.readiness().ok)
+    }
+}

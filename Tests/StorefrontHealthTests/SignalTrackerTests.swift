@@ -1,0 +1,51 @@
+import Foundation
+import StorefrontHealth
+import Testing
+
+@Suite struct SignalTrackerTests {
+    func sample(_ status: HealthStatus) -> SignalSample {
+        SignalSample(value: nil, unit: "ms", status: status, output: "\(status)")
+    }
+
+    func tracker(_ statuses: [HealthStatus], worse: Int = 2, better: Int = 3) -> SignalTracker {
+        var tracker = SignalTracker(hysteresis: Hysteresis(toWorse: worse, toBetter: better))
+        for status in statuses { tracker.record(sample(status)) }
+        return tracker
+    }
+
+    @Test func theFirstSampleSetsTheState() {
+        #expect(tracker([]).status == nil)
+        #expect(tracker([.unhealthy]).status == .unhealthy)
+        #expect(tracker([.healthy]).status == .healthy)
+    }
+
+    @Test func itTakesConsecutiveBadSamplesToGetWorse() {
+        #expect(tracker([.healthy, .unhealthy]).status == .healthy)
+        #expect(tracker([.healthy, .unhealthy, .unhealthy]).status == .unhealthy)
+        #expect(tracker([.healthy, .unhealthy, .healthy, .unhealthy]).status == .healthy)
+    }
+
+    @Test func itTakesConsecutiveGoodSamplesToRecover() {
+        #expect(tracker([.unhealthy, .healthy, .healthy]).status == .unhealthy)
+        #expect(tracker([.unhealthy, .healthy, .healthy, .healthy]).status == .healthy)
+        #expect(tracker([.unhealthy, .healthy, .healthy, .unhealthy, .healthy, .healthy]).status == .unhealthy)
+    }
+
+    /// A streak of mixed bad samples moves only as far as all of them agree.
+    @Test func aMixedStreakMovesToTheLeastBadOfIt() {
+        #expect(tracker([.healthy, .degraded, .unhealthy]).status == .degraded)
+        #expect(tracker([.healthy, .unhealthy, .unhealthy]).status == .unhealthy)
+        #expect(tracker([.unhealthy, .healthy, .degraded, .healthy]).status == .degraded)
+    }
+
+    @Test func alternatingSamplesNeverChangeTheState() {
+        let flapping = (0..<100).map { $0.isMultiple(of: 2) ? HealthStatus.healthy : .unhealthy }
+        var tracker = SignalTracker(hysteresis: Hysteresis(toWorse: 2, toBetter: 3))
+        var states: Set<HealthStatus> = []
+        for status in flapping {
+            tracker.record(sample(status))
+            states.insert(tracker.status!)
+        }
+        #expect(states == [.healthy])
+    }
+}

@@ -1,0 +1,100 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import NIOCore
+import StorefrontCore
+import Synchronization
+import Testing
+
+@Suite struct DrainTests {
+    static let admin: HTTPFields = [.authorization: "Bearer \(Shopper.adminToken)", .contentType: "application/json"]
+
+    func drain(_ client: any TestClientProtocol, _ body: String, headers: HTTPFields = admin) async throws -> TestResponse {
+        try await client.execute(uri: "/v1/admin/drain", method: .post, headers: headers, body: ByteBuffer(string: body))
+    }
+
+    @Test func drainingNeedsTheAdminTokenAndAReason() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                #expect(try await drain(client, #"{"reason": "x"}"#, headers: [.contentType: "application/json"]).status == .unauthorized)
+                #expect(try await drain(client, #"{"reason": "x"}"#, headers: [.authorization: "Bearer wrong-token-0123456789", .contentType: "application/json"]).status == .unauthorized)
+                for body in [#"{}"#, #"{"reason": "  "}"#, #"{"reason": "x", "expires_in_seconds": 0}"#,
+                             #"{"reason": "x", "expires_in_seconds": 9999999}"#, #"{"reason": 5}"#, "not json",
+                             #"{"reason": "\#(String(repeating: "a", count: 201))"}"#, #"{"reason": "x", "requested_by": ""}"#] {
+                    let response = try await drain(client, body)
+                    #expect(response.status == .badRequest || response.status == .unprocessableContent, "\(body): \(response.status)")
+                    #expect(response.headers[.contentType] == "application/problem+json")
+                }
+                #expect(try await drain(client, #"{"reason": "x"}"#, headers: [.authorization: "Bearer \(Shopper.adminToken)"]).status == .unsupportedMediaType)
+                // None of that drained the region.
+                #expect(try await client.get("/health/ready").status == .ok)
+            }
+        }
+    }
+
+    /// Readiness turns 503 at once, the drain is visible with its reason, who and until when, and every
+    /// request that reaches the region meanwhile is still served.
+    @Test func aDrainedRegionKeepsServingWhatReachesIt() async throws {
+        let sku = CatalogOracle().products[3].variants[1].sku
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                try await shopper.setStock(sku, 100_000)
+                let load = LoadRecord()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<6 {
+                        group.addTask {
+                            while !load.stopped {
+                                let cart = try await shopper.openCart()
+                                let set = try await shopper.set(sku, quantity: 1, in: cart)
+                                let checkout = try await shopper.checkout(cart)
+                                let browse = try await client.get("/v1/products?size=eu:42")
+                                load.append([set.status.code, checkout.status.code, browse.status.code])
+                            }
+                        }
+                    }
+                    try await Task.sleep(for: .milliseconds(300))
+                    let drained = try await drain(client, #"{"reason": "database upgrade", "requested_by": "alice", "expires_in_seconds": 600}"#)
+                    #expect(drained.status == .ok)
+                    #expect(try drained.json()["draining"] as? Bool == true)
+                    let ready = try await client.get("/health/ready")
+                    #expect(ready.status == .serviceUnavailable)
+                    #expect((try ready.json()["reasons"] as? [String])?.contains("draining: database upgrade") == true)
+                    #expect(try await client.get("/health/ready/browse").status == .serviceUnavailable)
+                    #expect(try await client.get("/health/live").status == .ok)
+                    let document = try await client.get("/health").json()
+                    let draining = try #require(document["draining"] as? [String: Any])
+                    #expect(draining["reason"] as? String == "database upgrade")
+                    #expect(draining["requested_by"] as? String == "alice")
+                    let since = try #require((draining["since"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+                    let until = try #require((draining["until"] as? String).flatMap { try? Date($0, strategy: .iso8601) })
+                    #expect(abs(until.timeIntervalSince(since) - 600) < 2)
+                    #expect(document["ready"] as? Bool == false)
+                    // Shoppers already here keep being served through the drain.
+                    try await Task.sleep(for: .milliseconds(700))
+                    let undrained = try await client.execute(uri: "/v1/admin/undrain", method: .post, headers: Self.admin, body: nil)
+                    #expect(undrained.status == .ok)
+                    #expect(try await client.get("/health/ready").status == .ok)
+                    try await Task.sleep(for: .milliseconds(200))
+                    load.stop()
+                    try await group.waitForAll()
+                }
+                let all = load.statuses
+                print("served \(all.count) requests through a drain")
+                #expect(all.count > 30)
+                #expect(all.allSatisfy { $0 < 500 }, "\(Dictionary(grouping: all, by: { $0 }).mapValues(\.count))")
+            }
+        }
+    }
+}
+
+/// What concurrent shoppers got back, collected from many tasks.
+final class LoadRecord: Sendable {
+    private let stopFlag = Atomic<Bool>(false)
+    private let collected = Mutex<[Int]>([])
+
+    var stopped: Bool { stopFlag.load(ordering: .relaxed) }
+    var statuses: [Int] { collected.withLock { $0 } }
+    func stop() { stopFlag.store(true, ordering: .relaxed) }
+    func append(_ statuses: [Int]) { collected.withLock { $0 += statuses } }
+}
