@@ -30,8 +30,6 @@ public final class DelayProxy: Sendable {
                     .flatMap { outbound in
                         inbound.pipeline.addHandler(DelayedRelay(partner: outbound, setting: setting)).flatMap {
                             outbound.pipeline.addHandler(DelayedRelay(partner: inbound, setting: setting))
-                        }.map {
-                            inbound.read()
                         }
                     }
             }
@@ -75,6 +73,16 @@ private final class DelayedRelay: ChannelInboundHandler, Sendable {
         context.eventLoop.scheduleTask(deadline: releaseTime()) {
             partner.writeAndFlush(buffer, promise: nil)
         }
+    }
+
+    // The side a shopper connects to does not read by itself, so nothing is read before its partner exists.
+    func handlerAdded(context: ChannelHandlerContext) {
+        if context.channel.isActive { context.read() }
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.read()
+        context.fireChannelActive()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -1,0 +1,97 @@
+import DelayProxy
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import Logging
+import NIOCore
+import StorefrontPostgres
+import Testing
+
+/// The region's database behind a delay proxy: slow, then not answering at all, then well again.
+@Suite struct SlowDatabaseTests {
+    func withDelayedDatabase(
+        _ collector: LogCollector? = nil,
+        _ body: @Sendable (any TestClientProtocol, DelayProxy) async throws -> Void
+    ) async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            let url = database.appURL
+            let proxy = try await DelayProxy(target: try SocketAddress(ipAddress: "127.0.0.1", port: url.port))
+            let environment = [
+                "STOREFRONT_DATABASE_URL": "postgres://\(url.username):\(url.password ?? "")@127.0.0.1:\(proxy.port)/\(url.database)",
+                // Probes get 800 ms; the delays below stay well inside or well outside that.
+                "STOREFRONT_PROBE_INTERVAL_MS": "1000",
+            ]
+            do {
+                try await withTestApp(database, environment: environment, logger: collector?.logger(region: "us-east")) { client in
+                    try await body(client, proxy)
+                }
+            } catch {
+                await proxy.close()
+                throw error
+            }
+            await proxy.close()
+        }
+    }
+
+    func node(_ id: String, _ client: any TestClientProtocol) async throws -> [String: Any]? {
+        let nodes = try await client.get("/health").json()["nodes"] as? [[String: Any]] ?? []
+        return nodes.first { $0["id"] as? String == id }
+    }
+
+    @Test func aSlowDatabaseDegradesTheRegionButLeavesItReady() async throws {
+        try await withDelayedDatabase { client, proxy in
+            try await waitUntilHealthy(client)
+            proxy.delay = .milliseconds(100)
+            let start = ContinuousClock.now
+            try await waitUntil("the database is degraded", timeout: .seconds(10)) {
+                try await node("component:database", client)?["status"] as? String == "degraded"
+            }
+            print("a database 200 ms away was seen as degraded after \(ContinuousClock.now - start)")
+            let ready = try await client.get("/health/ready")
+            #expect(ready.status == .ok)
+            #expect(try ready.json()["status"] as? String == "warn")
+            let database = try #require(try await node("component:database", client))
+            #expect((database["root_signals"] as? [String])?.contains("database.read_latency") == true)
+            #expect((database["reason"] as? String)?.contains("SELECT 1 took") == true)
+            for flow in ["browse", "cart", "checkout", "order_history"] {
+                #expect(try await client.get("/health/ready/\(flow)").status == .ok)
+            }
+            proxy.delay = .zero
+            try await waitUntilHealthy(client)
+        }
+    }
+
+    /// A database that stops answering fails readiness; the state changes are logged with their reasons.
+    @Test func aDatabaseThatStopsAnsweringFailsReadinessAndRecovers() async throws {
+        let logs = LogCollector()
+        try await withDelayedDatabase(logs) { client, proxy in
+            try await waitUntilHealthy(client)
+            proxy.delay = .seconds(3)
+            let start = ContinuousClock.now
+            try await waitUntil("the region is unready", timeout: .seconds(10)) {
+                try await client.get("/health/ready").status == .serviceUnavailable
+            }
+            print("a database that stopped answering made the region unready after \(ContinuousClock.now - start)")
+            #expect(try await client.get("/health/live").status == .ok)
+            let read = try #require(try await node("signal:database.read_latency", client))
+            #expect((read["reason"] as? String)?.contains("no answer within") == true)
+            proxy.delay = .zero
+            try await waitUntil("the region is ready again", timeout: .seconds(15)) {
+                try await client.get("/health/ready").status == .ok
+            }
+        }
+        let changes = logs.all.filter { $0.message == "health state changed" }
+        let down = try #require(changes.first { $0.metadata["node"] == "component:database" && $0.metadata["to"] == "unhealthy" })
+        #expect(down.metadata["from"] == "healthy")
+        #expect(down.metadata["reason"]?.contains("no answer within") == true)
+        #expect(down.metadata["impacted_flows"] == "browse,cart,checkout,order_history")
+        #expect(down.metadata["region"] == "us-east")
+        #expect(down.level == .warning)
+        // Back to degraded or straight to healthy, depending on how long the queued bytes take to drain.
+        #expect(changes.contains { $0.metadata["node"] == "component:database" && $0.metadata["from"] == "unhealthy" && $0.metadata["to"] != "unhealthy" })
+        let request = try #require(logs.all.first { $0.message == "request" && $0.metadata["route"] == "/health/ready" })
+        for key in ["request_id", "region", "method", "route", "status", "duration_ms"] {
+            #expect(request.metadata[key] != nil, "\(key)")
+        }
+    }
+}
