@@ -107,6 +107,10 @@ extension HealthReport {
         // The cascade: which troubled flows each node's root signals reach.
         let troubledFlows = Flow.allCases.filter { flow in nodes.first { $0.id == flowID(flow) }!.status > .healthy }
         for index in nodes.indices where nodes[index].status > .healthy {
+            if nodes[index].kind == .flow {
+                nodes[index].impactedFlows = [String(nodes[index].id.dropFirst("flow:".count))]
+                continue
+            }
             let roots = Set(nodes[index].rootSignals)
             nodes[index].impactedFlows = troubledFlows.filter { flow in
                 (model.dependencies[flow] ?? []).contains { roots.contains($0.description) && effect($0) > .healthy }

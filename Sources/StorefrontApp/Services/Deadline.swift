@@ -29,5 +29,5 @@ func withDeadline<Value: Sendable>(
 
 struct DeadlineExceeded: Error, CustomStringConvertible {
     let deadline: Duration
-    var description: String { "no answer within \(deadline.milliseconds) ms" }
+    var description: String { "no answer within \(Int(deadline.milliseconds)) ms" }
 }

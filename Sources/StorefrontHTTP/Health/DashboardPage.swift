@@ -34,6 +34,7 @@ enum DashboardPage {
       .column { font-size: 12px; font-weight: 700; fill: var(--muted); text-transform: uppercase; letter-spacing: .06em; }
       aside { background: #fff; border: 1px solid #e2e8f0; border-radius: 6px; padding: 12px 16px; }
       aside h2 { font-size: 15px; margin: 4px 0 8px; }
+      aside h3 { font-size: 13px; margin: 14px 0 4px; color: var(--muted); text-transform: uppercase; letter-spacing: .05em; }
       .why { border-left: 4px solid var(--unknown); padding: 4px 10px; margin: 8px 0; }
       .why.degraded { border-color: var(--degraded); } .why.unhealthy { border-color: var(--unhealthy); }
       .why b { display: block; } .why small { color: var(--muted); display: block; }
@@ -76,7 +77,8 @@ enum DashboardPage {
 
     function value(node) {
       if (node.observed_value === undefined || node.observed_value === null) return "";
-      const number = Math.abs(node.observed_value) >= 100 ? node.observed_value.toFixed(0) : node.observed_value.toFixed(2);
+      if (node.observed_unit === "ratio") return (node.observed_value * 100).toFixed(1) + " %";
+      const number = Math.abs(node.observed_value) >= 100 ? node.observed_value.toFixed(0) : node.observed_value.toFixed(1);
       return number + " " + node.observed_unit;
     }
 
@@ -112,21 +114,23 @@ enum DashboardPage {
       const byId = new Map(nodes.map(n => [n.id, n]));
       const svg = document.getElementById("graph");
       svg.replaceChildren();
-      const width = 1000, rowHeight = 40, top = 40, boxWidth = 200, boxHeight = 30;
+      const width = 980, rowHeight = 40, top = 40, boxHeight = 30;
+      // Signals carry a value, so their column is wider.
+      const layout = { signal: [10, 280], component: [340, 180], flow: [570, 180], region: [790, 180] };
       const positions = new Map();
       let height = 0;
-      columns.forEach(([kind, title], index) => {
-        const x = 10 + index * ((width - boxWidth - 20) / (columns.length - 1));
+      const span = nodes.filter(n => n.kind === "signal").length * rowHeight;
+      for (const [kind, title] of columns) {
+        const [x, boxWidth] = layout[kind];
         el("text", { x, y: 22, class: "column" }, svg).textContent = title;
         const members = nodes.filter(n => n.kind === kind);
         const total = members.length * rowHeight;
-        const span = Math.max(nodes.filter(n => n.kind === "signal").length * rowHeight, total);
         members.forEach((node, row) => {
-          const y = top + (span - total) / 2 + row * rowHeight;
-          positions.set(node.id, { x, y });
+          const y = top + Math.max(0, span - total) / 2 + row * rowHeight;
+          positions.set(node.id, { x, y, width: boxWidth });
           height = Math.max(height, y + boxHeight + 10);
         });
-      });
+      }
       svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
 
       const focus = focused && byId.has(focused) ? cascadeOf(byId.get(focused), byId) : null;
@@ -135,7 +139,7 @@ enum DashboardPage {
       for (const [from, to] of edges(nodes)) {
         const a = positions.get(from), b = positions.get(to);
         if (!a || !b) continue;
-        const x1 = a.x + boxWidth, y1 = a.y + boxHeight / 2, x2 = b.x, y2 = b.y + boxHeight / 2;
+        const x1 = a.x + a.width, y1 = a.y + boxHeight / 2, x2 = b.x, y2 = b.y + boxHeight / 2;
         const classes = ["edge"];
         const target = byId.get(to);
         if (target.status !== "healthy" && troubled.some(path => path.has(from) && path.has(to))) classes.push("cascade", target.status);
@@ -148,10 +152,10 @@ enum DashboardPage {
         const group = el("g", { class: `node ${node.status}`, "data-id": node.id, "data-state": node.status,
                                 transform: `translate(${p.x},${p.y})` }, svg);
         el("title", {}, group).textContent = node.reason ? `${node.id}: ${node.reason}` : `${node.id}: healthy`;
-        el("rect", { width: boxWidth, height: boxHeight }, group);
+        el("rect", { width: p.width, height: boxHeight }, group);
         el("text", { x: 8, y: 19 }, group).textContent = label(node);
         const shown = value(node);
-        if (shown) el("text", { x: boxWidth - 8, y: 19, "text-anchor": "end", class: "value" }, group).textContent = shown;
+        if (shown) el("text", { x: p.width - 8, y: 19, "text-anchor": "end", class: "value" }, group).textContent = shown;
         // Clicking a signal traces its own cascade.
         if (node.kind === "signal") group.addEventListener("click", () => { focused = focused === node.id ? null : node.id; draw(latest); });
       }
@@ -170,31 +174,47 @@ enum DashboardPage {
       document.getElementById("meta").textContent = health.evaluated_at ? `evaluated ${new Date(health.evaluated_at).toLocaleTimeString()}` : "";
       const why = document.getElementById("why");
       why.replaceChildren();
-      for (const note of health.notes) {
-        const item = document.createElement("div");
-        item.className = "why unhealthy";
-        item.textContent = note;
-        why.appendChild(item);
+      // Flow reasons repeat their root signals', which are listed below; the other notes are not.
+      for (const note of health.notes.filter(note => !/^[a-z_]+ is unhealthy: /.test(note))) {
+        why.appendChild(entry("unhealthy", "Not ready", note, ""));
       }
-      const order = { flow: 0, component: 1, signal: 2 };
-      const troubled = health.nodes.filter(n => n.status !== "healthy" && n.kind !== "region")
-        .sort((a, b) => order[a.kind] - order[b.kind] || a.id.localeCompare(b.id));
-      for (const node of troubled) {
-        const item = document.createElement("div");
-        item.className = `why ${node.status}`;
-        item.dataset.id = node.id;
-        const title = document.createElement("b");
-        title.textContent = `${node.id} is ${node.status}`;
-        const reason = document.createElement("span");
-        reason.textContent = node.reason ?? "";
-        const detail = document.createElement("small");
-        const since = node.since ? `since ${new Date(node.since).toLocaleTimeString()}` : "";
-        const flows = node.impacted_flows.length ? ` · impacts ${node.impacted_flows.join(", ")}` : "";
-        detail.textContent = since + flows;
-        item.append(title, reason, detail);
-        why.appendChild(item);
+      const troubled = health.nodes.filter(n => n.status !== "healthy");
+      const roots = troubled.filter(n => n.kind === "signal");
+      if (roots.length) why.appendChild(heading("Root causes"));
+      for (const node of roots) {
+        const flows = node.impacted_flows.length ? `impacts ${node.impacted_flows.join(", ")}` : "impacts no flow";
+        why.appendChild(entry(node.status, `${node.id.slice("signal:".length)} is ${node.status}`, node.reason ?? "", `${since(node)} · ${flows}`, node.id));
       }
-      if (!troubled.length && !health.notes.length) why.textContent = "Everything is healthy.";
+      const cascade = troubled.filter(n => n.kind !== "signal").sort((a, b) => ["component", "flow", "region"].indexOf(a.kind) - ["component", "flow", "region"].indexOf(b.kind));
+      if (cascade.length) why.appendChild(heading("Cascade"));
+      for (const node of cascade) {
+        why.appendChild(entry(node.status, `${node.id} is ${node.status}`, `because of ${node.root_signals.join(", ")}`, since(node), node.id));
+      }
+      if (!troubled.length && !why.children.length) why.textContent = "Everything is healthy.";
+    }
+
+    function since(node) {
+      return node.since ? `since ${new Date(node.since).toLocaleTimeString()}` : "";
+    }
+
+    function heading(text) {
+      const h = document.createElement("h3");
+      h.textContent = text;
+      return h;
+    }
+
+    function entry(status, title, reason, detail, id) {
+      const item = document.createElement("div");
+      item.className = `why ${status}`;
+      if (id) item.dataset.id = id;
+      const b = document.createElement("b");
+      b.textContent = title;
+      const span = document.createElement("span");
+      span.textContent = reason;
+      const small = document.createElement("small");
+      small.textContent = detail;
+      item.append(b, span, small);
+      return item;
     }
 
     async function refresh() {

@@ -250,6 +250,12 @@ struct ReplicatedRegions: Sendable {
         try pgctl(region, ["-m", "immediate", "stop"])
     }
 
+    /// Stops the region's PostgreSQL as an operator does: sessions are ended, the server shuts down cleanly.
+    func stop(_ region: Region) throws {
+        trace("stopping \(region)")
+        try pgctl(region, ["-m", "fast", "stop"])
+    }
+
     func start(_ region: Region) throws {
         let cluster = cluster(region)
         if FileManager.default.fileExists(atPath: "\(cluster.directory)/data/postmaster.pid") { return }
@@ -281,6 +287,22 @@ func spawnAndWait(_ arguments: [String]) -> Int32 {
 /// A progress line on standard error, unbuffered, so a stuck test shows how far it got.
 func trace(_ message: String) {
     FileHandle.standardError.write(Data("[replication-test \(Date())] \(message)\n".utf8))
+}
+
+/// Runs the region's app on a real port (the tests' other apps answer in-process), for clients from outside
+/// the test process: peers, a browser.
+func withLiveRegionApp<Result: Sendable>(
+    _ regions: ReplicatedRegions, _ region: Region, environment extra: [String: String] = [:],
+    _ body: @Sendable (any TestClientProtocol, Int) async throws -> Result
+) async throws -> Result {
+    var logger = Logger(label: "storefront-\(region)")
+    logger.logLevel = .critical
+    let environment = regions.environment(region).merging(extra) { $1 }
+    let app = try buildApplication(try AppConfiguration(environment: environment), logger: logger)
+    return try await app.test(.live) { client in
+        try await waitUntilReady(client)
+        return try await body(client, try #require(client.port))
+    }
 }
 
 /// Polls `condition` until it holds; throws after `timeout`, naming what it waited for.
