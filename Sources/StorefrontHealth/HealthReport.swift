@@ -59,7 +59,7 @@ extension HealthReport {
         for signal in model.signals {
             let tracker = trackers[signal]
             var status = tracker?.status ?? .unhealthy
-            var reason = tracker?.latest?.output ?? "not sampled yet"
+            var reason = tracker?.explanation ?? "not sampled yet"
             var changed = tracker?.since
             if let sample = tracker?.latest, instant - sample.instant > staleAfter {
                 status = .unhealthy

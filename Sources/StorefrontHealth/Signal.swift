@@ -88,6 +88,8 @@ public struct SignalTracker: Sendable {
     public private(set) var status: HealthStatus?
     public private(set) var since: Date?
     public private(set) var latest: SignalSample?
+    /// The sample that moved the signal into its current state.
+    public private(set) var cause: SignalSample?
     private var worse: [HealthStatus] = []
     private var better: [HealthStatus] = []
     let hysteresis: Hysteresis
@@ -102,26 +104,37 @@ public struct SignalTracker: Sendable {
             // The first sample is all there is to go on.
             status = sample.status
             since = sample.time
+            cause = sample
             return
         }
         if sample.status > current {
             better.removeAll()
             worse.append(sample.status)
             // Move only as far as every sample in the streak agrees.
-            if worse.count >= hysteresis.toWorse { change(to: worse.suffix(hysteresis.toWorse).min()!, at: sample.time) }
+            if worse.count >= hysteresis.toWorse { change(to: worse.suffix(hysteresis.toWorse).min()!, by: sample) }
         } else if sample.status < current {
             worse.removeAll()
             better.append(sample.status)
-            if better.count >= hysteresis.toBetter { change(to: better.suffix(hysteresis.toBetter).max()!, at: sample.time) }
+            if better.count >= hysteresis.toBetter { change(to: better.suffix(hysteresis.toBetter).max()!, by: sample) }
         } else {
             worse.removeAll()
             better.removeAll()
         }
     }
 
-    private mutating func change(to status: HealthStatus, at time: Date) {
+    /// Why the signal is in its state, in words: the sample that put it there, and, while the latest sample
+    /// disagrees, that it is waiting for enough samples to agree.
+    public var explanation: String? {
+        guard let latest, let status else { return nil }
+        guard latest.status != status, let cause else { return latest.output }
+        let direction = latest.status < status ? "recovering" : "worsening"
+        return "\(cause.output) (\(direction): latest sample \(latest.status), \(latest.output))"
+    }
+
+    private mutating func change(to status: HealthStatus, by sample: SignalSample) {
         self.status = status
-        since = time
+        since = sample.time
+        cause = sample
         worse.removeAll()
         better.removeAll()
     }

@@ -72,20 +72,23 @@ struct Health: AsyncParsableCommand {
         }
         for note in document.notes where document.draining == nil || !note.hasPrefix("draining") { out += "  \(note)\n" }
         func walk(_ node: TreeNode, prefix: String, last: Bool, root: Bool) {
-            var line = root ? "" : prefix + (last ? "└─ " : "├─ ")
-            line += paint("● \(node.id)", node.status) + " " + paint(node.status, node.status)
+            let branch = root ? "" : prefix + (last ? "└─ " : "├─ ")
+            let indent = root ? "    " : prefix + (last ? "   " : "│  ") + "    "
+            var line = branch + paint("● \(node.id)", node.status) + " " + paint(node.status, node.status)
             if let value = node.observed_value, let unit = node.observed_unit {
-                line += "  \(value.formatted(.number.precision(.fractionLength(0...2)))) \(unit)"
-            }
-            if node.status != "healthy" {
-                if let reason = node.reason { line += "\n" + prefix + (root ? "" : (last ? "   " : "│  ")) + "    why: \(reason)" }
-                if !node.impacted_flows.isEmpty {
-                    line += "\n" + prefix + (root ? "" : (last ? "   " : "│  ")) + "    impacts: \(node.impacted_flows.joined(separator: ", "))"
-                }
-                if let since = node.since { line += "\n" + prefix + (root ? "" : (last ? "   " : "│  ")) + "    since: \(since)" }
+                line += unit == "ratio"
+                    ? "  \((value * 100).formatted(.number.precision(.fractionLength(0...1)))) %"
+                    : "  \(value.formatted(.number.precision(.fractionLength(0...2)))) \(unit)"
             }
             if node.id.hasPrefix("flow:") && !node.depends_on.isEmpty {
                 line += "  ← " + node.depends_on.map { $0.replacingOccurrences(of: "component:", with: "") }.joined(separator: ", ")
+            }
+            if node.status != "healthy" {
+                if let reason = node.reason { line += "\n\(indent)why: \(reason)" }
+                if !node.impacted_flows.isEmpty && !node.id.hasPrefix("flow:") {
+                    line += "\n\(indent)impacts: \(node.impacted_flows.joined(separator: ", "))"
+                }
+                if let since = node.since { line += "\n\(indent)since: \(since)" }
             }
             out += line + "\n"
             let children = node.children ?? []

@@ -49,3 +49,17 @@ import Testing
         #expect(states == [.healthy])
     }
 }
+
+@Suite struct SignalExplanationTests {
+    @Test func whileTheLatestSampleDisagreesTheExplanationSaysWhyTheStateHolds() {
+        var tracker = SignalTracker(hysteresis: Hysteresis(toWorse: 2, toBetter: 3))
+        tracker.record(SignalSample(value: 900, unit: "ms", status: .unhealthy, output: "SELECT 1 took 900 ms"))
+        #expect(tracker.explanation == "SELECT 1 took 900 ms")
+        tracker.record(SignalSample(value: 2, unit: "ms", status: .healthy, output: "SELECT 1 took 2 ms"))
+        #expect(tracker.explanation == "SELECT 1 took 900 ms (recovering: latest sample healthy, SELECT 1 took 2 ms)")
+        tracker.record(SignalSample(value: 2, unit: "ms", status: .healthy, output: "SELECT 1 took 2 ms"))
+        tracker.record(SignalSample(value: 2, unit: "ms", status: .healthy, output: "SELECT 1 took 2 ms"))
+        #expect(tracker.status == .healthy)
+        #expect(tracker.explanation == "SELECT 1 took 2 ms")
+    }
+}

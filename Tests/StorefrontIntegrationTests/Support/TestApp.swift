@@ -15,18 +15,7 @@ func withTestApp<Result: Sendable>(
     _ database: TestDatabase, environment extra: [String: String] = [:], logger: Logger? = nil, health: HealthMonitor? = nil,
     _ test: @Sendable (any TestClientProtocol) async throws -> Result
 ) async throws -> Result {
-    var environment = [
-        "STOREFRONT_REGION": TestDatabase.region.name,
-        "STOREFRONT_DATABASE_URL": urlString(database.appURL),
-        "STOREFRONT_MIGRATION_DATABASE_URL": urlString(database.ownerURL),
-        "STOREFRONT_CURSOR_SECRET": "test-cursor-secret",
-        "STOREFRONT_ADMIN_TOKEN": "test-admin-token-0123456789",
-        "STOREFRONT_CATALOG_REFRESH_MS": "100",
-        "STOREFRONT_PROBE_INTERVAL_MS": "500",
-        // Tests run many apps and three clusters at once on two cores: lock waits can be long.
-        "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000",
-        "STOREFRONT_DB_MAX_CONNECTIONS": "10",
-    ]
+    var environment = appEnvironment(database)
     environment.merge(extra) { $1 }
     let configuration = try AppConfiguration(environment: environment)
     let logger = logger ?? {
@@ -41,7 +30,23 @@ func withTestApp<Result: Sendable>(
     }
 }
 
-private func urlString(_ url: DatabaseURL) -> String {
+/// The app's environment for a test database, with fast background loops.
+func appEnvironment(_ database: TestDatabase) -> [String: String] {
+    [
+        "STOREFRONT_REGION": TestDatabase.region.name,
+        "STOREFRONT_DATABASE_URL": urlString(database.appURL),
+        "STOREFRONT_MIGRATION_DATABASE_URL": urlString(database.ownerURL),
+        "STOREFRONT_CURSOR_SECRET": "test-cursor-secret",
+        "STOREFRONT_ADMIN_TOKEN": "test-admin-token-0123456789",
+        "STOREFRONT_CATALOG_REFRESH_MS": "100",
+        "STOREFRONT_PROBE_INTERVAL_MS": "500",
+        // Tests run many apps and three clusters at once on two cores: lock waits can be long.
+        "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000",
+        "STOREFRONT_DB_MAX_CONNECTIONS": "10",
+    ]
+}
+
+func urlString(_ url: DatabaseURL) -> String {
     "postgres://\(url.username):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)"
 }
 

@@ -1,0 +1,153 @@
+import AsyncHTTPClient
+import DelayProxy
+import Foundation
+import NIOCore
+import NIOHTTP1
+import StorefrontCore
+import StorefrontPostgres
+import Synchronization
+import Testing
+
+/// The real binary under SIGTERM, with shoppers mid-checkout against a database 20 ms away each way.
+@Suite struct ShutdownTests {
+    struct Outcomes: Sendable {
+        var statuses: [Int] = []
+        var failures: [String] = []
+        var servedWhileDraining = 0
+    }
+
+    static func get(_ url: String) async throws -> (Int, [String: Any]) {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
+        let body = try await response.body.collect(upTo: 1 << 20)
+        let json = (try? JSONSerialization.jsonObject(with: Data(body.readableBytesView))) as? [String: Any] ?? [:]
+        return (Int(response.status.code), json)
+    }
+
+    static func send(_ method: String, _ url: String, headers: [(String, String)] = [], body: String? = nil) async throws -> (Int, [String: Any]) {
+        var request = HTTPClientRequest(url: url)
+        request.method = .RAW(value: method)
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        if let body { request.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        let bytes = try await response.body.collect(upTo: 1 << 20)
+        return (Int(response.status.code), (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:])
+    }
+
+    /// One shopper's whole journey: open a cart, put a pair in, check out.
+    static func journey(_ base: String, sku: String) async throws -> [Int] {
+        let (opened, cart) = try await send("POST", "\(base)/v1/carts")
+        guard let id = cart["id"] as? String, let token = cart["token"] as? String else { return [opened] }
+        let (set, _) = try await send(
+            "PUT", "\(base)/v1/carts/\(id)/items/\(sku)", headers: [("Cart-Token", token), ("Content-Type", "application/json")],
+            body: #"{"quantity": 1}"#)
+        let (placed, _) = try await send(
+            "POST", "\(base)/v1/orders",
+            headers: [("Cart-Token", token), ("Idempotency-Key", UUID().uuidString), ("Content-Type", "application/json")],
+            body: Shopper.checkoutBody(id))
+        return [opened, set, placed]
+    }
+
+    @Test func sigtermDrainsFinishesWhatIsInFlightAndExitsZero() async throws {
+        let binary = try SpawnedProcess.binary
+        let sku = CatalogGenerator().product(5).variants[0].sku
+        try await TestDatabase.withDatabase { database async throws in
+            let proxy = try await DelayProxy(target: try SocketAddress(ipAddress: "127.0.0.1", port: database.appURL.port), delay: .milliseconds(20))
+            defer { Task { await proxy.close() } }
+            let port = try freePort()
+            let base = "http://127.0.0.1:\(port)"
+            var appURL = database.appURL
+            appURL.port = proxy.port
+            let log = "\(Dashboard.artifacts)/sigterm-\(port).log"
+            let process = try SpawnedProcess.start(
+                [binary, "serve"],
+                environment: appEnvironment(database).merging([
+                    "STOREFRONT_PORT": String(port), "STOREFRONT_DATABASE_URL": urlString(appURL),
+                    "STOREFRONT_DRAIN_GRACE_MS": "1500", "STOREFRONT_LOG_LEVEL": "info",
+                ]) { $1 },
+                output: log
+            )
+            try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
+            _ = try await Self.send("PUT", "\(base)/v1/admin/stock/\(sku)", headers: [
+                ("Authorization", "Bearer \(Shopper.adminToken)"), ("Content-Type", "application/json"),
+            ], body: #"{"available": 100000}"#)
+
+            // The operator's view first: the health command against the running binary, once its first
+            // connections are open and it is healthy.
+            try await waitUntil("the binary is healthy", timeout: .seconds(30)) {
+                try await Self.get("\(base)/health/ready").1["status"] as? String == "pass"
+            }
+            let treeFile = "\(Dashboard.artifacts)/health-\(port).txt"
+            let health = try SpawnedProcess.start([binary, "health", "--url", base, "--no-color"], environment: [:], output: treeFile)
+            #expect(try await health.exitStatus(within: .seconds(20)) == 0)
+            let tree = try String(contentsOfFile: treeFile, encoding: .utf8)
+            #expect(tree.contains("us-east: ready"), "\(tree)")
+            #expect(tree.contains("● component:database healthy"), "\(tree)")
+            #expect(tree.contains("└─ ● component:api"), "\(tree)")
+
+            let record = ShutdownRecord()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for _ in 0..<4 {
+                    group.addTask {
+                        while !record.stopIssuing.load(ordering: .relaxed) {
+                            let startedWhileDraining = record.draining.load(ordering: .relaxed)
+                            do {
+                                let statuses = try await Self.journey(base, sku: sku)
+                                record.add(statuses: statuses, whileDraining: startedWhileDraining)
+                            } catch {
+                                record.fail("\(error)")
+                            }
+                        }
+                    }
+                }
+                try await Task.sleep(for: .milliseconds(500))
+                process.signal(SIGTERM)
+                let signalled = ContinuousClock.now
+                try await waitUntil("readiness answers 503", timeout: .seconds(5)) { try await Self.get("\(base)/health/ready").0 == 503 }
+                let detection = ContinuousClock.now - signalled
+                record.draining.store(true, ordering: .relaxed)
+                print("SIGTERM: /health/ready answered 503 after \(detection)")
+                #expect(detection < .milliseconds(500))
+                #expect(try await Self.get("\(base)/health/live").0 == 200)
+                let (_, document) = try await Self.get("\(base)/health")
+                let drain = document["draining"] as? [String: Any]
+                #expect(drain?["requested_by"] as? String == "SIGTERM")
+                #expect(drain?["reason"] as? String == "shutting down")
+                // New journeys start until shortly before the grace period ends; the last ones are still in
+                // flight when the listener closes.
+                try await Task.sleep(until: signalled + .milliseconds(1300))
+                record.stopIssuing.store(true, ordering: .relaxed)
+                try await group.waitForAll()
+            }
+            let status = try await process.exitStatus(within: .seconds(20))
+            #expect(status == 0)
+            let outcomes = record.outcomes
+            print("SIGTERM: \(outcomes.statuses.count) responses, \(outcomes.servedWhileDraining) of them to journeys begun while draining; failures: \(outcomes.failures)")
+            #expect(outcomes.failures.isEmpty)
+            #expect(outcomes.statuses.allSatisfy { $0 < 500 }, "\(outcomes.statuses)")
+            #expect(outcomes.servedWhileDraining > 0)
+            let output = try String(contentsOfFile: log, encoding: .utf8)
+            #expect(output.contains("draining before shutdown"))
+            // With the region gone, the health command says it cannot reach it.
+            let unreachable = try SpawnedProcess.start([binary, "health", "--url", base], environment: [:], output: treeFile + ".after")
+            #expect(try await unreachable.exitStatus(within: .seconds(20)) == 2)
+        }
+    }
+}
+
+/// What the shoppers got back during the shutdown, from many tasks.
+final class ShutdownRecord: Sendable {
+    let draining = Atomic<Bool>(false)
+    let stopIssuing = Atomic<Bool>(false)
+    private let collected = Mutex(ShutdownTests.Outcomes())
+
+    var outcomes: ShutdownTests.Outcomes { collected.withLock { $0 } }
+
+    func add(statuses: [Int], whileDraining: Bool) {
+        collected.withLock {
+            $0.statuses += statuses
+            if whileDraining { $0.servedWhileDraining += statuses.count }
+        }
+    }
+
+    func fail(_ failure: String) { collected.withLock { $0.failures.append(failure) } }
+}

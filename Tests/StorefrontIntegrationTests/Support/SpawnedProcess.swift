@@ -1,0 +1,67 @@
+import Foundation
+
+/// The real `storefront` binary, run as its own process: signals and exit codes are part of what is tested.
+struct SpawnedProcess: Sendable {
+    let pid: pid_t
+
+    /// The binary `scripts/test` built; `swift build --show-bin-path` names its folder.
+    static var binary: String {
+        get throws {
+            guard let path = ProcessInfo.processInfo.environment["STOREFRONT_TEST_BINARY"], FileManager.default.isExecutableFile(atPath: path) else {
+                throw TestSetupError("STOREFRONT_TEST_BINARY does not name the built storefront binary: run the tests with scripts/test")
+            }
+            return path
+        }
+    }
+
+    /// Starts `arguments` with `environment` added to this process's, standard output and error going to `output`.
+    static func start(_ arguments: [String], environment: [String: String], output: String) throws -> SpawnedProcess {
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        let argv = arguments.map { strdup($0) } + [nil]
+        let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let status = posix_spawn(&pid, arguments[0], &actions, nil, argv, envp)
+        guard status == 0 else { throw TestSetupError("could not start \(arguments[0]): error \(status)") }
+        return SpawnedProcess(pid: pid)
+    }
+
+    func signal(_ signal: Int32) { kill(pid, signal) }
+
+    /// The exit status, or nil if the process is still running after `timeout` (it is then killed).
+    func exitStatus(within timeout: Duration) async throws -> Int32? {
+        let deadline = ContinuousClock.now + timeout
+        var status: Int32 = 0
+        while ContinuousClock.now < deadline {
+            if waitpid(pid, &status, WNOHANG) == pid { return (status >> 8) & 0xff }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        kill(pid, SIGKILL)
+        _ = waitpid(pid, &status, 0)
+        return nil
+    }
+}
+
+/// A TCP port nothing listens on right now, chosen by the kernel.
+func freePort() throws -> Int {
+    let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
+    }
+    guard bound else { throw TestSetupError("no free port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
