@@ -15,6 +15,8 @@ public final class HealthMonitor: Sendable {
         var migrated = false
         var catalogLoaded = false
         var roundsCompleted = 0
+        /// Whether the region has ever been ready; before that, samples take effect at once.
+        var hasBeenReady = false
         var drain: Drain?
         var latest: HealthReport?
     }
@@ -32,9 +34,15 @@ public final class HealthMonitor: Sendable {
     public func markMigrated() { state.withLock { $0.migrated = true } }
     public func markCatalogLoaded() { state.withLock { $0.catalogLoaded = true } }
 
+    /// Until the region has first been ready, samples take effect at once: there is no traffic for
+    /// hysteresis to protect yet, and a failure from before the tables existed must not hold it back.
     public func record(_ sample: SignalSample, for signal: SignalID) {
         state.withLock { state in
-            state.trackers[signal, default: SignalTracker(hysteresis: thresholds.hysteresis)].record(sample)
+            if !state.hasBeenReady {
+                state.trackers[signal, default: SignalTracker(hysteresis: thresholds.hysteresis)].follow(sample)
+            } else {
+                state.trackers[signal, default: SignalTracker(hysteresis: thresholds.hysteresis)].record(sample)
+            }
         }
     }
 
@@ -48,6 +56,9 @@ public final class HealthMonitor: Sendable {
                 staleAfter: staleAfter, now: now, instant: instant
             )
             defer { state.latest = report }
+            if report.started && !Flow.allCases.contains(where: { report[HealthReport.flowID($0)]?.status == .unhealthy }) {
+                state.hasBeenReady = true
+            }
             return report.changes(since: state.latest)
         }
     }

@@ -99,14 +99,11 @@ public struct SignalTracker: Sendable {
     }
 
     public mutating func record(_ sample: SignalSample) {
-        latest = sample
         guard let current = status else {
             // The first sample is all there is to go on.
-            status = sample.status
-            since = sample.time
-            cause = sample
-            return
+            return follow(sample)
         }
+        latest = sample
         if sample.status > current {
             better.removeAll()
             worse.append(sample.status)
@@ -120,6 +117,18 @@ public struct SignalTracker: Sendable {
             worse.removeAll()
             better.removeAll()
         }
+    }
+
+    /// Takes the sample's state at once, without waiting for others to agree.
+    public mutating func follow(_ sample: SignalSample) {
+        latest = sample
+        if status != sample.status {
+            status = sample.status
+            since = sample.time
+        }
+        cause = sample
+        worse.removeAll()
+        better.removeAll()
     }
 
     /// Why the signal is in its state, in words: the sample that put it there, and, while the latest sample

@@ -189,3 +189,28 @@ import Testing
         #expect(monitor.readiness().ok)
     }
 }
+
+@Suite struct StartingRegionTests {
+    /// Before its tables exist the heartbeat fails; until the region is first ready every sample counts at
+    /// once, and from then on hysteresis applies.
+    @Test func whileStartingSamplesTakeEffectAtOnce() {
+        let model = HealthModel(region: "us-east", catalogHome: "us-east", peers: [])
+        let monitor = HealthMonitor(model: model, thresholds: HealthThresholds(), interval: .seconds(1))
+        let good = SignalSample(value: 1, unit: "ms", status: .healthy, output: "fine")
+        let missing = SignalSample.failed(unit: "ms", "server error 42P01: relation \"heartbeats\" does not exist")
+        for signal in model.signals { monitor.record(signal == .databaseWrite ? missing : good, for: signal) }
+        monitor.completeRound()
+        monitor.markMigrated()
+        monitor.markCatalogLoaded()
+        #expect(!monitor.readiness().ok)
+        for signal in model.signals { monitor.record(good, for: signal) }
+        monitor.completeRound()
+        #expect(monitor.readiness().ok)
+        for signal in model.signals { monitor.record(signal == .databaseWrite ? missing : good, for: signal) }
+        monitor.completeRound()
+        #expect(monitor.readiness().ok)
+        for signal in model.signals { monitor.record(signal == .databaseWrite ? missing : good, for: signal) }
+        monitor.completeRound()
+        #expect(!monitor.readiness().ok)
+    }
+}

@@ -8,8 +8,9 @@ import StorefrontPostgres
 import Testing
 
 /// Three regions on three real PostgreSQL clusters, replicating with PostgreSQL's logical replication.
-/// Serialized: each test runs three clusters' worth of work on two cores.
-@Suite(.serialized) struct ReplicationTests {
+/// Serialized: each test runs three clusters' worth of work on two cores. A hung test fails after its
+/// time limit instead of stalling the whole run.
+@Suite(.serialized, .timeLimit(.minutes(3))) struct ReplicationTests {
     static let east = try! Region("us-east")
     static let west = try! Region("eu-west")
     static let south = try! Region("ap-southeast")

@@ -14,6 +14,8 @@ import Testing
         var statuses: [Int] = []
         var failures: [String] = []
         var servedWhileDraining = 0
+        /// Responses that arrived after the listener closed: requests that were in flight when it did.
+        var servedAfterClose = 0
     }
 
     static func get(_ url: String) async throws -> (Int, [String: Any]) {
@@ -34,12 +36,14 @@ import Testing
     }
 
     /// One shopper's whole journey: open a cart, put a pair in, check out.
-    static func journey(_ base: String, sku: String) async throws -> [Int] {
+    /// A journey stops before any request it would send after `stop` is set.
+    static func journey(_ base: String, sku: String, stop: @Sendable () -> Bool) async throws -> [Int] {
         let (opened, cart) = try await send("POST", "\(base)/v1/carts")
-        guard let id = cart["id"] as? String, let token = cart["token"] as? String else { return [opened] }
+        guard let id = cart["id"] as? String, let token = cart["token"] as? String, !stop() else { return [opened] }
         let (set, _) = try await send(
             "PUT", "\(base)/v1/carts/\(id)/items/\(sku)", headers: [("Cart-Token", token), ("Content-Type", "application/json")],
             body: #"{"quantity": 1}"#)
+        guard !stop() else { return [opened, set] }
         let (placed, _) = try await send(
             "POST", "\(base)/v1/orders",
             headers: [("Cart-Token", token), ("Idempotency-Key", UUID().uuidString), ("Content-Type", "application/json")],
@@ -62,74 +66,86 @@ import Testing
                 [binary, "serve"],
                 environment: appEnvironment(database).merging([
                     "STOREFRONT_PORT": String(port), "STOREFRONT_DATABASE_URL": urlString(appURL),
-                    "STOREFRONT_DRAIN_GRACE_MS": "1500", "STOREFRONT_LOG_LEVEL": "info",
+                    "STOREFRONT_DRAIN_GRACE_MS": "2000", "STOREFRONT_LOG_LEVEL": "info",
                 ]) { $1 },
                 output: log
             )
-            try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
-            _ = try await Self.send("PUT", "\(base)/v1/admin/stock/\(sku)", headers: [
-                ("Authorization", "Bearer \(Shopper.adminToken)"), ("Content-Type", "application/json"),
-            ], body: #"{"available": 100000}"#)
+            // The server must not outlive a failed test.
+            do {
+                try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
+                _ = try await Self.send("PUT", "\(base)/v1/admin/stock/\(sku)", headers: [
+                    ("Authorization", "Bearer \(Shopper.adminToken)"), ("Content-Type", "application/json"),
+                ], body: #"{"available": 100000}"#)
 
-            // The operator's view first: the health command against the running binary, once its first
-            // connections are open and it is healthy.
-            try await waitUntil("the binary is healthy", timeout: .seconds(30)) {
-                try await Self.get("\(base)/health/ready").1["status"] as? String == "pass"
-            }
-            let treeFile = "\(Dashboard.artifacts)/health-\(port).txt"
-            let health = try SpawnedProcess.start([binary, "health", "--url", base, "--no-color"], environment: [:], output: treeFile)
-            #expect(try await health.exitStatus(within: .seconds(20)) == 0)
-            let tree = try String(contentsOfFile: treeFile, encoding: .utf8)
-            #expect(tree.contains("us-east: ready"), "\(tree)")
-            #expect(tree.contains("● component:database healthy"), "\(tree)")
-            #expect(tree.contains("└─ ● component:api"), "\(tree)")
+                // The operator's view first: the health command against the running binary, once its first
+                // connections are open and it is healthy.
+                try await waitUntil("the binary is healthy", timeout: .seconds(30)) {
+                    try await Self.get("\(base)/health/ready").1["status"] as? String == "pass"
+                }
+                let treeFile = "\(Dashboard.artifacts)/health-\(port).txt"
+                let health = try SpawnedProcess.start([binary, "health", "--url", base, "--no-color"], environment: [:], output: treeFile)
+                #expect(try await health.exitStatus(within: .seconds(20)) == 0)
+                let tree = try String(contentsOfFile: treeFile, encoding: .utf8)
+                #expect(tree.contains("us-east: ready"), "\(tree)")
+                #expect(tree.contains("● component:database healthy"), "\(tree)")
+                #expect(tree.contains("└─ ● component:api"), "\(tree)")
 
-            let record = ShutdownRecord()
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                for _ in 0..<4 {
-                    group.addTask {
-                        while !record.stopIssuing.load(ordering: .relaxed) {
-                            let startedWhileDraining = record.draining.load(ordering: .relaxed)
-                            do {
-                                let statuses = try await Self.journey(base, sku: sku)
-                                record.add(statuses: statuses, whileDraining: startedWhileDraining)
-                            } catch {
-                                record.fail("\(error)")
+                let record = ShutdownRecord()
+                try await withThrowingTaskGroup(of: Void.self) { group in
+                    for _ in 0..<4 {
+                        group.addTask {
+                            while !record.stopIssuing.load(ordering: .relaxed) {
+                                let startedWhileDraining = record.draining.load(ordering: .relaxed)
+                                do {
+                                    let statuses = try await Self.journey(base, sku: sku) { record.stopIssuing.load(ordering: .relaxed) }
+                                    record.add(statuses: statuses, whileDraining: startedWhileDraining, afterClose: record.listenerClosed)
+                                } catch {
+                                    record.fail("\(error)")
+                                }
                             }
                         }
                     }
+                    try await Task.sleep(for: .milliseconds(500))
+                    process.signal(SIGTERM)
+                    let signalled = ContinuousClock.now
+                    try await waitUntil("readiness answers 503", timeout: .seconds(5)) { try await Self.get("\(base)/health/ready").0 == 503 }
+                    let detection = ContinuousClock.now - signalled
+                    record.draining.store(true, ordering: .relaxed)
+                    print("SIGTERM: /health/ready answered 503 after \(detection)")
+                    #expect(detection < .milliseconds(500))
+                    #expect(try await Self.get("\(base)/health/live").0 == 200)
+                    let (_, document) = try await Self.get("\(base)/health")
+                    let drain = document["draining"] as? [String: Any]
+                    #expect(drain?["requested_by"] as? String == "SIGTERM")
+                    #expect(drain?["reason"] as? String == "shutting down")
+                    // No request is sent after 1.3 s, and from then on the database is 300 ms away each way: the
+                    // requests sent last are still in flight when the grace period ends at 2 s and the listener
+                    // closes. Requests sent after that would not be in flight but refused, which is not tested.
+                    try await Task.sleep(until: signalled + .milliseconds(1300))
+                    record.stopIssuing.store(true, ordering: .relaxed)
+                    proxy.delay = .milliseconds(300)
+                    try await Task.sleep(until: signalled + .milliseconds(2000))
+                    record.closeListener()
+                    try await group.waitForAll()
                 }
-                try await Task.sleep(for: .milliseconds(500))
-                process.signal(SIGTERM)
-                let signalled = ContinuousClock.now
-                try await waitUntil("readiness answers 503", timeout: .seconds(5)) { try await Self.get("\(base)/health/ready").0 == 503 }
-                let detection = ContinuousClock.now - signalled
-                record.draining.store(true, ordering: .relaxed)
-                print("SIGTERM: /health/ready answered 503 after \(detection)")
-                #expect(detection < .milliseconds(500))
-                #expect(try await Self.get("\(base)/health/live").0 == 200)
-                let (_, document) = try await Self.get("\(base)/health")
-                let drain = document["draining"] as? [String: Any]
-                #expect(drain?["requested_by"] as? String == "SIGTERM")
-                #expect(drain?["reason"] as? String == "shutting down")
-                // New journeys start until shortly before the grace period ends; the last ones are still in
-                // flight when the listener closes.
-                try await Task.sleep(until: signalled + .milliseconds(1300))
-                record.stopIssuing.store(true, ordering: .relaxed)
-                try await group.waitForAll()
+                let status = try await process.exitStatus(within: .seconds(20))
+                #expect(status == 0)
+                let outcomes = record.outcomes
+                print("SIGTERM: \(outcomes.statuses.count) responses, \(outcomes.servedWhileDraining) to journeys begun while draining, \(outcomes.servedAfterClose) finished after the listener closed; failures: \(outcomes.failures)")
+                #expect(outcomes.failures.isEmpty)
+                #expect(outcomes.statuses.allSatisfy { $0 < 500 }, "\(outcomes.statuses)")
+                #expect(outcomes.servedWhileDraining > 0)
+                #expect(outcomes.servedAfterClose > 0)
+                let output = try String(contentsOfFile: log, encoding: .utf8)
+                #expect(output.contains("draining before shutdown"))
+                // With the region gone, the health command says it cannot reach it.
+                let unreachable = try SpawnedProcess.start([binary, "health", "--url", base], environment: [:], output: treeFile + ".after")
+                #expect(try await unreachable.exitStatus(within: .seconds(20)) == 2)
+            } catch {
+                process.signal(SIGKILL)
+                _ = try? await process.exitStatus(within: .seconds(5))
+                throw error
             }
-            let status = try await process.exitStatus(within: .seconds(20))
-            #expect(status == 0)
-            let outcomes = record.outcomes
-            print("SIGTERM: \(outcomes.statuses.count) responses, \(outcomes.servedWhileDraining) of them to journeys begun while draining; failures: \(outcomes.failures)")
-            #expect(outcomes.failures.isEmpty)
-            #expect(outcomes.statuses.allSatisfy { $0 < 500 }, "\(outcomes.statuses)")
-            #expect(outcomes.servedWhileDraining > 0)
-            let output = try String(contentsOfFile: log, encoding: .utf8)
-            #expect(output.contains("draining before shutdown"))
-            // With the region gone, the health command says it cannot reach it.
-            let unreachable = try SpawnedProcess.start([binary, "health", "--url", base], environment: [:], output: treeFile + ".after")
-            #expect(try await unreachable.exitStatus(within: .seconds(20)) == 2)
         }
     }
 }
@@ -138,14 +154,19 @@ import Testing
 final class ShutdownRecord: Sendable {
     let draining = Atomic<Bool>(false)
     let stopIssuing = Atomic<Bool>(false)
+    private let closed = Atomic<Bool>(false)
+
+    var listenerClosed: Bool { closed.load(ordering: .relaxed) }
+    func closeListener() { closed.store(true, ordering: .relaxed) }
     private let collected = Mutex(ShutdownTests.Outcomes())
 
     var outcomes: ShutdownTests.Outcomes { collected.withLock { $0 } }
 
-    func add(statuses: [Int], whileDraining: Bool) {
+    func add(statuses: [Int], whileDraining: Bool, afterClose: Bool) {
         collected.withLock {
             $0.statuses += statuses
             if whileDraining { $0.servedWhileDraining += statuses.count }
+            if afterClose { $0.servedAfterClose += 1 }
         }
     }
 

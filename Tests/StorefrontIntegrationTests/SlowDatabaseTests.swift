@@ -81,7 +81,7 @@ import Testing
             }
         }
         let changes = logs.all.filter { $0.message == "health state changed" }
-        let down = try #require(changes.first { $0.metadata["node"] == "component:database" && $0.metadata["to"] == "unhealthy" })
+        let down = try #require(changes.last { $0.metadata["node"] == "component:database" && $0.metadata["to"] == "unhealthy" })
         #expect(down.metadata["from"] == "healthy")
         #expect(down.metadata["reason"]?.contains("no answer within") == true)
         #expect(down.metadata["impacted_flows"] == "browse,cart,checkout,order_history")

@@ -31,7 +31,8 @@ struct HealthProber: Service {
             while !Task.isCancelled {
                 let started = ContinuousClock.now
                 await round(&applyErrors)
-                for (node, from) in monitor.completeRound() {
+                // At start every node appears; only the troubled ones are worth a line each.
+                for (node, from) in monitor.completeRound() where from != nil || node.status != .healthy {
                     logger.log(
                         level: from == nil ? .info : (node.status > from! ? .warning : .notice), "health state changed",
                         metadata: [

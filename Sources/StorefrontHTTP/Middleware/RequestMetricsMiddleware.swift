@@ -13,11 +13,10 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
-        let status: Int
         do {
             let response = try await next(request, context)
-            status = response.status.code
-            metrics.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, elapsed: .now - start)
+            metrics.record(
+                method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code, elapsed: .now - start)
             return response
         } catch {
             let status = (error as? any HTTPResponseError)?.status.code ?? 500

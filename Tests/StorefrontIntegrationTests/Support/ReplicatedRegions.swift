@@ -278,6 +278,7 @@ func spawnAndWait(_ arguments: [String]) -> Int32 {
     var pid: pid_t = 0
     let argv = arguments.map { strdup($0) } + [nil]
     defer { argv.forEach { free($0) } }
+    inheritOnlyStandardDescriptors()
     guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else { return -1 }
     var status: Int32 = 0
     while waitpid(pid, &status, 0) == -1, errno == EINTR {}

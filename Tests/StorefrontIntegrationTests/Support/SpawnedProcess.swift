@@ -21,6 +21,7 @@ struct SpawnedProcess: Sendable {
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        inheritOnlyStandardDescriptors()
         let merged = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let argv = arguments.map { strdup($0) } + [nil]
         let envp = merged.map { strdup("\($0.key)=\($0.value)") } + [nil]
@@ -64,4 +65,14 @@ func freePort() throws -> Int {
     }
     guard bound else { throw TestSetupError("no free port") }
     return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// Marks every open descriptor above standard error close-on-exec, so a child — or a helper a child leaves
+/// behind, as a browser does — never holds the test runner's pipes open and keeps it from finishing.
+func inheritOnlyStandardDescriptors() {
+    guard let descriptors = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") else { return }
+    for descriptor in descriptors.compactMap({ Int32($0) }) where descriptor > 2 {
+        let flags = fcntl(descriptor, F_GETFD)
+        if flags >= 0 { _ = fcntl(descriptor, F_SETFD, flags | FD_CLOEXEC) }
+    }
 }

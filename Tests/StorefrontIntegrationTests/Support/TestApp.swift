@@ -52,12 +52,13 @@ func urlString(_ url: DatabaseURL) -> String {
 
 /// Start-up (migrations check, catalog load) happens in the background; tests begin once the region is ready.
 func waitUntilReady(_ client: any TestClientProtocol) async throws {
-    for _ in 0..<200 {
+    // Generous: the whole suite shares two cores with three clusters.
+    for _ in 0..<600 {
         let status = try await client.execute(uri: "/health/ready", method: .get, headers: [:], body: nil).status
         if status == .ok { return }
         try await Task.sleep(for: .milliseconds(50))
     }
-    throw TestSetupError("the app did not become ready within 10 s")
+    throw TestSetupError("the app did not become ready within 30 s")
 }
 
 extension TestClientProtocol {
