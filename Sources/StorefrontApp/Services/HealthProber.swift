@@ -22,6 +22,10 @@ struct HealthProber: Service {
     let gauges: HealthGauges
     let logger: Logger
 
+    /// Probes that outlived their deadline; the prober waits for them before it stops, so that none is
+    /// still using the pool when the pool shuts down.
+    let outstanding = OutstandingTasks()
+
     var thresholds: HealthThresholds { monitor.thresholds }
     var deadline: Duration { monitor.interval * 0.8 }
 
@@ -45,13 +49,14 @@ struct HealthProber: Service {
                 try? await Task.sleep(until: started + monitor.interval, clock: .continuous)
             }
         }
+        await outstanding.cancelAndWait(upTo: .seconds(10))
     }
 
     private func round(_ applyErrors: inout ApplyErrorHistory) async {
         async let read = timed { try await postgres.query("SELECT 1", logger: logger) }
         async let write = timed { try await heartbeat.beat() }
         async let poolWait = timed { try await postgres.withConnection { _ in } }
-        async let replication = withDeadline(deadline) { (try await inspector.subscriptions(), try await inspector.heartbeatAges()) }
+        async let replication = withDeadline(deadline, tracking: outstanding) { (try await inspector.subscriptions(), try await inspector.heartbeatAges()) }
         async let reachability = peerReachability()
 
         record(.databaseRead, await read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
@@ -63,7 +68,7 @@ struct HealthProber: Service {
     }
 
     private func timed(_ body: @escaping @Sendable () async throws -> Void) async -> Result<Double, any Error> {
-        await withDeadline(deadline) {
+        await withDeadline(deadline, tracking: outstanding) {
             let start = ContinuousClock.now
             try await body()
             return (ContinuousClock.now - start).milliseconds
@@ -106,7 +111,7 @@ struct HealthProber: Service {
         await withTaskGroup(of: (String, SignalSample).self) { group in
             for peer in peers {
                 group.addTask {
-                    let result = await withDeadline(deadline) {
+                    let result = await withDeadline(deadline, tracking: outstanding) {
                         let start = ContinuousClock.now
                         var request = HTTPClientRequest(url: peer.url + "/health/live")
                         request.headers.add(name: "User-Agent", value: "storefront-prober")

@@ -8,6 +8,7 @@ import StorefrontApp
 import StorefrontCore
 import StorefrontHealth
 import StorefrontPostgres
+import Synchronization
 import Testing
 
 /// The app exactly as `storefront serve` builds it, against a test database, with fast background loops.
@@ -24,10 +25,32 @@ func withTestApp<Result: Sendable>(
         return logger
     }()
     let app = try buildApplication(configuration, health: health, logger: logger)
+    let watchdog = ShutdownWatchdog()
+    defer { watchdog.cancel() }
     return try await app.test(.router) { client in
         try await waitUntilReady(client)
-        return try await test(client)
+        let result = try await test(client)
+        watchdog.start()
+        return result
     }
+}
+
+/// Says so on standard error when an app under test takes more than 20 s to shut down, naming the test:
+/// a hang there would otherwise show only as a test run that never ends.
+final class ShutdownWatchdog: Sendable {
+    private let task = Mutex<Task<Void, Never>?>(nil)
+
+    func start() {
+        let name = Test.current?.name ?? "a test"
+        task.withLock {
+            $0 = Task {
+                guard (try? await Task.sleep(for: .seconds(20))) != nil else { return }
+                FileHandle.standardError.write(Data("the app of \(name) is still shutting down after 20 s\n".utf8))
+            }
+        }
+    }
+
+    func cancel() { task.withLock { $0?.cancel() } }
 }
 
 /// The app's environment for a test database, with fast background loops.
