@@ -49,7 +49,7 @@ struct HealthProber: Service {
                 try? await Task.sleep(until: started + monitor.interval, clock: .continuous)
             }
         }
-        await outstanding.cancelAndWait(upTo: .seconds(10))
+        await outstanding.waitForAll(upTo: .seconds(10))
     }
 
     private func round(_ applyErrors: inout ApplyErrorHistory) async {
