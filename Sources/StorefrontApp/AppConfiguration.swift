@@ -20,6 +20,8 @@ public struct AppConfiguration: Sendable {
     public var maxDatabaseConnections: Int
     /// The longest one statement, or one wait for a lock, may take on the serving connections.
     public var statementTimeoutMilliseconds: Int
+    /// The longest a statement may wait for a row or table lock; at most the statement timeout.
+    public var lockTimeoutMilliseconds: Int
     /// Signs pagination cursors; every region must share it so a shopper can page across a failover.
     public var cursorSecret: String
     public var adminToken: String?
@@ -51,7 +53,8 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_APP_ROLE", "storefront", "role granted row access by migrations"),
         ("STOREFRONT_MIGRATE", "true", "apply pending migrations at start-up (false: refuse to start if any are pending)"),
         ("STOREFRONT_DB_MAX_CONNECTIONS", "20", "connection pool size"),
-        ("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", "5000", "longest a statement or a lock wait may take; idle transactions end after twice that"),
+        ("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", "5000", "longest a statement may take; idle transactions end after twice that"),
+        ("STOREFRONT_DB_LOCK_TIMEOUT_MS", "the statement timeout", "longest a statement may wait for a lock (then 503 with Retry-After)"),
         ("STOREFRONT_CURSOR_SECRET", "a development secret (logged as a warning)", "key that signs pagination cursors; the same in every region"),
         ("STOREFRONT_ADMIN_TOKEN", "none (admin calls refused)", "bearer token for admin calls"),
         ("STOREFRONT_CART_TTL_SECONDS", "604800 (7 days)", "how long a cart lives without a change"),
@@ -109,6 +112,8 @@ public struct AppConfiguration: Sendable {
         migrate = try boolean("STOREFRONT_MIGRATE", default: true)
         maxDatabaseConnections = try integer("STOREFRONT_DB_MAX_CONNECTIONS", default: 20, range: 1...500)
         statementTimeoutMilliseconds = try integer("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", default: 5000, range: 100...600_000)
+        lockTimeoutMilliseconds = try integer(
+            "STOREFRONT_DB_LOCK_TIMEOUT_MS", default: statementTimeoutMilliseconds, range: 1...statementTimeoutMilliseconds)
         cursorSecret = value("STOREFRONT_CURSOR_SECRET") ?? Self.developmentCursorSecret
         adminToken = value("STOREFRONT_ADMIN_TOKEN")
         if let adminToken, adminToken.utf8.count < 16 {

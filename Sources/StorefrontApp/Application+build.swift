@@ -22,7 +22,7 @@ public func buildApplication(
     // No request may hold a connection, a lock or a transaction without bound: PostgreSQL cancels the statement.
     databaseConfiguration.options.additionalStartupParameters = [
         ("statement_timeout", "\(configuration.statementTimeoutMilliseconds)"),
-        ("lock_timeout", "\(configuration.statementTimeoutMilliseconds)"),
+        ("lock_timeout", "\(configuration.lockTimeoutMilliseconds)"),
         ("idle_in_transaction_session_timeout", "\(configuration.statementTimeoutMilliseconds * 2)"),
     ]
     let postgres = PostgresClient(configuration: databaseConfiguration, backgroundLogger: logger)

@@ -172,7 +172,7 @@ import Testing
     @Test func aLockHeldTooLongIsA503WithRetryAfterAndChangesNothing() async throws {
         let sku = CatalogOracle().products[0].variants[0].sku
         try await TestDatabase.withDatabase { database async throws in
-            try await withTestApp(database, environment: ["STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "300"]) { client in
+            try await withTestApp(database, environment: ["STOREFRONT_DB_LOCK_TIMEOUT_MS": "300"]) { client in
                 let shopper = Shopper(client: client)
                 let cart = try await shopper.openCart()
                 try await database.asOwner { owner async throws in
