@@ -215,7 +215,6 @@ struct ReplicatedRegions: Sendable {
             try await stalledSubscriptions().isEmpty
         }
         problems += try await stalledSubscriptions()
-        for problem in problems { trace("replication problem: \(problem)") }
         for cluster in clusters {
             let data = (try? Data(contentsOf: URL(fileURLWithPath: "\(cluster.directory)/postgres.log"))) ?? Data()
             let log = String(decoding: data.dropFirst(logOffsets[cluster.region] ?? 0), as: UTF8.self)
@@ -224,10 +223,13 @@ struct ReplicatedRegions: Sendable {
             // replaces still holds the replication origin fails once and is restarted; the stall check above
             // catches one that does not recover. Anything else is a real problem.
             problems += log.split(separator: "\n").filter { line in
-                line.contains("logical replication") && line.contains(" ERROR: ") && !line.contains("connect")
+                // The worker's own errors only: a LOG line may quote an ERROR from the publisher, such as a
+                // sync slot a crashed publisher no longer has.
+                line.contains("logical replication worker ERROR: ") && !line.contains("connect")
                     && !line.contains("is already active for PID")
             }.map { "\(cluster.region): \($0)" }
         }
+        for problem in problems { trace("replication problem: \(problem)") }
         return problems
     }
 
