@@ -11,7 +11,10 @@ import Synchronization
 func withDeadline<Value: Sendable>(
     _ deadline: Duration, tracking tasks: OutstandingTasks, _ body: @escaping @Sendable () async throws -> Value
 ) async -> Result<Value, any Error> {
-    await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, any Error>, Never>) in
+    // A database that never answers would otherwise gather late probes without end.
+    let waiting = tasks.count
+    guard waiting < OutstandingTasks.limit else { return .failure(ProbesBackedUp(count: waiting)) }
+    return await withCheckedContinuation { (continuation: CheckedContinuation<Result<Value, any Error>, Never>) in
         let resumed = Mutex(false)
         let finish: @Sendable (Result<Value, any Error>) -> Void = { result in
             if resumed.withLock({ done in defer { done = true }; return !done }) { continuation.resume(returning: result) }
@@ -30,6 +33,11 @@ func withDeadline<Value: Sendable>(
     }
 }
 
+struct ProbesBackedUp: Error, CustomStringConvertible {
+    let count: Int
+    var description: String { "\(count) earlier probes are still waiting for an answer" }
+}
+
 struct DeadlineExceeded: Error, CustomStringConvertible {
     let deadline: Duration
     var description: String { "no answer within \(Int(deadline.milliseconds)) ms" }
@@ -45,6 +53,9 @@ final class OutstandingTasks: Sendable {
     }
 
     private let state = Mutex(State())
+    static let limit = 32
+
+    var count: Int { state.withLock { $0.running.count } }
 
     @discardableResult
     func run(_ body: @escaping @Sendable () async -> Void) -> Task<Void, Never> {

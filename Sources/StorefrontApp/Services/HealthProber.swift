@@ -152,6 +152,7 @@ struct HealthProber: Service {
         switch error {
         case let error as PSQLError: error.operatorSummary
         case let error as DeadlineExceeded: error.description
+        case let error as ProbesBackedUp: error.description
         case let error as HTTPClientError: "\(error)"
         default: String(describing: error)
         }
