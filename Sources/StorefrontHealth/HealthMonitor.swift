@@ -56,7 +56,7 @@ public final class HealthMonitor: Sendable {
                 staleAfter: staleAfter, now: now, instant: instant
             )
             defer { state.latest = report }
-            if report.started && !Flow.allCases.contains(where: { report[HealthReport.flowID($0)]?.status == .unhealthy }) {
+            if report.started && report.unhealthyFlows().isEmpty {
                 state.hasBeenReady = true
             }
             return report.changes(since: state.latest)
@@ -112,10 +112,8 @@ public final class HealthMonitor: Sendable {
             if instant - report.instant > staleAfter {
                 reasons.append("the latest health evaluation is stale: the prober is stuck")
             }
-            for flow in flow.map({ [$0] }) ?? Flow.allCases {
-                if let node = report[HealthReport.flowID(flow)], node.status == .unhealthy {
-                    reasons.append("\(flow.rawValue) is unhealthy: \(node.reason ?? "")")
-                }
+            for (flow, node) in report.unhealthyFlows(among: flow.map { [$0] } ?? Flow.allCases) {
+                reasons.append("\(flow.rawValue) is unhealthy: \(node.reason ?? "")")
             }
         }
         return Verdict(ok: reasons.isEmpty, reasons: reasons)

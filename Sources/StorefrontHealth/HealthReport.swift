@@ -21,7 +21,8 @@ public struct HealthReport: Sendable {
         public var impactedFlows: [String]
         /// The nodes this node's state is taken from.
         public var dependsOn: [String]
-        /// For signals: the latest sample.
+        /// For signals: which one, and its latest sample.
+        public var signal: SignalID?
         public var sample: SignalSample?
     }
 
@@ -35,6 +36,11 @@ public struct HealthReport: Sendable {
     public var started: Bool { startupPending.isEmpty }
 
     public subscript(id: String) -> Node? { nodes.first { $0.id == id } }
+
+    /// The given flows that are unhealthy, with their nodes: what keeps the region, or a flow, unready.
+    public func unhealthyFlows(among flows: [Flow] = Flow.allCases) -> [(flow: Flow, node: Node)] {
+        flows.compactMap { flow in self[Self.flowID(flow)].flatMap { $0.status == .unhealthy ? (flow, $0) : nil } }
+    }
 
     public static func flowID(_ flow: Flow) -> String { "flow:\(flow.rawValue)" }
     public static func componentID(_ component: Component) -> String { "component:\(component.rawValue)" }
@@ -71,7 +77,7 @@ extension HealthReport {
             nodes.append(Node(
                 id: id, kind: .signal, status: status, since: since(id, status, fallback: changed),
                 reason: status == .healthy ? nil : reason, rootSignals: status == .healthy ? [] : [signal.description],
-                impactedFlows: [], dependsOn: [], sample: tracker?.latest
+                impactedFlows: [], dependsOn: [], signal: signal, sample: tracker?.latest
             ))
         }
         let reasons = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.reason) })
@@ -86,7 +92,7 @@ extension HealthReport {
             return Node(
                 id: id, kind: kind, status: status, since: since(id, status, fallback: nil),
                 reason: status == .healthy ? nil : reason, rootSignals: roots.map(\.description),
-                impactedFlows: [], dependsOn: dependsOn, sample: nil
+                impactedFlows: [], dependsOn: dependsOn, signal: nil, sample: nil
             )
         }
 

@@ -3,7 +3,6 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import StorefrontCore
-import Synchronization
 import Testing
 
 @Suite struct DrainTests {
@@ -50,7 +49,7 @@ import Testing
                                 let set = try await shopper.set(sku, quantity: 1, in: cart)
                                 let checkout = try await shopper.checkout(cart)
                                 let browse = try await client.get("/v1/products?size=eu:42")
-                                load.append([set.status.code, checkout.status.code, browse.status.code], duringDrain: duringDrain)
+                                load.add([set.status.code, checkout.status.code, browse.status.code], whileDraining: duringDrain)
                             }
                         }
                     }
@@ -73,7 +72,7 @@ import Testing
                     #expect(abs(until.timeIntervalSince(since) - 600) < 2)
                     #expect(document["ready"] as? Bool == false)
                     // Shoppers who reach the region while it drains are served.
-                    try await waitUntil("journeys begun during the drain are served", timeout: .seconds(30)) { load.servedWhileDraining > 0 }
+                    try await waitUntil("journeys begun during the drain are served", timeout: .seconds(30)) { load.outcomes.servedWhileDraining > 0 }
                     load.endDrain()
                     let undrained = try await client.execute(uri: "/v1/admin/undrain", method: .post, headers: Self.admin, body: nil)
                     #expect(undrained.status == .ok)
@@ -82,33 +81,12 @@ import Testing
                     load.stop()
                     try await group.waitForAll()
                 }
-                let all = load.statuses
-                print("served \(all.count) requests, \(load.servedWhileDraining) of them to shoppers who began while draining")
-                #expect(load.servedWhileDraining > 0)
+                let outcomes = load.outcomes
+                let all = outcomes.statuses
+                print("served \(all.count) requests, \(outcomes.servedWhileDraining) of them to shoppers who began while draining")
+                #expect(outcomes.servedWhileDraining > 0)
                 #expect(all.allSatisfy { $0 < 500 }, "\(Dictionary(grouping: all, by: { $0 }).mapValues(\.count))")
             }
-        }
-    }
-}
-
-/// What concurrent shoppers got back, collected from many tasks.
-final class LoadRecord: Sendable {
-    private let stopFlag = Atomic<Bool>(false)
-    private let drainFlag = Atomic<Bool>(false)
-    private let collected = Mutex<(all: [Int], whileDraining: Int)>(([], 0))
-
-    var stopped: Bool { stopFlag.load(ordering: .relaxed) }
-    var draining: Bool { drainFlag.load(ordering: .relaxed) }
-    var statuses: [Int] { collected.withLock { $0.all } }
-    var servedWhileDraining: Int { collected.withLock { $0.whileDraining } }
-    func stop() { stopFlag.store(true, ordering: .relaxed) }
-    func startDrain() { drainFlag.store(true, ordering: .relaxed) }
-    func endDrain() { drainFlag.store(false, ordering: .relaxed) }
-
-    func append(_ statuses: [Int], duringDrain: Bool) {
-        collected.withLock {
-            $0.all += statuses
-            if duringDrain { $0.whileDraining += statuses.count }
         }
     }
 }

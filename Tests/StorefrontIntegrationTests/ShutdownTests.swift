@@ -5,19 +5,10 @@ import NIOCore
 import NIOHTTP1
 import StorefrontCore
 import StorefrontPostgres
-import Synchronization
 import Testing
 
 /// The real binary under SIGTERM, with shoppers mid-checkout against a database 20 ms away each way.
 @Suite struct ShutdownTests {
-    struct Outcomes: Sendable {
-        var statuses: [Int] = []
-        var failures: [String] = []
-        var servedWhileDraining = 0
-        /// Responses that arrived after the listener closed: requests that were in flight when it did.
-        var servedAfterClose = 0
-    }
-
     static func get(_ url: String) async throws -> (Int, [String: Any]) {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -91,15 +82,15 @@ import Testing
                 #expect(tree.contains("● component:database healthy"), "\(tree)")
                 #expect(tree.contains("└─ ● component:api"), "\(tree)")
 
-                let record = ShutdownRecord()
+                let record = LoadRecord()
                 try await withThrowingTaskGroup(of: Void.self) { group in
                     for _ in 0..<4 {
                         group.addTask {
-                            while !record.stopIssuing.load(ordering: .relaxed) {
-                                let startedWhileDraining = record.draining.load(ordering: .relaxed)
+                            while !record.stopped {
+                                let startedWhileDraining = record.draining
                                 do {
-                                    let statuses = try await Self.journey(base, sku: sku) { record.stopIssuing.load(ordering: .relaxed) }
-                                    record.add(statuses: statuses, whileDraining: startedWhileDraining, afterClose: record.listenerClosed)
+                                    let statuses = try await Self.journey(base, sku: sku) { record.stopped }
+                                    record.add(statuses, whileDraining: startedWhileDraining)
                                 } catch {
                                     record.fail("\(error)")
                                 }
@@ -111,7 +102,7 @@ import Testing
                     let signalled = ContinuousClock.now
                     try await waitUntil("readiness answers 503", timeout: .seconds(5)) { try await Self.get("\(base)/health/ready").0 == 503 }
                     let detection = ContinuousClock.now - signalled
-                    record.draining.store(true, ordering: .relaxed)
+                    record.startDrain()
                     print("SIGTERM: /health/ready answered 503 after \(detection)")
                     #expect(detection < .seconds(1))
                     #expect(try await Self.get("\(base)/health/live").0 == 200)
@@ -123,7 +114,7 @@ import Testing
                     // requests sent last are still in flight when the grace period ends at 2 s and the listener
                     // closes. Requests sent after that would not be in flight but refused, which is not tested.
                     try await Task.sleep(until: signalled + .milliseconds(1300))
-                    record.stopIssuing.store(true, ordering: .relaxed)
+                    record.stop()
                     proxy.delay = .milliseconds(200)
                     try await Task.sleep(until: signalled + .milliseconds(2000))
                     record.closeListener()
@@ -149,27 +140,4 @@ import Testing
             }
         }
     }
-}
-
-/// What the shoppers got back during the shutdown, from many tasks.
-final class ShutdownRecord: Sendable {
-    let draining = Atomic<Bool>(false)
-    let stopIssuing = Atomic<Bool>(false)
-    private let closed = Atomic<Bool>(false)
-
-    var listenerClosed: Bool { closed.load(ordering: .relaxed) }
-    func closeListener() { closed.store(true, ordering: .relaxed) }
-    private let collected = Mutex(ShutdownTests.Outcomes())
-
-    var outcomes: ShutdownTests.Outcomes { collected.withLock { $0 } }
-
-    func add(statuses: [Int], whileDraining: Bool, afterClose: Bool) {
-        collected.withLock {
-            $0.statuses += statuses
-            if whileDraining { $0.servedWhileDraining += statuses.count }
-            if afterClose { $0.servedAfterClose += 1 }
-        }
-    }
-
-    func fail(_ failure: String) { collected.withLock { $0.failures.append(failure) } }
 }

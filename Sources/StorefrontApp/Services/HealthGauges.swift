@@ -1,13 +1,12 @@
 import Prometheus
 import StorefrontHTTP
 import StorefrontHealth
-import Synchronization
 
 /// The health model on `/metrics`: every node's state (0 healthy, 1 degraded, 2 unhealthy), the database's
 /// latencies, the pool's lease wait and each peer's replication lag.
 final class HealthGauges: Sendable {
     private let registry: PrometheusCollectorRegistry
-    private let gauges = Mutex<[String: Gauge]>([:])
+    private let gauges = MetricCache<Gauge>()
 
     init(registry: PrometheusCollectorRegistry, poolSize: Int) {
         self.registry = registry
@@ -42,12 +41,8 @@ final class HealthGauges: Sendable {
     }
 
     private func gauge(_ descriptor: MetricNameDescriptor, labels: [(String, String)]) -> Gauge {
-        let key = descriptor.name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")
-        return gauges.withLock { gauges in
-            if let gauge = gauges[key] { return gauge }
-            let gauge = registry.makeGauge(descriptor: descriptor, labels: labels)
-            gauges[key] = gauge
-            return gauge
+        gauges.metric(descriptor.name + labels.map { "\($0.0)=\($0.1)" }.joined(separator: ",")) {
+            registry.makeGauge(descriptor: descriptor, labels: labels)
         }
     }
 }

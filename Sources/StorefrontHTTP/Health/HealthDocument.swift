@@ -133,7 +133,7 @@ struct HealthDocument: Encodable {
 
         var checks: [String: [Check]] = [:]
         for node in report.nodes where node.kind == .signal {
-            guard let sample = node.sample, let signal = model.signals.first(where: { HealthReport.signalID($0) == node.id }) else { continue }
+            guard let sample = node.sample, let signal = node.signal else { continue }
             let flows = signal.component == .api ? [Flow(rawValue: signal.subject ?? "")].compactMap(\.self) : model.flows(dependingOn: signal)
             checks["\(signal.component.rawValue):\(signal.measurement)", default: []].append(Check(
                 componentId: signal.subject, componentType: signal.component == .database ? "datastore" : "component",

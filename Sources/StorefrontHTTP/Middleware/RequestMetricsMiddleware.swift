@@ -13,14 +13,15 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         let start = ContinuousClock.now
         metrics.inFlight.increment()
         defer { metrics.inFlight.decrement() }
+        let record = { (status: Int) in
+            metrics.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, elapsed: .now - start)
+        }
         do {
             let response = try await next(request, context)
-            metrics.record(
-                method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code, elapsed: .now - start)
+            record(response.status.code)
             return response
         } catch {
-            let status = (error as? any HTTPResponseError)?.status.code ?? 500
-            metrics.record(method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: status, elapsed: .now - start)
+            record((error as? any HTTPResponseError)?.status.code ?? 500)
             throw error
         }
     }
@@ -28,17 +29,19 @@ struct RequestMetricsMiddleware: RouterMiddleware {
 
 /// The per-route series, created on a route's first request and kept for the life of the process.
 public final class RequestMetrics: Sendable {
-    struct Series {
+    struct Series: Sendable {
         let requests: Counter
         let errors: Counter
         let duration: DurationHistogram
+        /// The flow the route belongs to, worked out once per route.
+        let flow: Flow?
     }
 
     let registry: PrometheusCollectorRegistry
     let flows: FlowWindows
     let inFlight: Gauge
-    private let series = Mutex<[String: Series]>([:])
-    private let statusCounters = Mutex<[String: Counter]>([:])
+    private let series = MetricCache<Series>()
+    private let statusCounters = MetricCache<Counter>()
 
     static let buckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map { .milliseconds($0) }
 
@@ -49,11 +52,9 @@ public final class RequestMetrics: Sendable {
     }
 
     func record(method: String, route: String, status: Int, elapsed: Duration) {
-        let key = method + " " + route
-        let series = series.withLock { all in
-            if let existing = all[key] { return existing }
+        let series = series.metric(method + " " + route) {
             let labels = [("method", method), ("route", route)]
-            let made = Series(
+            return Series(
                 requests: registry.makeCounter(
                     descriptor: .storefront("http", "requests", unit: "total", help: "Requests answered, by route"), labels: labels),
                 errors: registry.makeCounter(
@@ -61,29 +62,37 @@ public final class RequestMetrics: Sendable {
                     labels: labels),
                 duration: registry.makeDurationHistogram(
                     descriptor: .storefront("http", "request_duration", unit: "seconds", help: "Time to answer, by route"),
-                    labels: labels, buckets: Self.buckets)
+                    labels: labels, buckets: Self.buckets),
+                flow: Flow(method: method, route: route)
             )
-            all[key] = made
-            return made
         }
         series.requests.increment()
         if status >= 500 { series.errors.increment() }
         series.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        statusCounter(method: method, route: route, status: status).increment()
-        if let flow = Flow(method: method, route: route) {
+        statusCounters.metric("\(method) \(route) \(status)") {
+            registry.makeCounter(
+                descriptor: .storefront("http", "responses", unit: "total", help: "Responses, by route and status code"),
+                labels: [("method", method), ("route", route), ("status", String(status))])
+        }.increment()
+        if let flow = series.flow {
             flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500)
         }
     }
+}
 
-    private func statusCounter(method: String, route: String, status: Int) -> Counter {
-        let key = "\(method) \(route) \(status)"
-        return statusCounters.withLock { all in
-            if let existing = all[key] { return existing }
-            let counter = registry.makeCounter(
-                descriptor: .storefront("http", "responses", unit: "total", help: "Responses, by route and status code"),
-                labels: [("method", method), ("route", route), ("status", String(status))])
-            all[key] = counter
-            return counter
+/// Metrics made once per key and kept: making one takes the registry's lock and builds its labels, which
+/// the request path should not pay each time.
+public final class MetricCache<Metric: Sendable>: Sendable {
+    private let metrics = Mutex<[String: Metric]>([:])
+
+    public init() {}
+
+    public func metric(_ key: String, make: () -> Metric) -> Metric {
+        metrics.withLock { metrics in
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
         }
     }
 }

@@ -57,10 +57,9 @@ struct ReplicatedRegions: Sendable {
 
     /// The app's environment for one region, as `scripts/lab` writes it.
     func environment(_ region: Region) -> [String: String] {
-        func text(_ url: DatabaseURL) -> String { "postgres://\(url.username):\(url.password ?? "")@\(url.host):\(url.port)/\(url.database)" }
         return [
             "STOREFRONT_REGION": region.name, "STOREFRONT_CATALOG_HOME": Self.catalogHome.name,
-            "STOREFRONT_DATABASE_URL": text(appURL(region)), "STOREFRONT_MIGRATION_DATABASE_URL": text(ownerURL(region)),
+            "STOREFRONT_DATABASE_URL": urlString(appURL(region)), "STOREFRONT_MIGRATION_DATABASE_URL": urlString(ownerURL(region)),
             "STOREFRONT_CURSOR_SECRET": "test-cursor-secret", "STOREFRONT_ADMIN_TOKEN": Shopper.adminToken,
             "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "500", "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000", "STOREFRONT_DB_MAX_CONNECTIONS": "8",
         ]
@@ -315,6 +314,13 @@ func withLiveRegionApp<Result: Sendable>(
         try await waitUntilReady(client)
         return try await body(client, try #require(client.port))
     }
+}
+
+/// How long `condition` took to hold, polled as `waitUntil` does: for the figures the fault tests print.
+func timeUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool) async throws -> Duration {
+    let start = ContinuousClock.now
+    try await waitUntil(what, timeout: timeout, condition)
+    return ContinuousClock.now - start
 }
 
 /// Polls `condition` until it holds; throws after `timeout`, naming what it waited for.
