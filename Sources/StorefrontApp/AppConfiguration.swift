@@ -35,6 +35,9 @@ public struct AppConfiguration: Sendable {
     /// After SIGTERM, how long the region keeps serving while readiness already answers 503, so the edge
     /// and orchestrators stop sending traffic before the listener closes.
     public var drainGrace: Duration
+    /// After the drain, how long the rest of a stop may take (in-flight requests, background services, the
+    /// pool) before the process names what did not stop and exits non-zero.
+    public var stopTimeout: Duration
     public var logLevel: Logger.Level
 
     public struct Peer: Sendable, Equatable {
@@ -63,6 +66,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_PEERS", "none", "the other regions as name=url pairs, comma-separated: their replication and /health/live are watched"),
         ("STOREFRONT_HEALTH_THRESHOLDS", "see docs/health.md", "overrides such as db_read_ms=100:500,hysteresis=2:3 (degraded:unhealthy)"),
         ("STOREFRONT_DRAIN_GRACE_MS", "5000", "after SIGTERM, how long to keep serving with readiness at 503 before closing the listener"),
+        ("STOREFRONT_STOP_TIMEOUT_MS", "10000", "after the drain, how long the rest of a stop may take; past it the process logs what did not stop and exits 70"),
         ("STOREFRONT_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
     ]
 
@@ -128,6 +132,7 @@ public struct AppConfiguration: Sendable {
             throw .invalidConfiguration("STOREFRONT_HEALTH_THRESHOLDS: \(problem)")
         }
         drainGrace = .milliseconds(try integer("STOREFRONT_DRAIN_GRACE_MS", default: 5000, range: 0...300_000))
+        stopTimeout = .milliseconds(try integer("STOREFRONT_STOP_TIMEOUT_MS", default: 10_000, range: 100...300_000))
         let level = value("STOREFRONT_LOG_LEVEL") ?? "info"
         guard let logLevel = Logger.Level(rawValue: level) else {
             throw .invalidConfiguration("STOREFRONT_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")

@@ -51,6 +51,8 @@ func reportingFailures(_ body: () async throws -> Void) async throws {
         try await body()
     } catch let error as ValidationError {
         throw error
+    } catch let exit as ExitCode {
+        throw exit
     } catch {
         FileHandle.standardError.write(Data("error: \(String(reflecting: error))\n".utf8))
         throw ExitCode.failure
@@ -76,6 +78,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Port to listen on (STOREFRONT_PORT).") var port: Int?
     @Flag(help: "Do not migrate; refuse to start if migrations are pending (STOREFRONT_MIGRATE=false).") var noMigrate = false
 
+    /// The exit status of a stop that overran its bound (EX_SOFTWARE): the log names what did not stop.
+    static let stopOverranStatus: Int32 = 70
+
     func run() async throws {
         try await reportingFailures(serve)
     }
@@ -86,15 +91,35 @@ struct Serve: AsyncParsableCommand {
         ])
         let logger = makeLogger(configuration)
         let health = HealthMonitor(configuration)
-        let app = try buildApplication(configuration, health: health, logger: logger)
-        // The drain comes after the application: the group stops services in reverse order, so on SIGTERM
-        // readiness turns 503 for the grace period before the server stops accepting.
-        let group = ServiceGroup(configuration: .init(
-            services: [.init(service: app), .init(service: DrainOnShutdown(monitor: health, grace: configuration.drainGrace, logger: logger))],
+        let region = try buildRegion(configuration, health: health, logger: logger)
+        let deadline = region.stopDeadline(
+            overran: { report in
+                logger.error("stop overran its bound, cancelling what is left", metadata: ["report": .string(report)])
+            },
+            abandoned: { report in
+                logger.critical("stop did not end after cancellation, exiting", metadata: ["report": .string(report)])
+                Foundation.exit(Serve.stopOverranStatus)
+            }
+        )
+        // The group stops services in reverse order: first the deadline is armed, then readiness turns 503 for
+        // the drain grace, then the server stops accepting and finishes what is in flight, then the
+        // background services stop, and the pool last.
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: region.services + [
+                region.lifecycle.track(region.application(), as: "http-server"),
+                region.lifecycle.track(DrainOnShutdown(monitor: health, grace: configuration.drainGrace, logger: logger), as: "drain"),
+                .init(service: deadline.armOnShutdown, serviceName: "stop-deadline"),
+            ],
             gracefulShutdownSignals: [.sigterm, .sigint],
             logger: logger
-        ))
-        try await group.run()
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = region.gracefulStopBound
+        try await ServiceGroup(configuration: groupConfiguration).run()
+        if deadline.overrunReport != nil {
+            logger.error("stopped, but only after cancellation", metadata: ["report": .string(region.lifecycle.report)])
+            throw ExitCode(Serve.stopOverranStatus)
+        }
+        logger.notice("stopped")
     }
 }
 

@@ -19,7 +19,7 @@ extension ReplicationTests {
         try await ReplicatedRegions.withRegions { regions async throws in
             try await withLiveRegionApp(regions, Self.west, environment: Self.defaultProbing) { client, port in
                 try await waitUntilHealthy(client)
-                try regions.stop(Self.west)
+                try await regions.stop(Self.west)
                 let detection = try await timeUntil("eu-west is unready", timeout: .seconds(10)) {
                     try await client.get("/health/ready").status == .serviceUnavailable
                 }
@@ -44,7 +44,7 @@ extension ReplicationTests {
                 #expect(page.dom.contains("component:database is unhealthy"))
                 #expect(page.dom.contains("not ready"))
 
-                try regions.start(Self.west)
+                try await regions.start(Self.west)
                 let recovery = try await timeUntil("eu-west is ready again", timeout: .seconds(15)) {
                     try await client.get("/health/ready").status == .ok
                 }
@@ -75,7 +75,7 @@ extension ReplicationTests {
                             return node("signal:replication.us-east.lag", in: document)?["status"] as? String == "healthy"
                         }
                     }
-                    try regions.crash(Self.east)
+                    try await regions.crash(Self.east)
                     let detection = try await timeUntil("eu-west sees us-east's replication lost", timeout: .seconds(30)) {
                         let document = try await client.get("/health").json()
                         return node("component:replication", in: document)?["status"] as? String == "degraded"
@@ -105,7 +105,7 @@ extension ReplicationTests {
                     }
                     // Shoppers in eu-west still check out.
                     _ = try await placeOrder(client, sku: sku)
-                    try regions.start(Self.east)
+                    try await regions.start(Self.east)
                 }
             }
         }
@@ -134,10 +134,10 @@ struct Dashboard {
         let browser = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,900",
                        "--virtual-time-budget=3000"]
         let dump = browser.map(shellQuote).joined(separator: " ") + " --dump-dom \(shellQuote(url)) > \(shellQuote(domFile)) 2>/dev/null"
-        guard spawnAndWait(["/bin/sh", "-c", dump]) == 0 else { throw TestSetupError("chromium could not render \(url)") }
+        guard await spawnAndWait(["/bin/sh", "-c", dump]) == 0 else { throw TestSetupError("chromium could not render \(url)") }
         let shot = browser.map(shellQuote).joined(separator: " ")
             + " --screenshot=\(shellQuote("\(artifacts)/\(screenshot)")) \(shellQuote(url)) >/dev/null 2>&1"
-        guard spawnAndWait(["/bin/sh", "-c", shot]) == 0 else { throw TestSetupError("chromium could not take a screenshot of \(url)") }
+        guard await spawnAndWait(["/bin/sh", "-c", shot]) == 0 else { throw TestSetupError("chromium could not take a screenshot of \(url)") }
         print("dashboard screenshot: \(artifacts)/\(screenshot)")
         return Dashboard(dom: try String(contentsOfFile: domFile, encoding: .utf8))
     }

@@ -70,8 +70,8 @@ import Testing
         ])
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let application = try buildApplication(configuration, logger: logger)
-        try await application.test(.router) { client in
+        let region = try buildRegion(configuration, logger: logger)
+        try await withRunningServices(region) { try await region.application().test(.router) { client in
             try await Task.sleep(for: .milliseconds(500))
             #expect(try await client.get("/health/live").status == .ok)
             #expect(try await client.get("/health/startup").status == .serviceUnavailable)
@@ -83,7 +83,7 @@ import Testing
             let document = try await client.get("/health")
             #expect(document.status == .serviceUnavailable)
             #expect(try document.json()["status"] as? String == "fail")
-        }
+        } }
     }
 
     /// Probes answer from the latest evaluation: 10,000 of them add no query to the database.

@@ -99,7 +99,7 @@ import Testing
     @Test func whileARegionIsDownTheOthersTakeOrdersAndAllConvergeWhenItReturns() async throws {
         let sku = sku
         try await ReplicatedRegions.withRegions { regions async throws in
-            try regions.crash(Self.south)
+            try await regions.crash(Self.south)
             try await withRegionApps(regions, only: [Self.east, Self.west]) { apps in
                 for region in [Self.east, Self.west] { try await Shopper(client: apps[region]!).setStock(sku, 1_000) }
                 var statuses: [Int] = []
@@ -112,7 +112,7 @@ import Testing
                     }
                 }
                 #expect(statuses.allSatisfy { $0 < 300 }, "\(statuses)")
-                try regions.start(Self.south)
+                try await regions.start(Self.south)
                 let converged = try await regions.waitForConvergence()
                 print("ap-southeast converged \(converged) after its restart")
                 #expect(try await orderCount(regions, in: Self.south, homedIn: Self.east) == 10)
@@ -127,8 +127,8 @@ import Testing
         let sku = sku
         try await ReplicatedRegions.withRegions { regions async throws in
             // Stop the peers from receiving first, so the orders exist only in eu-west when it crashes.
-            try regions.crash(Self.east)
-            try regions.crash(Self.south)
+            try await regions.crash(Self.east)
+            try await regions.crash(Self.south)
             let acknowledged = try await withRegionApps(regions, only: [Self.west]) { apps in
                 let shopper = Shopper(client: apps[Self.west]!)
                 try await shopper.setStock(sku, 1_000)
@@ -142,8 +142,8 @@ import Testing
                 return acknowledged
             }
             #expect(acknowledged.count == 20)
-            try regions.crash(Self.west)
-            for region in regions.regions { try regions.start(region) }
+            try await regions.crash(Self.west)
+            for region in regions.regions { try await regions.start(region) }
             let converged = try await regions.waitForConvergence()
             print("all regions converged \(converged) after eu-west crashed with 20 unreplicated orders")
             for region in [Self.east, Self.south] {
@@ -162,7 +162,7 @@ import Testing
             }
             try await withRegionApps(regions, only: [Self.west]) { apps in try await Shopper(client: apps[Self.west]!).setStock(sku, 5) }
             // The destination is down when the transfer is sent: it must credit it after its restart.
-            try regions.crash(Self.west)
+            try await regions.crash(Self.west)
             let id = try await withRegionApps(regions, only: [Self.east]) { apps in
                 let admin = Shopper(client: apps[Self.east]!)
                 try await admin.setStock(sku, 30)
@@ -174,7 +174,7 @@ import Testing
                 #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 99}"#).isProblem("out-of-stock"))
                 return try #require(try sent.json()["id"] as? String)
             }
-            try regions.start(Self.west)
+            try await regions.start(Self.west)
             try await withRegionApps(regions, only: [Self.west]) { _ in
                 try await waitUntil("eu-west credited the transfer", timeout: .seconds(60)) { try await available(Self.west) == 17 }
             }
@@ -208,7 +208,7 @@ import Testing
             try await waitUntil("the cart reached eu-west") {
                 try await regions.count("SELECT count(*) FROM cart_items WHERE cart_id = \(UUID(uuidString: cart.id)!)", in: Self.west) == 1
             }
-            try regions.crash(Self.east)
+            try await regions.crash(Self.east)
 
             let newID = try await withRegionApps(regions, only: [Self.west]) { apps in
                 let west = Shopper(client: apps[Self.west]!)
@@ -241,7 +241,7 @@ import Testing
                 return newID
             }
 
-            try regions.start(Self.east)
+            try await regions.start(Self.east)
             try await regions.waitForConvergence()
             try await withRegionApps(regions, only: [Self.east]) { apps in
                 // Back home, the old cart refuses changes and says where it went.

@@ -25,6 +25,7 @@ struct HealthProber: Service {
     /// Probes that outlived their deadline; the prober waits for them before it stops, so that none is
     /// still using the pool when the pool shuts down.
     let outstanding = OutstandingTasks()
+    let activity = Activity()
 
     var thresholds: HealthThresholds { monitor.thresholds }
     var deadline: Duration { monitor.interval * 0.8 }
@@ -34,6 +35,7 @@ struct HealthProber: Service {
             var applyErrors = ApplyErrorHistory()
             while !Task.isCancelled {
                 let started = ContinuousClock.now
+                activity.set("probing")
                 await round(&applyErrors)
                 // At start every node appears; only the troubled ones are worth a line each.
                 for (node, from) in monitor.completeRound() where from != nil || node.status != .healthy {
@@ -46,9 +48,11 @@ struct HealthProber: Service {
                     )
                 }
                 if let report = monitor.latest { gauges.update(report) }
+                activity.set("waiting for the next round")
                 try? await Task.sleep(until: started + monitor.interval, clock: .continuous)
             }
         }
+        activity.set("waiting for \(outstanding.count) late probes")
         await outstanding.waitForAll(upTo: .seconds(10))
     }
 

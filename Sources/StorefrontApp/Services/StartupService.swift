@@ -15,6 +15,7 @@ struct StartupService<Store: CatalogStore>: Service {
     let refresher: CatalogRefresher<Store>
     let health: HealthMonitor
     let logger: Logger
+    let activity = Activity()
 
     func run() async throws {
         do {
@@ -23,6 +24,7 @@ struct StartupService<Store: CatalogStore>: Service {
                 health.markMigrated()
                 let watermarks = try await retrying("catalog load") { try await refresher.loadAll() }
                 health.markCatalogLoaded()
+                activity.set("refreshing the catalog")
                 await refresher.keepFresh(from: watermarks)
             }
         } catch is CancellationError {
@@ -33,7 +35,9 @@ struct StartupService<Store: CatalogStore>: Service {
     private func prepareSchema() async throws {
         let migrator = try Migrator(migrations: try Migration.bundled(), appRole: configuration.appRole, logger: logger)
         if configuration.migrate {
-            _ = try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger, maximumConnections: 1) { client in
+            let watch = PoolWatch()
+            activity.set(describedBy: { "migrating: \(watch.description); \(watch.recentEvents)" })
+            _ = try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger, maximumConnections: 1, watch: watch) { client in
                 try await migrator.migrate(client)
             }
         } else {
@@ -48,6 +52,7 @@ struct StartupService<Store: CatalogStore>: Service {
     private func retrying<Result: Sendable>(_ step: String, _ body: () async throws -> Result) async throws -> Result {
         var delay = Duration.milliseconds(200)
         while true {
+            activity.set(step)
             do {
                 return try await body()
             } catch let error as StorefrontError {
@@ -56,6 +61,7 @@ struct StartupService<Store: CatalogStore>: Service {
                 throw CancellationError()
             } catch {
                 logger.warning("start-up step failed, retrying", metadata: ["step": "\(step)", "error": "\(String(reflecting: error))"])
+                activity.set("waiting \(delay) to retry \(step)")
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))
             }

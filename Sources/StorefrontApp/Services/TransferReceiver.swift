@@ -7,15 +7,18 @@ struct TransferReceiver: Service {
     let stock: any StockStore
     let interval: Duration
     let logger: Logger
+    let activity = Activity()
 
     func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
                 do {
+                    activity.set("receiving transfers")
                     _ = try await stock.receiveTransfers()
                 } catch {
                     logger.warning("receiving stock transfers failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
+                activity.set("waiting for the next round")
                 try? await Task.sleep(for: interval)
             }
         }

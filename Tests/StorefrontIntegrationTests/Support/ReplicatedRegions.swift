@@ -10,14 +10,7 @@ import Testing
 /// Three real PostgreSQL clusters from `scripts/test`, one per region (cluster_name = region), with a
 /// database of this test's own that replicates between them exactly as the lab's does.
 struct ReplicatedRegions: Sendable {
-    struct Cluster: Sendable {
-        var region: Region
-        var port: Int
-        /// The cluster's folder: `data/` and the Unix socket folder `run/`.
-        var directory: String
-    }
-
-    let clusters: [Cluster]
+    let clusters: [TestCluster]
     let database: String
     let password: String
     /// How far each cluster's log went before this test: earlier tests' errors are not this test's.
@@ -28,7 +21,7 @@ struct ReplicatedRegions: Sendable {
 
     var regions: [Region] { clusters.map(\.region) }
 
-    func cluster(_ region: Region) -> Cluster { clusters.first { $0.region == region }! }
+    func cluster(_ region: Region) -> TestCluster { clusters.first { $0.region == region }! }
 
     func ownerURL(_ region: Region) -> DatabaseURL {
         try! DatabaseURL("postgres://storefront_owner:\(password)@127.0.0.1:\(cluster(region).port)/\(database)")
@@ -40,7 +33,7 @@ struct ReplicatedRegions: Sendable {
 
     /// The superuser, through the Unix socket: replication setup needs it.
     func adminURL(_ region: Region, database: String? = nil) -> DatabaseURL {
-        try! DatabaseURL("postgres://postgres@localhost:\(cluster(region).port)/\(database ?? self.database)?host=\(cluster(region).directory)/run")
+        cluster(region).adminURL(database: database ?? self.database)
     }
 
     func replicatorURL(_ region: Region) -> DatabaseURL {
@@ -65,17 +58,11 @@ struct ReplicatedRegions: Sendable {
         ]
     }
 
-    static func fromEnvironment() throws -> (clusters: [Cluster], password: String) {
-        let environment = ProcessInfo.processInfo.environment
-        guard let list = environment["STOREFRONT_TEST_REGIONS"], let password = environment["STOREFRONT_TEST_PASSWORD"] else {
-            throw TestSetupError("STOREFRONT_TEST_REGIONS is not set: run the tests with scripts/test")
+    static func fromEnvironment() throws -> (clusters: [TestCluster], password: String) {
+        guard let password = ProcessInfo.processInfo.environment["STOREFRONT_TEST_PASSWORD"] else {
+            throw TestSetupError("STOREFRONT_TEST_PASSWORD is not set: run the tests with scripts/test")
         }
-        let clusters = try list.split(separator: ",").map { entry in
-            let parts = entry.split(separator: "=", maxSplits: 1)
-            let location = parts[1].split(separator: ":", maxSplits: 1)
-            return Cluster(region: try Region(String(parts[0])), port: Int(location[0])!, directory: String(location[1]))
-        }
-        return (clusters, password)
+        return (try TestCluster.all(), password)
     }
 
     // MARK: Life of the test's databases
@@ -134,7 +121,7 @@ struct ReplicatedRegions: Sendable {
     }
 
     private func drop() async throws {
-        for region in regions { try? start(region) }
+        for region in regions { try? await start(region) }
         for region in regions {
             try await asAdmin(region) { client in
                 let names = try await client.query(
@@ -255,44 +242,23 @@ struct ReplicatedRegions: Sendable {
     // MARK: Crashes
 
     /// Stops the region's PostgreSQL as a crash does: no shutdown checkpoint, clients cut off.
-    func crash(_ region: Region) throws {
+    func crash(_ region: Region) async throws {
         trace("crashing \(region)")
-        try pgctl(region, ["-m", "immediate", "stop"])
+        try await cluster(region).crash()
     }
 
     /// Stops the region's PostgreSQL as an operator does: sessions are ended, the server shuts down cleanly.
-    func stop(_ region: Region) throws {
+    func stop(_ region: Region) async throws {
         trace("stopping \(region)")
-        try pgctl(region, ["-m", "fast", "stop"])
+        try await cluster(region).stop()
     }
 
-    func start(_ region: Region) throws {
-        let cluster = cluster(region)
-        if FileManager.default.fileExists(atPath: "\(cluster.directory)/data/postmaster.pid") { return }
+    func start(_ region: Region) async throws {
+        guard !cluster(region).isRunning else { return }
         trace("starting \(region)")
-        try pgctl(region, ["-l", "\(cluster.directory)/postgres.log", "start"])
+        try await cluster(region).start()
         trace("started \(region)")
     }
-
-    private func pgctl(_ region: Region, _ arguments: [String]) throws {
-        let bin = ProcessInfo.processInfo.environment["STOREFRONT_TEST_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
-        let command = ["\(bin)/pg_ctl", "-D", "\(cluster(region).directory)/data", "-w", "-t", "60", "-s"] + arguments
-        let status = getuid() == 0 ? spawnAndWait(["/usr/sbin/runuser", "-u", "postgres", "--"] + command) : spawnAndWait(command)
-        guard status == 0 else { throw TestSetupError("pg_ctl \(arguments) for \(region) exited with \(status)") }
-    }
-}
-
-/// Runs a program and waits for it with waitpid: Foundation's Process can miss the exit of a child started
-/// from a concurrent task and wait forever.
-func spawnAndWait(_ arguments: [String]) -> Int32 {
-    var pid: pid_t = 0
-    let argv = arguments.map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    inheritOnlyStandardDescriptors()
-    guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else { return -1 }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
-    return (status >> 8) & 0xff
 }
 
 /// A progress line on standard error, unbuffered, so a stuck test shows how far it got.
@@ -309,10 +275,12 @@ func withLiveRegionApp<Result: Sendable>(
     var logger = Logger(label: "storefront-\(region)")
     logger.logLevel = .critical
     let environment = regions.environment(region).merging(extra) { $1 }
-    let app = try buildApplication(try AppConfiguration(environment: environment), logger: logger)
-    return try await app.test(.live) { client in
-        try await waitUntilReady(client)
-        return try await body(client, try #require(client.port))
+    let runtime = try buildRegion(try AppConfiguration(environment: environment), logger: logger)
+    return try await withRunningServices(runtime) {
+        try await runtime.application().test(.live) { client in
+            try await waitUntilReady(client)
+            return try await body(client, try #require(client.port))
+        }
     }
 }
 
@@ -349,15 +317,17 @@ private func withRegionApps<Result: Sendable>(
     guard let region = remaining.first else { return try await body(clients) }
     var logger = Logger(label: "storefront-\(region)")
     logger.logLevel = .critical
-    let app = try buildApplication(try AppConfiguration(environment: regions.environment(region)), logger: logger)
+    let runtime = try buildRegion(try AppConfiguration(environment: regions.environment(region)), logger: logger)
     trace("starting the \(region) app")
-    let result = try await app.test(.router) { client in
-        try await waitUntilReady(client)
-        var clients = clients
-        clients[region] = client
-        let result = try await withRegionApps(regions, remaining.dropFirst(), clients, body)
-        trace("stopping the \(region) app")
-        return result
+    let result = try await withRunningServices(runtime) {
+        try await runtime.application().test(.router) { client in
+            try await waitUntilReady(client)
+            var clients = clients
+            clients[region] = client
+            let result = try await withRegionApps(regions, remaining.dropFirst(), clients, body)
+            trace("stopping the \(region) app")
+            return result
+        }
     }
     trace("stopped the \(region) app")
     return result

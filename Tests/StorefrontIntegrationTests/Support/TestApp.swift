@@ -9,6 +9,7 @@ import StorefrontCore
 import StorefrontHealth
 import StorefrontPostgres
 import Synchronization
+import ServiceLifecycle
 import Testing
 
 /// The app exactly as `storefront serve` builds it, against a test database, with fast background loops.
@@ -19,38 +20,86 @@ func withTestApp<Result: Sendable>(
     var environment = appEnvironment(database)
     environment.merge(extra) { $1 }
     let configuration = try AppConfiguration(environment: environment)
-    let logger = logger ?? {
-        var logger = Logger(label: "storefront-test")
-        logger.logLevel = .error
-        return logger
-    }()
-    let app = try buildApplication(configuration, health: health, logger: logger)
-    let watchdog = ShutdownWatchdog()
-    defer { watchdog.cancel() }
-    return try await app.test(.router) { client in
-        try await waitUntilReady(client)
-        let result = try await test(client)
-        watchdog.start()
-        return result
-    }
-}
-
-/// Says so on standard error when an app under test takes more than 20 s to shut down, naming the test:
-/// a hang there would otherwise show only as a test run that never ends.
-final class ShutdownWatchdog: Sendable {
-    private let task = Mutex<Task<Void, Never>?>(nil)
-
-    func start() {
-        let name = Test.current?.name ?? "a test"
-        task.withLock {
-            $0 = Task {
-                guard (try? await Task.sleep(for: .seconds(20))) != nil else { return }
-                FileHandle.standardError.write(Data("the app of \(name) is still shutting down after 20 s\n".utf8))
+    let region = try buildRegion(configuration, health: health, logger: logger ?? quietLogger())
+    return try await TestAppSlots.shared.whileHolding {
+        try await withRunningServices(region) {
+            try await region.application().test(.router) { client in
+                try await waitUntilReady(client)
+                return try await test(client)
             }
         }
     }
+}
 
-    func cancel() { task.withLock { $0?.cancel() } }
+func quietLogger(_ label: String = "storefront-test") -> Logger {
+    var logger = Logger(label: label)
+    logger.logLevel = .error
+    return logger
+}
+
+/// Runs the region's background services beside `body` and then stops them as `storefront serve` does. The
+/// stop is bounded: past the region's stop bound the test fails with what did not stop and what it was
+/// waiting for, the services are cancelled, and if even that does not end them the process stops with the
+/// same report — a hang would otherwise show only as a test run that never ends.
+func withRunningServices<Result: Sendable>(
+    _ region: RegionRuntime, _ body: () async throws -> Result
+) async throws -> Result {
+    let test = Test.current?.name ?? "a test"
+    var configuration = ServiceGroupConfiguration(services: region.services, logger: region.logger)
+    configuration.maximumGracefulShutdownDuration = region.gracefulStopBound
+    let group = ServiceGroup(configuration: configuration)
+    let deadline = region.stopDeadline(
+        overran: { report in
+            FileHandle.standardError.write(Data("the app of \(test) did not stop within its bound, cancelling it\n\(report)\n".utf8))
+        },
+        abandoned: { report in fatalError("the app of \(test) did not stop even when cancelled\n\(report)") }
+    )
+    return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let outcome: Swift.Result<Result, any Error>
+        do {
+            outcome = .success(try await body())
+        } catch {
+            outcome = .failure(error)
+        }
+        deadline.arm()
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+        deadline.disarm()
+        if let report = deadline.overrunReport {
+            Issue.record("the app of \(test) did not stop within \(region.gracefulStopBound)\n\(report)")
+        }
+        return try outcome.get()
+    }
+}
+
+/// Bounds how many apps the suite runs at once, so that the tests never exhaust their own cluster's
+/// connections (each app opens up to `STOREFRONT_DB_MAX_CONNECTIONS`, and the tests' own clients more).
+actor TestAppSlots {
+    static let shared = TestAppSlots(count: 8)
+
+    private var free: Int
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(count: Int) { free = count }
+
+    func whileHolding<Result: Sendable>(_ body: () async throws -> sending Result) async throws -> sending Result {
+        await acquire()
+        defer { release() }
+        return try await body()
+    }
+
+    private func acquire() async {
+        if free > 0 {
+            free -= 1
+            return
+        }
+        await withCheckedContinuation { waiting.append($0) }
+    }
+
+    private func release() {
+        if waiting.isEmpty { free += 1 } else { waiting.removeFirst().resume() }
+    }
 }
 
 /// The app's environment for a test database, with fast background loops.
@@ -66,6 +115,8 @@ func appEnvironment(_ database: TestDatabase) -> [String: String] {
         // Tests run many apps and three clusters at once on two cores: lock waits can be long.
         "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000",
         "STOREFRONT_DB_MAX_CONNECTIONS": "10",
+        "STOREFRONT_DRAIN_GRACE_MS": "0",
+        "STOREFRONT_STOP_TIMEOUT_MS": "15000",
     ]
 }
 

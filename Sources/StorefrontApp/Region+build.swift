@@ -1,0 +1,133 @@
+import AsyncHTTPClient
+import Hummingbird
+import Logging
+import PostgresNIO
+import Prometheus
+import ServiceLifecycle
+import StorefrontCore
+import StorefrontHTTP
+import StorefrontHealth
+import StorefrontPostgres
+
+/// One region's storefront: the router that answers shoppers and probes, and the background services it
+/// needs, each tracked by `lifecycle`. `storefront serve` runs them with the HTTP server in one service group;
+/// tests run them beside an in-process client.
+public struct RegionRuntime {
+    public let configuration: AppConfiguration
+    public let router: Router<AppRequestContext>
+    /// In start order: the pool first. A service group stops them in reverse, so the pool stops last and
+    /// everything that uses it can still finish.
+    public let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    public let health: HealthMonitor
+    public let lifecycle: Lifecycle
+    public let logger: Logger
+
+    /// The HTTP server over the router, with no services of its own.
+    public func application() -> some ApplicationProtocol {
+        Application(
+            router: router,
+            // A client that sends nothing for this long loses its connection, so slow clients cannot hold sockets.
+            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "storefront"),
+            logger: logger
+        )
+    }
+
+    /// Bounds a stop: `stopTimeout` after the drain grace, the group escalates to cancellation and
+    /// `overran` gets the report; five seconds later `abandoned` must end the process.
+    public func stopDeadline(
+        overran: @escaping @Sendable (String) -> Void, abandoned: @escaping @Sendable (String) -> Never
+    ) -> StopDeadline {
+        StopDeadline(
+            lifecycle: lifecycle, soft: gracefulStopBound, hard: gracefulStopBound + Self.cancellationBound,
+            overran: overran, abandoned: abandoned)
+    }
+
+    /// The longest a graceful stop may take: the drain, then the stop timeout.
+    public var gracefulStopBound: Duration { configuration.drainGrace + configuration.stopTimeout }
+
+    /// How long cancelled services get to end once the graceful stop has overrun.
+    public static let cancellationBound = Duration.seconds(5)
+}
+
+/// The whole wiring of a region, readable on one screen: the binary and the tests both build it here.
+///
+/// `health` is passed in when the caller needs it too, as `storefront serve` does to drain on SIGTERM.
+public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor? = nil, logger: Logger) throws -> RegionRuntime {
+    if configuration.cursorSecret == AppConfiguration.developmentCursorSecret {
+        logger.warning("STOREFRONT_CURSOR_SECRET is not set: cursors are signed with a development secret")
+    }
+    let lifecycle = Lifecycle(logger: logger)
+    var databaseConfiguration = configuration.databaseURL.clientConfiguration(maximumConnections: configuration.maxDatabaseConnections)
+    // No request may hold a connection, a lock or a transaction without bound: PostgreSQL cancels the statement.
+    databaseConfiguration.options.additionalStartupParameters = [
+        ("statement_timeout", "\(configuration.statementTimeoutMilliseconds)"),
+        ("lock_timeout", "\(configuration.lockTimeoutMilliseconds)"),
+        ("idle_in_transaction_session_timeout", "\(configuration.statementTimeoutMilliseconds * 2)"),
+    ]
+    let pool = PoolWatch()
+    let postgres = PostgresClient(configuration: databaseConfiguration, backgroundLogger: pool.watching(logger))
+    let health = health ?? HealthMonitor(configuration)
+    let catalog = Catalog()
+    let catalogStore = PostgresCatalogStore(client: postgres, logger: logger)
+    let orderStore = PostgresOrderStore(
+        client: postgres, region: configuration.region, cartLifetime: configuration.cartLifetime, logger: logger)
+    let cursors = CursorCodec(secret: configuration.cursorSecret)
+    let stockStore = PostgresStockStore(
+        client: postgres, region: configuration.region, catalogHome: configuration.catalogHome, logger: logger)
+    let metrics = PrometheusCollectorRegistry()
+    let flows = FlowWindows()
+
+    let router = buildRouter(
+        region: configuration.region,
+        health: HealthController(monitor: health, region: configuration.region),
+        drain: DrainController(monitor: health, adminToken: configuration.adminToken),
+        catalog: CatalogController(store: catalogStore, catalog: catalog, cursors: cursors, region: configuration.region),
+        carts: CartController(
+            store: PostgresCartStore(client: postgres, region: configuration.region, idleLifetime: configuration.cartLifetime, logger: logger)
+        ),
+        orders: OrderController(store: orderStore),
+        admin: AdminController(
+            orders: orderStore, stock: stockStore, cursors: cursors, adminToken: configuration.adminToken
+        ),
+        requestMetrics: RequestMetrics(registry: metrics, flows: flows)
+    )
+    let refresher = CatalogRefresher(
+        store: catalogStore, catalog: catalog, region: configuration.region,
+        interval: configuration.catalogRefreshInterval, logger: logger
+    )
+    let prober = HealthProber(
+        monitor: health, postgres: postgres,
+        heartbeat: HeartbeatWriter(client: postgres, region: configuration.region, logger: logger),
+        inspector: ReplicationInspector(client: postgres, logger: logger), peers: configuration.peers, http: .shared,
+        flows: flows, gauges: HealthGauges(registry: metrics, poolSize: configuration.maxDatabaseConnections), logger: logger
+    )
+    let startup = StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)
+    let transfers = TransferReceiver(stock: stockStore, interval: configuration.probeInterval, logger: logger)
+    return RegionRuntime(
+        configuration: configuration,
+        router: router,
+        services: [
+            lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
+            lifecycle.track(prober, as: "health-prober", activity: prober.activity),
+            lifecycle.track(startup, as: "startup", activity: startup.activity),
+            lifecycle.track(transfers, as: "transfer-receiver", activity: transfers.activity),
+        ],
+        health: health,
+        lifecycle: lifecycle,
+        logger: logger
+    )
+}
+
+extension HealthMonitor {
+    /// The region's health model: its peers from the configuration, its thresholds and probe interval.
+    public convenience init(_ configuration: AppConfiguration) {
+        self.init(
+            model: HealthModel(
+                region: configuration.region.name, catalogHome: configuration.catalogHome.name,
+                peers: configuration.peers.map(\.region.name)
+            ),
+            thresholds: configuration.healthThresholds, interval: configuration.probeInterval
+        )
+    }
+}
