@@ -64,6 +64,8 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         ("statement_timeout", "\(configuration.statementTimeoutMilliseconds)"),
         ("lock_timeout", "\(configuration.lockTimeoutMilliseconds)"),
         ("idle_in_transaction_session_timeout", "\(configuration.statementTimeoutMilliseconds * 2)"),
+        // A query whose client went away (a cancelled request closes its connection) ends within a second.
+        ("client_connection_check_interval", "1000"),
     ]
     let pool = PoolWatch()
     let postgres = PostgresClient(configuration: databaseConfiguration, backgroundLogger: pool.watching(logger))
@@ -98,8 +100,10 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     )
     let prober = HealthProber(
         monitor: health, postgres: postgres,
-        heartbeat: HeartbeatWriter(client: postgres, region: configuration.region, logger: logger),
-        inspector: ReplicationInspector(client: postgres, logger: logger), peers: configuration.peers, http: .shared,
+        database: DatabaseProbe(
+            url: configuration.databaseURL, region: configuration.region,
+            connectTimeout: max(configuration.probeInterval * 2, .seconds(1)), statementTimeout: configuration.probeInterval, logger: logger),
+        peers: configuration.peers, http: .shared,
         flows: flows, gauges: HealthGauges(registry: metrics, poolSize: configuration.maxDatabaseConnections), logger: logger
     )
     let startup = StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)

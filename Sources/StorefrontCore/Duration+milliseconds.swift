@@ -3,4 +3,9 @@ extension Duration {
     public var milliseconds: Double {
         Double(components.seconds) * 1000 + Double(components.attoseconds) / 1e15
     }
+
+    /// For APIs that count time in nanoseconds: NIO's `TimeAmount`, Dispatch.
+    public var nanoseconds: Int64 {
+        components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
+    }
 }

@@ -44,6 +44,21 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     /// The URL without its password, for logs and error messages.
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
 
+    /// One connection of its own, outside any pool.
+    public func connectionConfiguration(connectTimeout: Duration) -> PostgresConnection.Configuration {
+        var configuration = if let socketDirectory {
+            PostgresConnection.Configuration(
+                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
+        } else {
+            PostgresConnection.Configuration(
+                host: host, port: port, username: username, password: password, database: database,
+                tls: requireTLS ? .require(try! .init(configuration: .makeClientConfiguration())) : .disable
+            )
+        }
+        configuration.options.connectTimeout = .nanoseconds(connectTimeout.nanoseconds)
+        return configuration
+    }
+
     public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
         var configuration = if let socketDirectory {
             PostgresClient.Configuration(

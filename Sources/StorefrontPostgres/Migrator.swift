@@ -62,10 +62,13 @@ public struct Migrator: Sendable {
     /// Tables the serving role may read but never write: what the schema is, and where the catalog lives.
     static let ownerOnlyTables = ["schema_migrations", "catalog_home"]
 
+    /// The advisory lock a migration holds for its transaction.
+    public static let lockKey: Int64 = 7_140_001
+
     /// Applies what is pending and returns the versions it applied.
     @discardableResult
     public func migrate(_ client: PostgresClient) async throws -> [Int] {
-        try await client.query(
+        try await client.run(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
                 version integer PRIMARY KEY,
@@ -76,18 +79,18 @@ public struct Migrator: Sendable {
             """, logger: logger)
         var applied: [Int] = []
         for migration in migrations {
-            let didApply = try await client.inTransaction(logger: logger) { connection in
+            let didApply = try await client.transaction(logger: logger) { connection in
                 // One migrator at a time per database: a second `storefront serve` starting now waits here.
-                try await connection.query("SELECT pg_advisory_xact_lock(7140001)", logger: logger)
+                try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
                 try await verify(try await appliedMigrations(connection))
-                let done = try await connection.query(
+                let done = try await connection.rows(
                     "SELECT 1 FROM schema_migrations WHERE version = \(migration.version)", logger: logger
-                ).collect()
+                )
                 guard done.isEmpty else { return false }
                 for statement in SQLScript.statements(migration.sql) {
-                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+                    try await connection.run(PostgresQuery(unsafeSQL: statement), logger: logger)
                 }
-                try await connection.query(
+                try await connection.run(
                     """
                     INSERT INTO schema_migrations (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), \(migration.checksum))
@@ -99,11 +102,11 @@ public struct Migrator: Sendable {
                 applied.append(migration.version)
             }
         }
-        try await client.query(
+        try await client.run(
             """
             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(unescaped: appRole)
             """, logger: logger)
-        try await client.query(
+        try await client.run(
             "REVOKE INSERT, UPDATE, DELETE ON \(unescaped: Self.ownerOnlyTables.joined(separator: ", ")) FROM \(unescaped: appRole)",
             logger: logger)
         return applied
@@ -121,11 +124,11 @@ public struct Migrator: Sendable {
     }
 
     private func appliedMigrations(_ connection: PostgresConnection) async throws -> [Int: String] {
-        let exists = try await connection.query("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
-            .collect().first?.decode(Bool.self) ?? false
+        let exists = try await connection.rows("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+            .first?.decode(Bool.self) ?? false
         guard exists else { return [:] }
         var applied: [Int: String] = [:]
-        for try await (version, checksum) in try await connection.query(
+        for (version, checksum) in try await connection.rows(
             "SELECT version, checksum FROM schema_migrations", logger: logger
         ).decode((Int, String).self) {
             applied[version] = checksum

@@ -17,6 +17,7 @@ extension PSQLError {
         if let state = serverInfo?[.sqlState] {
             return "server error \(state): \(serverInfo?[.message] ?? "")"
         }
+        if code == .connectionError, let underlying { return "could not connect: \(underlying)" }
         if let underlying { return "\(code): \(underlying)" }
         return "\(code)"
     }

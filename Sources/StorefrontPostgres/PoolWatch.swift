@@ -3,20 +3,18 @@ import Logging
 import StorefrontCore
 import Synchronization
 
-/// Follows a PostgresNIO pool's connections through the events it logs in the background (connecting,
-/// established, failed, leased, released, closed), so that a stop that does not end can say which connection
-/// attempt or lease the pool is waiting for. PostgresNIO exposes no such state otherwise.
+/// Follows a PostgresNIO pool's connections through the events it logs in the background, so that a stop
+/// that does not end can say what the pool was doing. PostgresNIO 1.33.2 logs a connection's creation, a
+/// failed attempt, its close and its keep-alive, but neither its establishment nor its leases: a connection
+/// "created" may be open or still connecting.
 ///
 /// It also drops one warning: "Trying to lease connection from `PostgresClient`, but `PostgresClient.run()`
 /// hasn't been called yet". Our pools always run in the same task group as their first users, which may
 /// lease a moment before `run()` begins; the lease then waits for it, as it should.
 public final class PoolWatch: Sendable {
-    private enum State: String {
-        case connecting, idle, leased, closing
-    }
-
-    private let connections = Mutex<[String: (state: State, since: ContinuousClock.Instant)]>([:])
-    /// The latest events, oldest first, for a report on a pool that does not stop.
+    /// Each connection's latest event and when it happened.
+    private let connections = Mutex<[String: (event: String, at: ContinuousClock.Instant)]>([:])
+    /// The latest events, oldest first.
     private let recent = Mutex<[(at: ContinuousClock.Instant, event: String)]>([])
     static let recentLimit = 12
 
@@ -30,30 +28,30 @@ public final class PoolWatch: Sendable {
     }
 
     fileprivate func observe(_ message: String, connection: String) {
-        let state: State?
+        let event: String
         switch message {
-        case "Creating new connection": state = .connecting
-        case "Connection established", "Connection released": state = .idle
-        case "Connection leased": state = .leased
-        case "Close connection": state = .closing
-        case "Connection creation failed", "Connection closed": state = nil
+        case "Creating new connection": event = "created"
+        case "Connection creation failed": event = "failed to connect"
+        case "Close connection": event = "closing"
+        case "Connection closed": event = "closed"
+        case "run ping pong": event = "keep-alive"
         default: return
         }
         connections.withLock { connections in
-            if let state { connections[connection] = (state, .now) } else { connections[connection] = nil }
+            connections[connection] = event == "closed" || event == "failed to connect" ? nil : (event, .now)
         }
         recent.withLock { recent in
             if recent.count == Self.recentLimit { recent.removeFirst() }
-            recent.append((.now, "connection \(connection): \(message)"))
+            recent.append((.now, "connection \(connection) \(event)"))
         }
     }
 
-    /// Each connection the pool holds or is opening, and for how long it has been in that state.
+    /// Each connection the pool holds or is opening, with its latest event.
     public var description: String {
         let now = ContinuousClock.now
         let all = connections.withLock { $0 }.sorted { $0.key < $1.key }
         guard !all.isEmpty else { return "no connections" }
-        return all.map { id, entry in "connection \(id) \(entry.state.rawValue) for \(Self.seconds(now - entry.since))" }.joined(separator: ", ")
+        return all.map { id, entry in "connection \(id) \(entry.event) \(Self.seconds(now - entry.at)) ago" }.joined(separator: ", ")
     }
 
     /// The latest events, each with how long ago it happened.

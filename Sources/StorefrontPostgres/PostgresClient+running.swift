@@ -16,16 +16,4 @@ extension PostgresClient {
             return try await body(client)
         }
     }
-
-    /// `withTransaction`, but throwing what the body threw rather than PostgresNIO's wrapper, so callers can
-    /// tell a domain error from a database failure.
-    public func inTransaction<Result: Sendable>(
-        logger: Logger, _ body: (PostgresConnection) async throws -> sending Result
-    ) async throws -> Result {
-        do {
-            return try await withTransaction(logger: logger, body)
-        } catch let error as PostgresTransactionError {
-            throw error.closureError ?? error.beginError ?? error.commitError ?? error
-        }
-    }
 }

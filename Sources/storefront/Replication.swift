@@ -113,7 +113,7 @@ struct ReplicationStatusCommand: AsyncParsableCommand {
             let resolved = try options.resolve()
             let logger = makeLogger(resolved.configuration)
             let report = try await PostgresClient.withRunning(resolved.adminURL, logger: logger, maximumConnections: 1) { client in
-                try await ReplicationInspector(client: client, logger: logger).report()
+                try await client.withConnection { try await ReplicationInspector(logger: logger).report($0) }
             }
             print(ReplicationStatusText.render(report, topology: resolved.topology))
         }

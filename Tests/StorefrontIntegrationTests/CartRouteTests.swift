@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import StorefrontCore
+import StorefrontPostgres
 import Testing
 
 @Suite struct CartRouteTests {
@@ -159,7 +160,7 @@ import Testing
                 let shopper = Shopper(client: client)
                 let cart = try await shopper.openCart()
                 try await database.asOwner { owner async throws in
-                    try await owner.query("UPDATE carts SET expires_at = now() - interval '1 second' WHERE id = \(UUID(uuidString: cart.id)!)")
+                    try await owner.run("UPDATE carts SET expires_at = now() - interval '1 second' WHERE id = \(UUID(uuidString: cart.id)!)")
                 }
                 #expect(try await shopper.set(sku, quantity: 1, in: cart).isProblem("cart-expired"))
                 #expect(try await shopper.checkout(cart).isProblem("cart-expired"))
@@ -178,7 +179,7 @@ import Testing
                 try await database.asOwner { owner async throws in
                     // Another transaction holds the cart row past the region's lock timeout.
                     try await owner.withTransaction(logger: TestDatabase.logger) { connection in
-                        let locked = try await connection.query("SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE", logger: TestDatabase.logger).collect()
+                        let locked = try await connection.rows("SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE", logger: TestDatabase.logger)
                         #expect(locked.count == 1)
                         let busy = try await shopper.set(sku, quantity: 1, in: cart)
                         #expect(busy.status == .serviceUnavailable)

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import StorefrontCore
+import StorefrontPostgres
 import Testing
 
 @Suite struct CatalogRouteTests {
@@ -155,7 +156,7 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in
                 try await database.asOwner { owner async throws in
-                    try await owner.query("UPDATE stock SET available = 4321 WHERE region = 'us-east' AND sku = \(variant.sku)")
+                    try await owner.run("UPDATE stock SET available = 4321 WHERE region = 'us-east' AND sku = \(variant.sku)")
                 }
                 try await waitUntil("the page shows the new stock", timeout: .seconds(10)) {
                     let variants = try await client.get("/v1/products/\(id)").json()["variants"] as! [[String: Any]]
@@ -260,19 +261,19 @@ import Testing
 func insert(_ product: Product, with client: PostgresClient) async throws {
     // Generated SKUs depend on the product's index only; the id keeps those of test products apart.
     let suffix = "-" + product.id.uuidString.prefix(8)
-    try await client.query(
+    try await client.run(
         """
         INSERT INTO products (id, name, description, brand, category, gender, created_at)
         VALUES (\(product.id), \(product.name), \(product.description), \(product.brand.slug), \(product.category.slug),
                 \(product.gender.rawValue), now())
         """)
     for (position, variant) in product.variants.enumerated() {
-        try await client.query(
+        try await client.run(
             """
             INSERT INTO variants (sku, product_id, position, colour, eu_size_tenths, us_size_tenths, width, price_amount, currency)
             VALUES (\(variant.sku + suffix), \(product.id), \(position), \(variant.colour), \(Int16(variant.euSize.tenths)),
                     \(Int16(variant.usSize.tenths)), \(variant.width.rawValue), \(variant.price.amount), 'USD')
             """)
-        try await client.query("INSERT INTO stock (region, sku, available) VALUES ('us-east', \(variant.sku + suffix), 3)")
+        try await client.run("INSERT INTO stock (region, sku, available) VALUES ('us-east', \(variant.sku + suffix), 3)")
     }
 }

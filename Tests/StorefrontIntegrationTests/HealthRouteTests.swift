@@ -114,10 +114,10 @@ import Testing
 
     static func transactions(_ client: PostgresClient, database: String) async throws -> Int {
         try await client.withConnection { connection in
-            _ = try await connection.query("SELECT pg_stat_clear_snapshot()", logger: TestDatabase.logger)
-            let rows = try await connection.query(
+            _ = try await connection.run("SELECT pg_stat_clear_snapshot()", logger: TestDatabase.logger)
+            let rows = try await connection.rows(
                 "SELECT (xact_commit + xact_rollback)::int8 FROM pg_stat_database WHERE datname = \(database)", logger: TestDatabase.logger
-            ).collect()
+            )
             return Int(try rows[0].decode(Int64.self))
         }
     }

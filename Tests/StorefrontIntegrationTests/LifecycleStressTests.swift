@@ -116,7 +116,7 @@ import Testing
             for path in ["/v1/products", "/v1/carts"] {
                 group.addTask {
                     while ContinuousClock.now < end {
-                        _ = try? await withTimeout(.seconds(3)) {
+                        _ = try? await withDeadline(.seconds(3)) {
                             try await client.execute(uri: path, method: path == "/v1/carts" ? .post : .get, headers: [:], body: nil)
                         }
                     }
@@ -145,32 +145,18 @@ import Testing
 
     static func create(_ database: String, on cluster: TestCluster) async throws {
         try await PostgresClient.withRunning(cluster.adminURL(database: "postgres"), logger: TestDatabase.logger, maximumConnections: 1) { client in
-            try await client.query("CREATE DATABASE \(unescaped: database) OWNER storefront_owner", logger: TestDatabase.logger)
+            try await client.run("CREATE DATABASE \(unescaped: database) OWNER storefront_owner", logger: TestDatabase.logger)
         }
         try await PostgresClient.withRunning(cluster.adminURL(database: database), logger: TestDatabase.logger, maximumConnections: 1) { client in
-            try await client.query("ALTER SCHEMA public OWNER TO storefront_owner", logger: TestDatabase.logger)
-            try await client.query("REVOKE CREATE ON SCHEMA public FROM PUBLIC", logger: TestDatabase.logger)
+            try await client.run("ALTER SCHEMA public OWNER TO storefront_owner", logger: TestDatabase.logger)
+            try await client.run("REVOKE CREATE ON SCHEMA public FROM PUBLIC", logger: TestDatabase.logger)
         }
     }
 
     static func drop(_ database: String, on cluster: TestCluster) async throws {
         try await PostgresClient.withRunning(cluster.adminURL(database: "postgres"), logger: TestDatabase.logger, maximumConnections: 1) { client in
-            try await client.query("DROP DATABASE IF EXISTS \(unescaped: database) WITH (FORCE)", logger: TestDatabase.logger)
+            try await client.run("DROP DATABASE IF EXISTS \(unescaped: database) WITH (FORCE)", logger: TestDatabase.logger)
         }
-    }
-}
-
-/// `body`, or a `TestSetupError` once `timeout` has passed; the loser is cancelled.
-func withTimeout<Value: Sendable>(_ timeout: Duration, _ body: @escaping @Sendable () async throws -> Value) async throws -> Value {
-    try await withThrowingTaskGroup(of: Value?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(for: timeout)
-            return nil
-        }
-        defer { group.cancelAll() }
-        guard let value = try await group.next()! else { throw TestSetupError("no answer within \(timeout)") }
-        return value
     }
 }
 

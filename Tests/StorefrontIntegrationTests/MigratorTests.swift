@@ -55,7 +55,7 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             let migrator = try migrator()
             try await database.asOwner { client async throws in
-                try await client.query("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')")
+                try await client.run("INSERT INTO schema_migrations (version, name, checksum) VALUES (9999, 'future', 'x')")
                 await #expect(throws: StorefrontError.self) { try await migrator.migrate(client) }
                 await #expect(throws: StorefrontError.self) { try await migrator.check(client) }
             }
@@ -66,7 +66,7 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             let migrator = try migrator()
             try await database.asOwner { client async throws in
-                try await client.query("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
+                try await client.run("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
                 await #expect(throws: StorefrontError.self) { try await migrator.check(client) }
             }
         }
@@ -77,9 +77,9 @@ import Testing
             try await database.asApp { client async throws in
                 #expect(try await client.scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user", as: Bool.self) == false)
                 #expect(try await client.scalar("SELECT count(*) FROM products", as: Int.self) == TestDatabase.seededProducts)
-                await #expect(throws: PSQLError.self) { try await client.query("CREATE TABLE sneaky (id int)") }
-                await #expect(throws: PSQLError.self) { try await client.query("TRUNCATE stock") }
-                await #expect(throws: PSQLError.self) { try await client.query("DELETE FROM schema_migrations") }
+                await #expect(throws: PSQLError.self) { try await client.rows("CREATE TABLE sneaky (id int)") }
+                await #expect(throws: PSQLError.self) { try await client.rows("TRUNCATE stock") }
+                await #expect(throws: PSQLError.self) { try await client.rows("DELETE FROM schema_migrations") }
             }
         }
     }

@@ -71,17 +71,17 @@ import Testing
                     try await regions.count("SELECT count(*) FROM orders WHERE id = \(id)", in: Self.west) == 1
                 }
                 try await PostgresClient.withRunning(regions.appURL(Self.west), logger: ReplicatedRegions.logger) { app async throws in
-                    await #expect(throws: PSQLError.self) { try await app.query("UPDATE orders SET status = 'paid' WHERE id = \(id)") }
-                    await #expect(throws: PSQLError.self) { try await app.query("DELETE FROM order_lines WHERE order_id = \(id)") }
+                    await #expect(throws: PSQLError.self) { try await app.rows("UPDATE orders SET status = 'paid' WHERE id = \(id)") }
+                    await #expect(throws: PSQLError.self) { try await app.rows("DELETE FROM order_lines WHERE order_id = \(id)") }
                     await #expect(throws: PSQLError.self) {
-                        try await app.query("INSERT INTO heartbeats (region, beat_at, sequence) VALUES ('us-east', now(), 1)")
+                        try await app.run("INSERT INTO heartbeats (region, beat_at, sequence) VALUES ('us-east', now(), 1)")
                     }
                     await #expect(throws: PSQLError.self) {
-                        try await app.query("UPDATE stock SET region = 'us-east' WHERE region = 'eu-west'")
+                        try await app.run("UPDATE stock SET region = 'us-east' WHERE region = 'eu-west'")
                     }
-                    await #expect(throws: PSQLError.self) { try await app.query("UPDATE variants SET price_amount = 1") }
-                    await #expect(throws: PSQLError.self) { try await app.query("TRUNCATE stock") }
-                    await #expect(throws: PSQLError.self) { try await app.query("INSERT INTO catalog_home (region) VALUES ('eu-west')") }
+                    await #expect(throws: PSQLError.self) { try await app.rows("UPDATE variants SET price_amount = 1") }
+                    await #expect(throws: PSQLError.self) { try await app.rows("TRUNCATE stock") }
+                    await #expect(throws: PSQLError.self) { try await app.rows("INSERT INTO catalog_home (region) VALUES ('eu-west')") }
                 }
                 #expect(try await regions.count("SELECT count(*) FROM orders WHERE id = \(id) AND status = 'placed'", in: Self.west) == 1)
 
@@ -284,12 +284,12 @@ import Testing
                 // The safe order: add the column where it is received first, then where it is written.
                 for region in [Self.west, Self.south, Self.east] {
                     try await PostgresClient.withRunning(regions.ownerURL(region), logger: ReplicatedRegions.logger) { owner async throws in
-                        try await owner.query("ALTER TABLE orders ADD COLUMN gift_note text")
+                        try await owner.run("ALTER TABLE orders ADD COLUMN gift_note text")
                     }
                 }
                 let id = try await placeOrder(apps[Self.east]!, sku: sku).id
                 try await PostgresClient.withRunning(regions.ownerURL(Self.east), logger: ReplicatedRegions.logger) { owner async throws in
-                    try await owner.query("UPDATE orders SET gift_note = 'for Ada' WHERE id = \(UUID(uuidString: id)!)")
+                    try await owner.run("UPDATE orders SET gift_note = 'for Ada' WHERE id = \(UUID(uuidString: id)!)")
                 }
                 for region in [Self.west, Self.south] {
                     try await waitUntil("the gift note reached \(region)") {

@@ -141,4 +141,75 @@ import Testing
             }
         }
     }
+
+    enum DatabaseTrouble: String, CaseIterable, CustomTestStringConvertible {
+        /// Nothing listens where the database should be: every connection attempt is refused.
+        case down
+        /// 400 ms away each way, with shoppers' requests in flight.
+        case slow
+        /// It accepts connections and never answers: every connection attempt is in flight when SIGTERM comes.
+        case silent
+
+        var testDescription: String { rawValue }
+    }
+
+    /// SIGTERM ends the process within the drain grace plus the stop timeout, exit status 0, whatever the
+    /// database is doing.
+    @Test(arguments: DatabaseTrouble.allCases)
+    func sigtermEndsWithinItsBound(_ trouble: DatabaseTrouble) async throws {
+        let binary = try SpawnedProcess.binary
+        try await TestDatabase.withDatabase { database async throws in
+            let proxy = try await DelayProxy(
+                target: try SocketAddress(ipAddress: "127.0.0.1", port: database.appURL.port),
+                delay: trouble == .silent ? .seconds(60) : .zero)
+            let port = try freePort()
+            let base = "http://127.0.0.1:\(port)"
+            var appURL = database.appURL
+            appURL.port = trouble == .down ? try freePort() : proxy.port
+            var ownerURL = database.ownerURL
+            ownerURL.port = appURL.port
+            let log = "\(Dashboard.artifacts)/sigterm-\(trouble.rawValue)-\(port).log"
+            let grace = Duration.milliseconds(500), stopTimeout = Duration.seconds(6)
+            let process = try SpawnedProcess.start(
+                [binary, "serve"],
+                environment: appEnvironment(database).merging([
+                    "STOREFRONT_PORT": String(port), "STOREFRONT_DATABASE_URL": urlString(appURL),
+                    "STOREFRONT_MIGRATION_DATABASE_URL": urlString(ownerURL), "STOREFRONT_PROBE_INTERVAL_MS": "200",
+                    "STOREFRONT_DRAIN_GRACE_MS": String(Int(grace.milliseconds)),
+                    "STOREFRONT_STOP_TIMEOUT_MS": String(Int(stopTimeout.milliseconds)), "STOREFRONT_LOG_LEVEL": "info",
+                ]) { $1 },
+                output: log
+            )
+            do {
+                try await waitUntil("the binary answers", timeout: .seconds(30)) { try await Self.get("\(base)/health/live").0 == 200 }
+                if trouble == .slow {
+                    try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
+                    proxy.delay = .milliseconds(400)
+                } else {
+                    // Long enough for start-up to be retrying and the pool to be trying to connect.
+                    try await Task.sleep(for: .seconds(1))
+                }
+                let (status, took) = try await withThrowingTaskGroup(of: Void.self) { shoppers in
+                    if trouble == .slow {
+                        for _ in 0..<4 { shoppers.addTask { _ = try? await Self.send("POST", "\(base)/v1/carts") } }
+                        try await Task.sleep(for: .milliseconds(100))
+                    }
+                    let signalled = ContinuousClock.now
+                    process.signal(SIGTERM)
+                    let status = try await process.exitStatus(within: grace + stopTimeout + .seconds(10))
+                    let took = ContinuousClock.now - signalled
+                    try await shoppers.waitForAll()
+                    return (status, took)
+                }
+                print("SIGTERM with the database \(trouble.rawValue): exit status \(status.map(String.init) ?? "none, killed") after \(took)")
+                #expect(status == 0, "see \(log)")
+                #expect(took < grace + stopTimeout)
+            } catch {
+                process.signal(SIGKILL)
+                _ = try? await process.exitStatus(within: .seconds(5))
+                throw error
+            }
+            await proxy.close()
+        }
+    }
 }

@@ -71,8 +71,11 @@ import Testing
             }
             print("a database that stopped answering made the region unready after \(detection)")
             #expect(try await client.get("/health/live").status == .ok)
+            // The first probe after the change overruns its deadline and closes its connection; later rounds
+            // cannot open a new one within the connect timeout.
             let read = try #require(try await node("signal:database.read_latency", client))
-            #expect((read["reason"] as? String)?.contains("no answer within") == true)
+            let reason = read["reason"] as? String ?? ""
+            #expect(reason.contains("no answer within") || reason.contains("could not connect: Connect timeout"), "\(reason)")
             proxy.delay = .zero
             try await waitUntil("the region is ready again", timeout: .seconds(15)) {
                 try await client.get("/health/ready").status == .ok
@@ -81,7 +84,8 @@ import Testing
         let changes = logs.all.filter { $0.message == "health state changed" }
         let down = try #require(changes.last { $0.metadata["node"] == "component:database" && $0.metadata["to"] == "unhealthy" })
         #expect(down.metadata["from"] == "healthy")
-        #expect(down.metadata["reason"]?.contains("no answer within") == true)
+        let reason = down.metadata["reason"] ?? ""
+        #expect(reason.contains("no answer within") || reason.contains("could not connect: Connect timeout"), "\(reason)")
         #expect(down.metadata["impacted_flows"] == "browse,cart,checkout,order_history")
         #expect(down.metadata["region"] == "us-east")
         #expect(down.level == .warning)

@@ -1,5 +1,6 @@
 import Dispatch
 import ServiceLifecycle
+import StorefrontCore
 import Synchronization
 
 /// Bounds a stop from outside the stopping tasks. Once armed, if the stop has not ended after `soft`,
@@ -74,8 +75,4 @@ public final class StopDeadline: Sendable {
             deadline.arm()
         }
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }

@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Foundation
 import Logging
 import StorefrontCore
@@ -30,12 +31,11 @@ struct CatalogRefresher<Store: CatalogStore>: Sendable {
         return Watermarks(catalog: changes.readAt, stock: stock.readAt)
     }
 
-    /// Refreshes until cancelled; a failed refresh is logged and retried at the next tick.
-    func keepFresh(from start: Watermarks) async {
+    /// Refreshes every interval until cancelled; a failed refresh is logged and retried at the next tick.
+    func keepFresh(from start: Watermarks) async throws {
         var watermarks = start
-        while !Task.isCancelled {
+        for try await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
             do {
-                try await Task.sleep(for: interval)
                 let changes = try await store.catalogChanges(since: watermarks.catalog.addingTimeInterval(-Self.lookback))
                 let stock = try await store.stockChanges(in: region, since: watermarks.stock.addingTimeInterval(-Self.lookback))
                 catalog.update { snapshot in

@@ -5,77 +5,95 @@ import NIOCore
 import NIOHTTP1
 import PostgresNIO
 import ServiceLifecycle
+import AsyncAlgorithms
 import StorefrontCore
 import StorefrontHealth
 import StorefrontPostgres
 
-/// Samples every signal of the health model once per interval, concurrently, each with a deadline shorter
-/// than the interval; then evaluates the model, logs what changed and updates the gauges.
+/// Samples every signal of the health model once per interval, each with a deadline shorter than the
+/// interval; then evaluates the model, logs what changed and updates the gauges.
+///
+/// The database signals come from a connection of the prober's own (`DatabaseProbe`), one after another;
+/// the pool's lease wait from the pool; peers over HTTP. All three run at once, and every one ends by its
+/// deadline: a deadline cancels the probe, and a cancelled query closes its connection.
 struct HealthProber: Service {
     let monitor: HealthMonitor
     let postgres: PostgresClient
-    let heartbeat: HeartbeatWriter
-    let inspector: ReplicationInspector
+    let database: DatabaseProbe
     let peers: [AppConfiguration.Peer]
     let http: HTTPClient
     let flows: FlowWindows
     let gauges: HealthGauges
     let logger: Logger
-
-    /// Probes that outlived their deadline; the prober waits for them before it stops, so that none is
-    /// still using the pool when the pool shuts down.
-    let outstanding = OutstandingTasks()
     let activity = Activity()
 
     var thresholds: HealthThresholds { monitor.thresholds }
     var deadline: Duration { monitor.interval * 0.8 }
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            var applyErrors = ApplyErrorHistory()
-            while !Task.isCancelled {
-                let started = ContinuousClock.now
-                activity.set("probing")
-                await round(&applyErrors)
-                // At start every node appears; only the troubled ones are worth a line each.
-                for (node, from) in monitor.completeRound() where from != nil || node.status != .healthy {
-                    logger.log(
-                        level: from == nil ? .info : (node.status > from! ? .warning : .notice), "health state changed",
-                        metadata: [
-                            "node": .string(node.id), "from": .string(from?.description ?? "none"), "to": .string(node.status.description),
-                            "reason": .string(node.reason ?? "recovered"), "impacted_flows": .string(node.impactedFlows.joined(separator: ",")),
-                        ]
-                    )
-                }
-                if let report = monitor.latest { gauges.update(report) }
-                activity.set("waiting for the next round")
-                try? await Task.sleep(until: started + monitor.interval, clock: .continuous)
-            }
+        var applyErrors = ApplyErrorHistory()
+        await probeAndEvaluate(&applyErrors)
+        for try await _ in AsyncTimerSequence(interval: monitor.interval, clock: .continuous).cancelOnGracefulShutdown() {
+            await probeAndEvaluate(&applyErrors)
         }
-        activity.set("waiting for \(outstanding.count) late probes")
-        await outstanding.waitForAll(upTo: .seconds(10))
+        activity.set("closing its database connection")
+        await database.close()
+    }
+
+    private func probeAndEvaluate(_ applyErrors: inout ApplyErrorHistory) async {
+        activity.set("probing")
+        await round(&applyErrors)
+        // At start every node appears; only the troubled ones are worth a line each.
+        for (node, from) in monitor.completeRound() where from != nil || node.status != .healthy {
+            logger.log(
+                level: from == nil ? .info : (node.status > from! ? .warning : .notice), "health state changed",
+                metadata: [
+                    "node": .string(node.id), "from": .string(from?.description ?? "none"), "to": .string(node.status.description),
+                    "reason": .string(node.reason ?? "recovered"), "impacted_flows": .string(node.impactedFlows.joined(separator: ",")),
+                ]
+            )
+        }
+        if let report = monitor.latest { gauges.update(report) }
+        activity.set("waiting for the next round")
     }
 
     private func round(_ applyErrors: inout ApplyErrorHistory) async {
-        async let read = timed { try await postgres.query("SELECT 1", logger: logger) }
-        async let write = timed { try await heartbeat.beat() }
+        async let databaseSamples = databaseProbes()
         async let poolWait = timed { try await postgres.withConnection { _ in } }
-        async let replication = withDeadline(deadline, tracking: outstanding) { (try await inspector.subscriptions(), try await inspector.heartbeatAges()) }
         async let reachability = peerReachability()
 
-        record(.databaseRead, await read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
-        record(.databaseWrite, await write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
+        let (read, write, replication) = await databaseSamples
+        record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
+        record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
         record(.poolWait, await poolWait, what: "leasing a connection took", threshold: thresholds.poolWaitMilliseconds)
-        recordReplication(await replication, &applyErrors)
+        recordReplication(replication, &applyErrors)
         for (peer, sample) in await reachability { monitor.record(sample, for: .peerLive(peer)) }
         recordFlows()
     }
 
+    /// Read, write and replication state at once, each with its deadline, once the prober's connections are
+    /// open; when they cannot be opened, all three fail with the reason.
+    private func databaseProbes() async -> (
+        read: Result<Double, any Error>, write: Result<Double, any Error>,
+        replication: Result<(subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]), any Error>
+    ) {
+        if case .failure(let error) = await outcome(of: { try await database.connect() }) {
+            return (.failure(error), .failure(error), .failure(error))
+        }
+        async let read = timed { try await database.read() }
+        async let write = timed { try await database.write() }
+        async let replication = outcome { try await withDeadline(deadline) { try await database.replication() } }
+        return (await read, await write, await replication)
+    }
+
+    /// How long `body` took in milliseconds, or why it failed, or that it did not end by the deadline.
     private func timed(_ body: @escaping @Sendable () async throws -> Void) async -> Result<Double, any Error> {
-        await withDeadline(deadline, tracking: outstanding) {
-            let start = ContinuousClock.now
-            try await body()
-            return (ContinuousClock.now - start).milliseconds
+        await outcome {
+            try await withDeadline(deadline) {
+                let start = ContinuousClock.now
+                try await body()
+                return (ContinuousClock.now - start).milliseconds
+            }
         }
     }
 
@@ -89,7 +107,9 @@ struct HealthProber: Service {
     }
 
     private func recordReplication(
-        _ result: Result<([ReplicationReport.Subscription], [String: Double]), any Error>, _ applyErrors: inout ApplyErrorHistory) {
+        _ result: Result<(subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]), any Error>,
+        _ applyErrors: inout ApplyErrorHistory
+    ) {
         for peer in peers.map(\.region) {
             let lag: SignalSample, subscription: SignalSample
             switch result {
@@ -115,13 +135,13 @@ struct HealthProber: Service {
         await withTaskGroup(of: (String, SignalSample).self) { group in
             for peer in peers {
                 group.addTask {
-                    let result = await withDeadline(deadline, tracking: outstanding) {
+                    let result = await outcome { try await withDeadline(deadline) {
                         let start = ContinuousClock.now
                         var request = HTTPClientRequest(url: peer.url + "/health/live")
                         request.headers.add(name: "User-Agent", value: "storefront-prober")
                         let response = try await http.execute(request, timeout: .milliseconds(Int64(deadline.milliseconds)))
                         return (response.status.code, (ContinuousClock.now - start).milliseconds)
-                    }
+                    } }
                     let sample: SignalSample = switch result {
                     case .success((200, let milliseconds)):
                         .measured(milliseconds, unit: "ms", against: thresholds.peerMilliseconds, what: "/health/live answered in")
@@ -156,7 +176,6 @@ struct HealthProber: Service {
         switch error {
         case let error as PSQLError: error.operatorSummary
         case let error as DeadlineExceeded: error.description
-        case let error as ProbesBackedUp: error.description
         case let error as HTTPClientError: "\(error)"
         default: String(describing: error)
         }
@@ -187,5 +206,14 @@ struct ApplyErrorHistory {
             return SignalSample(value: value, unit: "errors", status: .degraded, output: "apply errors rose within the last minute")
         }
         return SignalSample(value: value, unit: "errors", status: .healthy, output: "apply worker running")
+    }
+}
+
+/// What `body` returned or threw.
+private func outcome<Value>(of body: () async throws -> Value) async -> Result<Value, any Error> {
+    do {
+        return .success(try await body())
+    } catch {
+        return .failure(error)
     }
 }

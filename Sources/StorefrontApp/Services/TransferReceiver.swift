@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import Logging
 import ServiceLifecycle
 import StorefrontCore
@@ -10,16 +11,17 @@ struct TransferReceiver: Service {
     let activity = Activity()
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            while !Task.isCancelled {
+        try? await cancelWhenGracefulShutdown {
+            for try await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
                 do {
                     activity.set("receiving transfers")
                     _ = try await stock.receiveTransfers()
+                } catch is CancellationError {
+                    return
                 } catch {
                     logger.warning("receiving stock transfers failed", metadata: ["error": "\(String(reflecting: error))"])
                 }
                 activity.set("waiting for the next round")
-                try? await Task.sleep(for: interval)
             }
         }
     }

@@ -22,7 +22,7 @@ struct CartResolver: Sendable {
     }
 
     func resolve(_ id: UUID, token: AccessToken, _ connection: PostgresConnection) async throws -> Resolved {
-        let rows = try await connection.query(
+        let rows = try await connection.rows(
             """
             SELECT c.region, c.token_digest, c.status, c.version, c.expires_at < now(), a.region, a.id
             FROM carts c
@@ -32,7 +32,7 @@ struct CartResolver: Sendable {
             WHERE c.id = \(id)
             FOR UPDATE OF c
             """, logger: logger
-        ).collect()
+        )
         guard let row = rows.first else { throw StorefrontError.notFound(resource: "cart") }
         let cells = row.makeRandomAccess()
         guard constantTimeEquals(try cells[1].decode(ByteBuffer.self).readableBytesView, token.digest) else {
@@ -49,14 +49,14 @@ struct CartResolver: Sendable {
         guard home != region else { return Resolved(id: id, version: version) }
 
         let adoptee = UUID()
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO carts (region, id, token_digest, status, version, expires_at, adopted_from, adopted_from_region)
             SELECT \(region.name), \(adoptee), token_digest, 'open', 1,
                    now() + \(idleLifetime.components.seconds) * interval '1 second', id, region
             FROM carts WHERE id = \(id)
             """, logger: logger)
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO cart_items (region, cart_id, sku, quantity, added_at)
             SELECT \(region.name), \(adoptee), sku, quantity, added_at FROM cart_items WHERE region = \(home.name) AND cart_id = \(id)

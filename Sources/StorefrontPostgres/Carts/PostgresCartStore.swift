@@ -25,7 +25,7 @@ public struct PostgresCartStore: CartStore {
 
     public func open(token: AccessToken) async throws -> Cart {
         let id = UUID()
-        try await client.query(
+        try await client.run(
             """
             INSERT INTO carts (region, id, token_digest, expires_at)
             VALUES (\(region.name), \(id), \(ByteBuffer(bytes: token.digest)), now() + \(lifetimeSeconds) * interval '1 second')
@@ -41,32 +41,32 @@ public struct PostgresCartStore: CartStore {
         guard quantity == 0 || Cart.quantityRange.contains(quantity) else {
             throw StorefrontError.invalid("quantity", "must be 0 (to remove the line) or 1-\(Cart.quantityRange.upperBound)")
         }
-        return try await client.inTransaction(logger: logger) { connection in
+        return try await client.transaction(logger: logger) { connection in
             let cart = try await resolver.resolve(id, token: token, connection)
             if let expectedVersion, expectedVersion != cart.version { throw StorefrontError.versionMismatch(current: cart.version) }
 
             if quantity == 0 {
-                try await connection.query(
+                try await connection.run(
                     "DELETE FROM cart_items WHERE region = \(region.name) AND cart_id = \(cart.id) AND sku = \(sku)", logger: logger)
             } else {
-                let written = try await connection.query(
+                let written = try await connection.rows(
                     """
                     INSERT INTO cart_items (region, cart_id, sku, quantity)
                     SELECT \(region.name), \(cart.id), v.sku, \(Int32(quantity)) FROM variants v WHERE v.sku = \(sku)
                     ON CONFLICT (region, cart_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity
                     RETURNING 1
                     """, logger: logger
-                ).collect()
+                )
                 guard !written.isEmpty else { throw StorefrontError.unknownSKU(sku) }
             }
-            let lineCount = try await connection.query(
+            let lineCount = try await connection.rows(
                 """
                 UPDATE carts SET version = version + 1, updated_at = now(),
                     expires_at = now() + \(lifetimeSeconds) * interval '1 second'
                 WHERE region = \(region.name) AND id = \(cart.id)
                 RETURNING (SELECT count(*) FROM cart_items WHERE region = \(region.name) AND cart_id = \(cart.id))
                 """, logger: logger
-            ).collect().first!.decode(Int.self)
+            ).first!.decode(Int.self)
             guard lineCount <= Cart.maxLines else { throw StorefrontError.cartFull(limit: Cart.maxLines) }
             return try await load(cart.id, token: token, connection)
         }
@@ -75,7 +75,7 @@ public struct PostgresCartStore: CartStore {
     /// The cart with every line priced from the catalog and the serving region's live stock, in one query.
     /// A cart homed elsewhere comes from the replica, with the replica's age.
     private func load(_ id: UUID, token: AccessToken, _ connection: PostgresConnection) async throws -> Cart {
-        let rows = try await connection.query(
+        let rows = try await connection.rows(
             """
             SELECT c.token_digest, c.status, c.version, c.created_at, c.updated_at, c.expires_at,
                    i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
@@ -91,7 +91,7 @@ public struct PostgresCartStore: CartStore {
             WHERE c.id = \(id)
             ORDER BY i.added_at, i.sku
             """, logger: logger
-        ).collect()
+        )
         guard let first = rows.first?.makeRandomAccess(),
             constantTimeEquals(try first[0].decode(ByteBuffer.self).readableBytesView, token.digest)
         else { throw StorefrontError.notFound(resource: "cart") }

@@ -24,7 +24,7 @@ public struct CatalogSeeder: Sendable {
         }
         for start in stride(from: 0, to: count, by: Self.batchSize) {
             let products = (start..<min(start + Self.batchSize, count)).map(generator.product)
-            try await client.inTransaction(logger: logger) { connection in
+            try await client.transaction(logger: logger) { connection in
                 if writeCatalog {
                     try await insertProducts(products, connection)
                     try await insertVariants(products, connection)
@@ -38,12 +38,12 @@ public struct CatalogSeeder: Sendable {
     private func writeBrandsAndCategories() async throws {
         let brands = CatalogGenerator.brands
         let categories = CatalogGenerator.categories
-        try await client.query(
+        try await client.run(
             """
             INSERT INTO brands (slug, name) SELECT * FROM unnest(\(brands.map(\.slug))::text[], \(brands.map(\.name))::text[])
             ON CONFLICT (slug) DO NOTHING
             """, logger: logger)
-        try await client.query(
+        try await client.run(
             """
             INSERT INTO categories (slug, name)
             SELECT * FROM unnest(\(categories.map(\.slug))::text[], \(categories.map(\.name))::text[])
@@ -53,7 +53,7 @@ public struct CatalogSeeder: Sendable {
 
     private func insertProducts(_ products: [Product], _ connection: PostgresConnection) async throws {
         // Arrays of arrays do not bind; tags and images travel as one string each, split in SQL.
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO products (id, name, description, brand, category, gender, tags, image_urls, created_at)
             SELECT id, name, description, brand, category, gender, string_to_array(tags, ' '), string_to_array(images, ' '), created_at
@@ -69,7 +69,7 @@ public struct CatalogSeeder: Sendable {
 
     private func insertVariants(_ products: [Product], _ connection: PostgresConnection) async throws {
         let rows = products.flatMap { product in product.variants.enumerated().map { (product.id, $0.offset, $0.element) } }
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO variants (sku, product_id, position, colour, eu_size_tenths, us_size_tenths, width, price_amount, currency)
             SELECT * FROM unnest(
@@ -85,7 +85,7 @@ public struct CatalogSeeder: Sendable {
     private func insertStock(_ products: [Product], region: Region, _ connection: PostgresConnection) async throws {
         let skus = products.flatMap { $0.variants.map(\.sku) }
         let available = skus.map { Int32(generator.initialStock(sku: $0, region: region)) }
-        try await connection.query(
+        try await connection.run(
             """
             INSERT INTO stock (region, sku, available)
             SELECT \(region.name), sku, available FROM unnest(\(skus)::text[], \(available)::int4[]) AS s (sku, available)

@@ -14,18 +14,18 @@ public struct PostgresCatalogStore: CatalogStore {
     }
 
     public func catalogChanges(since: Date?) async throws -> CatalogChanges {
-        try await client.inTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             // One snapshot for all three reads, so products never name a brand the read missed.
-            try await connection.query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            let readAt = try await connection.query("SELECT now()", logger: logger).collect().first!.decode(Date.self)
+            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
+            let readAt = try await connection.rows("SELECT now()", logger: logger).first!.decode(Date.self)
             var brands: [Brand] = []
-            for try await (slug, name) in try await connection.query(
+            for (slug, name) in try await connection.rows(
                 "SELECT slug, name FROM brands ORDER BY slug", logger: logger
             ).decode((String, String).self) {
                 brands.append(Brand(slug: slug, name: name))
             }
             var categories: [StorefrontCore.Category] = []
-            for try await (slug, name) in try await connection.query(
+            for (slug, name) in try await connection.rows(
                 "SELECT slug, name FROM categories ORDER BY slug", logger: logger
             ).decode((String, String).self) {
                 categories.append(StorefrontCore.Category(slug: slug, name: name))
@@ -44,14 +44,14 @@ public struct PostgresCatalogStore: CatalogStore {
 
     public func stockChanges(in region: Region, since: Date?) async throws -> StockChanges {
         try await client.withConnection { connection in
-            let readAt = try await connection.query("SELECT now()", logger: logger).collect().first!.decode(Date.self)
+            let readAt = try await connection.rows("SELECT now()", logger: logger).first!.decode(Date.self)
             var available: [String: Int] = [:]
-            let rows = try await connection.query(
+            let rows = try await connection.rows(
                 """
                 SELECT sku, available FROM stock
                 WHERE region = \(region.name) AND updated_at >= \(since ?? .distantPast)
                 """, logger: logger)
-            for try await (sku, count) in rows.decode((String, Int32).self) {
+            for (sku, count) in try rows.decode((String, Int32).self) {
                 available[sku] = Int(count)
             }
             return StockChanges(available: available, readAt: readAt)
@@ -61,7 +61,7 @@ public struct PostgresCatalogStore: CatalogStore {
     public func search(_ query: ProductQuery, after cursor: PageCursor?, stockRegion: Region, limit: Int) async throws -> [PageCursor] {
         let sql = ProductSearchSQL(query: query, cursor: cursor, stockRegion: stockRegion, limit: limit).query
         var page: [PageCursor] = []
-        for try await (id, sortKey, rank) in try await client.query(sql, logger: logger).decode((UUID, Int64, Float).self) {
+        for (id, sortKey, rank) in try await client.rows(sql, logger: logger).decode((UUID, Int64, Float).self) {
             // A relevance page is ordered by rank: its cursor carries the rank's exact bits.
             let key = query.sort == .relevance ? Int64(rank.bitPattern) : sortKey
             page.append(PageCursor(sortKey: key, id: id))
@@ -80,7 +80,7 @@ public struct PostgresCatalogStore: CatalogStore {
             WHERE p.updated_at >= \(since) AND (\(ids)::uuid[] IS NULL OR p.id = ANY(\(ids)::uuid[]))
             ORDER BY p.created_at DESC, p.id DESC
             """
-        for try await row in try await connection.query(productQuery, logger: logger).decode(
+        for row in try await connection.rows(productQuery, logger: logger).decode(
             (UUID, String, String, String, String, String, String, String, [String], [String], Date).self
         ) {
             let (id, name, description, brandSlug, brandName, categorySlug, categoryName, gender, tags, images, createdAt) = row
@@ -98,7 +98,7 @@ public struct PostgresCatalogStore: CatalogStore {
             WHERE p.updated_at >= \(since) AND (\(ids)::uuid[] IS NULL OR p.id = ANY(\(ids)::uuid[]))
             ORDER BY v.product_id, v.position
             """
-        for try await row in try await connection.query(variantQuery, logger: logger).decode(
+        for row in try await connection.rows(variantQuery, logger: logger).decode(
             (UUID, String, String, Int16, Int16, String, Int64, String).self
         ) {
             let (productID, sku, colour, eu, us, width, amount, currency) = row

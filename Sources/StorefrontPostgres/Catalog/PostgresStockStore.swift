@@ -18,23 +18,23 @@ public struct PostgresStockStore: StockStore {
     }
 
     public func setAvailable(_ available: Int, sku: String) async throws {
-        let written = try await client.query(
+        let written = try await client.rows(
             """
             INSERT INTO stock (region, sku, available)
             SELECT \(region.name), v.sku, \(Int32(available)) FROM variants v WHERE v.sku = \(sku)
             ON CONFLICT (region, sku) DO UPDATE SET available = EXCLUDED.available
             RETURNING 1
             """, logger: logger
-        ).collect()
+        )
         guard !written.isEmpty else { throw StorefrontError.unknownSKU(sku) }
     }
 
     public func setPrice(_ price: Money, sku: String) async throws {
         guard region == catalogHome else { throw StorefrontError.homedElsewhere(resource: "catalog", home: catalogHome) }
-        let written = try await client.query(
+        let written = try await client.rows(
             "UPDATE variants SET price_amount = \(price.amount), currency = \(price.currency.code) WHERE sku = \(sku) RETURNING 1",
             logger: logger
-        ).collect()
+        )
         guard !written.isEmpty else { throw StorefrontError.unknownSKU(sku) }
     }
 
@@ -42,42 +42,42 @@ public struct PostgresStockStore: StockStore {
     /// transfer is written in the same transaction, so they are never in both places nor in neither.
     public func transfer(sku: String, quantity: Int, to destination: Region) async throws -> StockTransfer {
         guard destination != region else { throw StorefrontError.invalid("to", "must be another region than the source") }
-        return try await client.inTransaction(logger: logger) { connection in
-            let left = try await connection.query(
+        return try await client.transaction(logger: logger) { connection in
+            let left = try await connection.rows(
                 """
                 UPDATE stock SET available = available - \(Int32(quantity))
                 WHERE region = \(region.name) AND sku = \(sku) AND available >= \(Int32(quantity))
                 RETURNING available
                 """, logger: logger
-            ).collect()
+            )
             if left.isEmpty {
-                let rows = try await connection.query(
+                let rows = try await connection.rows(
                     "SELECT available FROM stock WHERE region = \(region.name) AND sku = \(sku)", logger: logger
-                ).collect()
+                )
                 guard let row = rows.first else { throw StorefrontError.unknownSKU(sku) }
                 let available = Int(try row.decode(Int32.self))
                 throw StorefrontError.outOfStock([StockShortage(sku: sku, requested: quantity, available: available)])
             }
             let id = UUID()
-            let createdAt = try await connection.query(
+            let createdAt = try await connection.rows(
                 """
                 INSERT INTO stock_transfers (region, id, sku, to_region, quantity)
                 VALUES (\(region.name), \(id), \(sku), \(destination.name), \(Int32(quantity)))
                 RETURNING created_at
                 """, logger: logger
-            ).collect().first!.decode(Date.self)
+            ).first!.decode(Date.self)
             return StockTransfer(id: id, sku: sku, from: region, to: destination, quantity: quantity, createdAt: createdAt, receivedAt: nil)
         }
     }
 
     public func transfer(_ id: UUID) async throws -> StockTransfer? {
-        let rows = try await client.query(
+        let rows = try await client.rows(
             """
             SELECT t.sku, t.region, t.to_region, t.quantity, t.created_at, r.received_at
             FROM stock_transfers t LEFT JOIN stock_transfer_receipts r ON r.region = t.to_region AND r.transfer_id = t.id
             WHERE t.id = \(id)
             """, logger: logger
-        ).collect()
+        )
         guard let row = rows.first else { return nil }
         let (sku, from, to, quantity, createdAt, receivedAt) = try row.decode((String, String, String, Int32, Date, Date?).self)
         return StockTransfer(
@@ -90,7 +90,7 @@ public struct PostgresStockStore: StockStore {
     /// two receivers race or the region restarts half-way: the receipt and the credit commit together.
     public func receiveTransfers() async throws -> Int {
         var pending: [(id: UUID, sku: String, quantity: Int32)] = []
-        for try await (id, sku, quantity) in try await client.query(
+        for (id, sku, quantity) in try await client.rows(
             """
             SELECT t.id, t.sku, t.quantity FROM stock_transfers t
             WHERE t.to_region = \(region.name)
@@ -103,15 +103,15 @@ public struct PostgresStockStore: StockStore {
         }
         var received = 0
         for transfer in pending {
-            let credited = try await client.inTransaction(logger: logger) { connection in
-                let claimed = try await connection.query(
+            let credited = try await client.transaction(logger: logger) { connection in
+                let claimed = try await connection.rows(
                     """
                     INSERT INTO stock_transfer_receipts (region, transfer_id) VALUES (\(region.name), \(transfer.id))
                     ON CONFLICT DO NOTHING RETURNING 1
                     """, logger: logger
-                ).collect()
+                )
                 guard !claimed.isEmpty else { return false }
-                try await connection.query(
+                try await connection.run(
                     """
                     INSERT INTO stock (region, sku, available) VALUES (\(region.name), \(transfer.sku), \(transfer.quantity))
                     ON CONFLICT (region, sku) DO UPDATE SET available = stock.available + EXCLUDED.available

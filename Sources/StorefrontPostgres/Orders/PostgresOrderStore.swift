@@ -31,7 +31,7 @@ public struct PostgresOrderStore: OrderStore {
     public func claim(idempotencyKey key: String, fingerprint: [UInt8]) async throws -> IdempotencyClaim {
         let fingerprint = ByteBuffer(bytes: fingerprint)
         // The insert is the claim: a conflict means the key exists, and only then do we look at it.
-        let claimed = try await client.query(
+        let claimed = try await client.rows(
             """
             INSERT INTO idempotency_keys (region, key, fingerprint, state) VALUES (\(region.name), \(key), \(fingerprint), 'running')
             ON CONFLICT (region, key) DO UPDATE SET claimed_at = now()
@@ -39,15 +39,15 @@ public struct PostgresOrderStore: OrderStore {
                   AND idempotency_keys.claimed_at < now() - \(Self.abandonedAfterSeconds) * interval '1 second'
             RETURNING 1
             """, logger: logger
-        ).collect()
+        )
         if !claimed.isEmpty { return .claimed }
 
-        let rows = try await client.query(
+        let rows = try await client.rows(
             """
             SELECT fingerprint, state, response_status, response_body FROM idempotency_keys
             WHERE region = \(region.name) AND key = \(key)
             """, logger: logger
-        ).collect()
+        )
         guard let row = rows.first else {
             // Released between our insert and this read by a request that failed on the server: try again.
             return try await claim(idempotencyKey: key, fingerprint: Array(fingerprint.readableBytesView))
@@ -60,14 +60,14 @@ public struct PostgresOrderStore: OrderStore {
 
     public func settle(idempotencyKey key: String, response: StoredResponse?) async throws {
         if let response {
-            try await client.query(
+            try await client.run(
                 """
                 UPDATE idempotency_keys SET state = 'done', response_status = \(response.status),
                     response_body = \(ByteBuffer(bytes: response.body))
                 WHERE region = \(region.name) AND key = \(key) AND state = 'running'
                 """, logger: logger)
         } else {
-            try await client.query(
+            try await client.run(
                 "DELETE FROM idempotency_keys WHERE region = \(region.name) AND key = \(key) AND state = 'running'", logger: logger)
         }
     }
@@ -78,7 +78,7 @@ public struct PostgresOrderStore: OrderStore {
         _ request: CheckoutRequest, cartToken: AccessToken, orderToken: AccessToken, idempotencyKey: String,
         render: @Sendable (Order) throws -> StoredResponse
     ) async throws -> StoredResponse {
-        try await client.inTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             let cartID = try await resolver.resolve(request.cartID, token: cartToken, connection).id
             let lines = try await pricedLines(of: cartID, connection)
             guard !lines.isEmpty else { throw StorefrontError.invalid("cart_id", "the cart is empty") }
@@ -94,15 +94,15 @@ public struct PostgresOrderStore: OrderStore {
             guard let subtotal = lines.subtotal else { throw StorefrontError.invalid("cart_id", "the cart's prices cannot be added up") }
             let orderID = UUID()
             let address = String(decoding: try Self.addressEncoder.encode(request.shippingAddress), as: UTF8.self)
-            let createdAt = try await connection.query(
+            let createdAt = try await connection.rows(
                 """
                 INSERT INTO orders (region, id, cart_id, token_digest, status, email, shipping_address, subtotal_amount, currency)
                 VALUES (\(region.name), \(orderID), \(cartID), \(ByteBuffer(bytes: orderToken.digest)), 'placed',
                         \(request.email), \(address)::jsonb, \(subtotal.amount), \(subtotal.currency.code))
                 RETURNING created_at
                 """, logger: logger
-            ).collect().first!.decode(Date.self)
-            try await connection.query(
+            ).first!.decode(Date.self)
+            try await connection.run(
                 """
                 INSERT INTO order_lines (region, order_id, sku, product_id, product_name, colour, eu_size, us_size, width,
                                          quantity, unit_price_amount, currency)
@@ -112,7 +112,7 @@ public struct PostgresOrderStore: OrderStore {
                     \(orderLines.map(\.width.rawValue))::text[], \(orderLines.map { Int32($0.quantity) })::int4[],
                     \(orderLines.map(\.unitPrice.amount))::int8[], \(orderLines.map(\.unitPrice.currency.code))::text[])
                 """, logger: logger)
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = now()
                 WHERE region = \(region.name) AND id = \(cartID)
@@ -124,7 +124,7 @@ public struct PostgresOrderStore: OrderStore {
                 updatedAt: createdAt
             )
             let response = try render(order)
-            try await connection.query(
+            try await connection.run(
                 """
                 UPDATE idempotency_keys SET state = 'done', response_status = \(response.status),
                     response_body = \(ByteBuffer(bytes: response.body))
@@ -136,7 +136,7 @@ public struct PostgresOrderStore: OrderStore {
 
     /// The lines of a local cart, priced from the catalog as it is now.
     private func pricedLines(of cartID: UUID, _ connection: PostgresConnection) async throws -> [CartLine] {
-        let rows = try await connection.query(
+        let rows = try await connection.rows(
             """
             SELECT i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
                    v.price_amount, v.currency
@@ -144,7 +144,7 @@ public struct PostgresOrderStore: OrderStore {
             WHERE i.region = \(region.name) AND i.cart_id = \(cartID)
             ORDER BY i.sku
             """, logger: logger
-        ).collect()
+        )
         return try rows.map { try CartLine($0.makeRandomAccess(), from: 0, available: 0) }
     }
 
@@ -153,20 +153,20 @@ public struct PostgresOrderStore: OrderStore {
         let skus = wanted.map(\.sku)
         // Lock in SKU order first: every checkout and cancel does, so none waits on another in a cycle.
         var available: [String: Int] = [:]
-        for try await (sku, count) in try await connection.query(
+        for (sku, count) in try await connection.rows(
             "SELECT sku, available FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus)) ORDER BY sku FOR UPDATE",
             logger: logger
         ).decode((String, Int32).self) {
             available[sku] = Int(count)
         }
-        let taken = try await connection.query(
+        let taken = try await connection.rows(
             """
             UPDATE stock s SET available = s.available - w.quantity
             FROM unnest(\(skus)::text[], \(wanted.map { Int32($0.quantity) })::int4[]) AS w (sku, quantity)
             WHERE s.region = \(region.name) AND s.sku = w.sku AND s.available >= w.quantity
             RETURNING s.sku
             """, logger: logger
-        ).collect().count
+        ).count
         guard taken == wanted.count else {
             throw StorefrontError.outOfStock(wanted.compactMap { line in
                 let left = available[line.sku] ?? 0
@@ -184,10 +184,10 @@ public struct PostgresOrderStore: OrderStore {
     }
 
     public func apply(_ event: OrderEvent, to id: UUID, token: AccessToken?) async throws -> Order {
-        try await client.inTransaction(logger: logger) { connection in
-            let rows = try await connection.query(
+        try await client.transaction(logger: logger) { connection in
+            let rows = try await connection.rows(
                 "SELECT token_digest, status, region FROM orders WHERE id = \(id) FOR UPDATE", logger: logger
-            ).collect()
+            )
             guard let row = rows.first else { throw StorefrontError.notFound(resource: "order") }
             let (digest, statusText, home) = try row.decode((ByteBuffer, String, String).self)
             if let token, !constantTimeEquals(digest.readableBytesView, token.digest) {
@@ -196,17 +196,17 @@ public struct PostgresOrderStore: OrderStore {
             guard home == region.name else { throw StorefrontError.homedElsewhere(resource: "order", home: try Region(home)) }
             let status = OrderStatus(rawValue: statusText) ?? .placed
             guard let next = status.applying(event) else { throw StorefrontError.illegalTransition(from: status, event: event) }
-            try await connection.query(
+            try await connection.run(
                 "UPDATE orders SET status = \(next.rawValue) WHERE region = \(region.name) AND id = \(id)", logger: logger)
             if event.restoresStock {
                 // The order row is locked and its status changed under that lock: this runs once per order.
-                try await connection.query(
+                try await connection.run(
                     """
                     SELECT s.sku FROM stock s JOIN order_lines l ON l.sku = s.sku
                     WHERE s.region = \(region.name) AND l.region = \(region.name) AND l.order_id = \(id)
                     ORDER BY s.sku FOR UPDATE OF s
                     """, logger: logger)
-                try await connection.query(
+                try await connection.run(
                     """
                     UPDATE stock s SET available = s.available + l.quantity FROM order_lines l
                     WHERE l.region = \(region.name) AND l.order_id = \(id) AND s.region = \(region.name) AND s.sku = l.sku
@@ -219,7 +219,7 @@ public struct PostgresOrderStore: OrderStore {
     public func orders(status: OrderStatus?, after: PageCursor?, limit: Int) async throws -> [(order: Order, position: PageCursor)] {
         try await client.withConnection { connection in
             var positions: [PageCursor] = []
-            for try await (id, micros) in try await connection.query(
+            for (id, micros) in try await connection.rows(
                 """
                 SELECT id, (extract(epoch FROM created_at) * 1000000)::int8 FROM orders
                 WHERE region = \(region.name) AND (\(status?.rawValue)::text IS NULL OR status = \(status?.rawValue))
@@ -243,7 +243,7 @@ public struct PostgresOrderStore: OrderStore {
     /// Orders with their lines, in the order of `ids`, in one query. With a token, only an order it opens.
     private func load(ids: [UUID], token: AccessToken?, _ connection: PostgresConnection) async throws -> [Order] {
         guard !ids.isEmpty else { return [] }
-        let rows = try await connection.query(
+        let rows = try await connection.rows(
             """
             SELECT o.id, o.token_digest, o.cart_id, o.status, o.email, o.shipping_address::text, o.subtotal_amount, o.currency,
                    o.created_at, o.updated_at,
@@ -255,7 +255,7 @@ public struct PostgresOrderStore: OrderStore {
             WHERE o.id = ANY(\(ids))
             ORDER BY o.id, l.sku
             """, logger: logger
-        ).collect()
+        )
         var orders: [UUID: Order] = [:]
         for row in rows {
             let cells = row.makeRandomAccess()

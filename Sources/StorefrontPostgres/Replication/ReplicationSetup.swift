@@ -23,12 +23,12 @@ public struct ReplicationSetup: Sendable {
 
     public func run() async throws {
         try await checkClusterName(client, region: topology.region, logger: logger)
-        try await client.query(
+        try await client.run(
             """
             INSERT INTO catalog_home (region) VALUES (\(topology.catalogHome.name))
             ON CONFLICT (singleton) DO UPDATE SET region = EXCLUDED.region
             """, logger: logger)
-        try await client.query(
+        try await client.run(
             "GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(unescaped: replicatorRole)", logger: logger)
 
         let filter = "WHERE (region = \(sqlLiteral(topology.region.name)))"
@@ -47,27 +47,27 @@ public struct ReplicationSetup: Sendable {
     /// Publishes inserts, updates and deletes, never TRUNCATE: it ignores row filters and would wipe the
     /// other regions' rows.
     private func publish(_ name: String, tables: [String]) async throws {
-        let exists = try await client.query("SELECT 1 FROM pg_publication WHERE pubname = \(name)", logger: logger).collect()
+        let exists = try await client.rows("SELECT 1 FROM pg_publication WHERE pubname = \(name)", logger: logger)
         if exists.isEmpty {
-            try await client.query(
+            try await client.run(
                 "CREATE PUBLICATION \(unescaped: name) FOR TABLE \(unescaped: tables.joined(separator: ", ")) WITH (publish = 'insert, update, delete')",
                 logger: logger)
             logger.info("created publication", metadata: ["publication": "\(name)"])
         } else {
-            try await client.query("ALTER PUBLICATION \(unescaped: name) SET TABLE \(unescaped: tables.joined(separator: ", "))", logger: logger)
+            try await client.run("ALTER PUBLICATION \(unescaped: name) SET TABLE \(unescaped: tables.joined(separator: ", "))", logger: logger)
         }
     }
 
     private func subscribe(to peer: ReplicationTopology.Peer) async throws {
         let name = topology.subscription(to: peer.region)
         let publications = topology.publications(of: peer.region).joined(separator: ", ")
-        let exists = try await client.query(
+        let exists = try await client.rows(
             "SELECT 1 FROM pg_subscription WHERE subname = \(name) AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
             logger: logger
-        ).collect()
+        )
         if exists.isEmpty {
             // disable_on_error stays off: it would also disable the subscription when the peer merely restarts.
-            try await client.query(
+            try await client.run(
                 """
                 CREATE SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))
                 PUBLICATION \(unescaped: publications)
@@ -75,9 +75,9 @@ public struct ReplicationSetup: Sendable {
                 """, logger: logger)
             logger.info("created subscription", metadata: ["subscription": "\(name)", "peer": "\(peer.region)"])
         } else {
-            try await client.query(
+            try await client.run(
                 "ALTER SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))", logger: logger)
-            try await client.query(
+            try await client.run(
                 "ALTER SUBSCRIPTION \(unescaped: name) SET PUBLICATION \(unescaped: publications) WITH (refresh = true)", logger: logger)
         }
     }
@@ -86,30 +86,30 @@ public struct ReplicationSetup: Sendable {
     /// peer), deletes this region's copy of the peer's rows, and subscribes again with a fresh copy.
     public func resync(peer: ReplicationTopology.Peer) async throws {
         let name = topology.subscription(to: peer.region)
-        let exists = try await client.query(
+        let exists = try await client.rows(
             "SELECT 1 FROM pg_subscription WHERE subname = \(name) AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",
             logger: logger
-        ).collect()
+        )
         if !exists.isEmpty {
-            try await client.query("ALTER SUBSCRIPTION \(unescaped: name) DISABLE", logger: logger)
-            try await client.query("ALTER SUBSCRIPTION \(unescaped: name) SET (slot_name = NONE)", logger: logger)
-            try await client.query("DROP SUBSCRIPTION \(unescaped: name)", logger: logger)
+            try await client.run("ALTER SUBSCRIPTION \(unescaped: name) DISABLE", logger: logger)
+            try await client.run("ALTER SUBSCRIPTION \(unescaped: name) SET (slot_name = NONE)", logger: logger)
+            try await client.run("DROP SUBSCRIPTION \(unescaped: name)", logger: logger)
         }
         let slot = topology.slot(from: peer.region)
         try await PostgresClient.withRunning(peer.url, logger: logger, maximumConnections: 1) { publisher in
-            try await publisher.query(
+            try await publisher.run(
                 "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger)
         }
-        try await client.inTransaction(logger: logger) { connection in
+        try await client.transaction(logger: logger) { connection in
             // As the apply worker does: the ownership guards do not fire for these deletes.
-            try await connection.query("SET LOCAL session_replication_role = replica", logger: logger)
+            try await connection.run("SET LOCAL session_replication_role = replica", logger: logger)
             for table in ReplicationTopology.ownedTables.reversed() {
-                try await connection.query(
+                try await connection.run(
                     "DELETE FROM \(unescaped: table) WHERE region = \(peer.region.name)", logger: logger)
             }
             if peer.region == topology.catalogHome {
                 for table in ReplicationTopology.catalogTables.reversed() {
-                    try await connection.query("DELETE FROM \(unescaped: table)", logger: logger)
+                    try await connection.run("DELETE FROM \(unescaped: table)", logger: logger)
                 }
             }
         }
@@ -121,7 +121,7 @@ public struct ReplicationSetup: Sendable {
 /// Refuses to go on when the database server is not the region it is told it is: the ownership guards
 /// compare rows with the server's cluster_name.
 public func checkClusterName(_ client: PostgresClient, region: Region, logger: Logger) async throws {
-    let clusterName = try await client.query("SELECT current_setting('cluster_name')", logger: logger).collect().first?.decode(String.self) ?? ""
+    let clusterName = try await client.rows("SELECT current_setting('cluster_name')", logger: logger).first?.decode(String.self) ?? ""
     guard clusterName == region.name else {
         throw StorefrontError.invalidConfiguration(
             "the database server's cluster_name is '\(clusterName)', not '\(region.name)': set cluster_name = '\(region.name)' in its postgresql.conf"

@@ -33,20 +33,20 @@ public struct ReplicationReport: Sendable {
     public var slots: [Slot]
 }
 
+/// Reads the replication state over one connection: the serving role's for the health prober, the
+/// superuser's for `storefront replication status`.
 public struct ReplicationInspector: Sendable {
-    let client: PostgresClient
     let logger: Logger
 
-    public init(client: PostgresClient, logger: Logger) {
-        self.client = client
+    public init(logger: Logger) {
         self.logger = logger
     }
 
-    public func report() async throws -> ReplicationReport {
-        let subscriptions = try await subscriptions()
-        let heartbeatAge = try await heartbeatAges()
+    public func report(_ connection: PostgresConnection) async throws -> ReplicationReport {
+        let subscriptions = try await subscriptions(connection)
+        let heartbeatAge = try await heartbeatAges(connection)
         var slots: [ReplicationReport.Slot] = []
-        for try await (name, active, walStatus, safe) in try await client.query(
+        for (name, active, walStatus, safe) in try await connection.rows(
             """
             SELECT slot_name::text, active, wal_status, safe_wal_size FROM pg_replication_slots
             WHERE database = current_database() ORDER BY slot_name
@@ -58,9 +58,9 @@ public struct ReplicationInspector: Sendable {
     }
 
     /// Each subscription of this database and the state of its apply worker; readable by the serving role.
-    public func subscriptions() async throws -> [ReplicationReport.Subscription] {
+    public func subscriptions(_ connection: PostgresConnection) async throws -> [ReplicationReport.Subscription] {
         var subscriptions: [ReplicationReport.Subscription] = []
-        let rows = try await client.query(
+        let rows = try await connection.rows(
             """
             SELECT s.subname::text, s.subenabled, st.pid IS NOT NULL, st.received_lsn::text, st.latest_end_lsn::text,
                    st.last_msg_receipt_time, coalesce(ss.apply_error_count, 0), coalesce(ss.sync_error_count, 0)
@@ -70,7 +70,7 @@ public struct ReplicationInspector: Sendable {
             WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
             ORDER BY s.subname
             """, logger: logger
-        ).collect()
+        )
         for row in rows {
             let cells = row.makeRandomAccess()
             subscriptions.append(.init(
@@ -84,35 +84,13 @@ public struct ReplicationInspector: Sendable {
     }
 
     /// Seconds since each region's latest heartbeat as this database has it; readable by the serving role.
-    public func heartbeatAges() async throws -> [String: Double] {
+    public func heartbeatAges(_ connection: PostgresConnection) async throws -> [String: Double] {
         var ages: [String: Double] = [:]
-        for try await (region, age) in try await client.query(
+        for (region, age) in try await connection.rows(
             "SELECT region, extract(epoch FROM now() - beat_at)::float8 FROM heartbeats", logger: logger
         ).decode((String, Double).self) {
             ages[region] = age
         }
         return ages
-    }
-}
-
-/// This region's heartbeat: one row, upserted every second, replicated to every peer, where its age is
-/// the replication lag from here.
-public struct HeartbeatWriter: Sendable {
-    let client: PostgresClient
-    let region: Region
-    let logger: Logger
-
-    public init(client: PostgresClient, region: Region, logger: Logger) {
-        self.client = client
-        self.region = region
-        self.logger = logger
-    }
-
-    public func beat() async throws {
-        try await client.query(
-            """
-            INSERT INTO heartbeats (region, beat_at, sequence) VALUES (\(region.name), now(), 1)
-            ON CONFLICT (region) DO UPDATE SET beat_at = now(), sequence = heartbeats.sequence + 1
-            """, logger: logger)
     }
 }

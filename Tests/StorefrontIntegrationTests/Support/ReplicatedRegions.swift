@@ -91,7 +91,7 @@ struct ReplicatedRegions: Sendable {
     private func create() async throws {
         for region in regions {
             try await PostgresClient.withRunning(ownerURL(region).with(database: "postgres"), logger: Self.logger, maximumConnections: 1) { client in
-                try await client.query("CREATE DATABASE \(unescaped: database)")
+                try await client.run("CREATE DATABASE \(unescaped: database)")
             }
             let migrator = try Migrator(migrations: try Migration.bundled(), appRole: "storefront", logger: Self.logger)
             try await PostgresClient.withRunning(ownerURL(region), logger: Self.logger, maximumConnections: 1) { client in
@@ -124,21 +124,21 @@ struct ReplicatedRegions: Sendable {
         for region in regions { try? await start(region) }
         for region in regions {
             try await asAdmin(region) { client in
-                let names = try await client.query(
+                let names = try await client.rows(
                     "SELECT subname::text FROM pg_subscription WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
-                ).collect().map { try $0.decode(String.self) }
+                ).map { try $0.decode(String.self) }
                 for name in names {
-                    try await client.query("ALTER SUBSCRIPTION \(unescaped: name) DISABLE")
-                    try await client.query("ALTER SUBSCRIPTION \(unescaped: name) SET (slot_name = NONE)")
-                    try await client.query("DROP SUBSCRIPTION \(unescaped: name)")
+                    try await client.run("ALTER SUBSCRIPTION \(unescaped: name) DISABLE")
+                    try await client.run("ALTER SUBSCRIPTION \(unescaped: name) SET (slot_name = NONE)")
+                    try await client.run("DROP SUBSCRIPTION \(unescaped: name)")
                 }
             }
         }
         for region in regions {
             try await PostgresClient.withRunning(adminURL(region, database: "postgres"), logger: Self.logger, maximumConnections: 1) { client in
-                try await client.query(
+                try await client.run(
                     "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = \(database) AND NOT active")
-                try await client.query("DROP DATABASE IF EXISTS \(unescaped: database) WITH (FORCE)")
+                try await client.run("DROP DATABASE IF EXISTS \(unescaped: database) WITH (FORCE)")
             }
         }
     }
@@ -223,13 +223,13 @@ struct ReplicatedRegions: Sendable {
         var stalled: [String] = []
         for region in regions {
             let rows = try await asAdmin(region) { client in
-                try await client.query(
+                try await client.rows(
                     """
                     SELECT s.subname::text, s.subenabled, st.pid IS NOT NULL FROM pg_subscription s
                     LEFT JOIN pg_stat_subscription st ON st.subid = s.oid AND st.relid IS NULL
                     WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
                     """
-                ).collect()
+                )
             }
             for row in rows {
                 let (name, enabled, running) = try row.decode((String, Bool, Bool).self)

@@ -32,7 +32,7 @@ struct TestDatabase: Sendable {
         let (owner, _) = try server()
         let name = "sf_template_\(UInt32.random(in: 0...UInt32.max))"
         try await PostgresClient.withRunning(owner, logger: logger, maximumConnections: 1) { client in
-            try await client.query("CREATE DATABASE \(unescaped: name)", logger: logger)
+            try await client.run("CREATE DATABASE \(unescaped: name)", logger: logger)
         }
         try await PostgresClient.withRunning(owner.with(database: name), logger: logger, maximumConnections: 1) { client in
             let migrator = try Migrator(migrations: try Migration.bundled(), appRole: "storefront", logger: logger)
@@ -51,7 +51,7 @@ struct TestDatabase: Sendable {
             // A template may still show the backend of a client that just closed; PostgreSQL then says 55006.
             for attempt in 1... {
                 do {
-                    try await client.query("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: logger)
+                    try await client.run("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: logger)
                     return
                 } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 50 {
                     try await Task.sleep(for: .milliseconds(100))
@@ -61,7 +61,7 @@ struct TestDatabase: Sendable {
         let database = TestDatabase(ownerURL: owner.with(database: name), appURL: app.with(database: name))
         let result = try await body(database)
         try? await PostgresClient.withRunning(owner, logger: logger, maximumConnections: 1) { client in
-            try await client.query("DROP DATABASE IF EXISTS \(unescaped: name)", logger: logger)
+            try await client.run("DROP DATABASE IF EXISTS \(unescaped: name)", logger: logger)
         }
         return result
     }
@@ -87,7 +87,7 @@ struct TestSetupError: Error, CustomStringConvertible {
 extension PostgresClient {
     /// The first column of the first row, for a test's direct look at the database.
     func scalar<Value: PostgresDecodable & Sendable>(_ query: PostgresQuery, as type: Value.Type = Value.self) async throws -> Value {
-        guard let row = try await self.query(query).collect().first else { throw TestSetupError("no row for \(query.sql)") }
+        guard let row = try await self.rows(query).first else { throw TestSetupError("no row for \(query.sql)") }
         return try row.decode(Value.self)
     }
 }

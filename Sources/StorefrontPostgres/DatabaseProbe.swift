@@ -1,0 +1,95 @@
+import Logging
+import PostgresNIO
+import StorefrontCore
+import Synchronization
+
+/// The health prober's own connections to the region's database, outside the pool: one for reads, one for
+/// the heartbeat write, one for the replication state, so the three probes run at once and each has its
+/// deadline to itself. So the database signals measure the database, not the pool's queue (which has a
+/// signal of its own); a probe never waits behind shoppers for a connection, so a busy pool cannot make a
+/// healthy database look dead; and a probe past its deadline is cancelled, which closes only its own
+/// connection and costs no shopper anything.
+public final class DatabaseProbe: Sendable {
+    let region: Region
+    let logger: Logger
+    let inspector: ReplicationInspector
+    private let reads: ProbeConnection
+    private let writes: ProbeConnection
+    private let replicationState: ProbeConnection
+
+    /// `connectTimeout` bounds opening a connection, which a probe does only when its last one closed; the
+    /// server ends any probe statement after `statementTimeout`.
+    public init(url: DatabaseURL, region: Region, connectTimeout: Duration, statementTimeout: Duration, logger: Logger) {
+        var configuration = url.connectionConfiguration(connectTimeout: connectTimeout)
+        configuration.options.additionalStartupParameters = [
+            ("statement_timeout", "\(Int(statementTimeout.milliseconds))"), ("application_name", "storefront-health-prober"),
+        ]
+        self.region = region
+        self.logger = logger
+        self.inspector = ReplicationInspector(logger: logger)
+        reads = ProbeConnection(configuration: configuration, logger: logger)
+        writes = ProbeConnection(configuration: configuration, logger: logger)
+        replicationState = ProbeConnection(configuration: configuration, logger: logger)
+    }
+
+    /// Opens what is not open: before a round, so that the time a probe takes is only its own.
+    public func connect() async throws {
+        async let reads = reads.open()
+        async let writes = writes.open()
+        async let replication = replicationState.open()
+        _ = try await (reads, writes, replication)
+    }
+
+    /// `SELECT 1`: the database answers.
+    public func read() async throws {
+        try await reads.open().run("SELECT 1", logger: logger)
+    }
+
+    /// This region's heartbeat upserted: the database writes. Replicated to every peer, where its age is the
+    /// replication lag from here.
+    public func write() async throws {
+        try await writes.open().run(
+            """
+            INSERT INTO heartbeats (region, beat_at, sequence) VALUES (\(region.name), now(), 1)
+            ON CONFLICT (region) DO UPDATE SET beat_at = now(), sequence = heartbeats.sequence + 1
+            """, logger: logger)
+    }
+
+    /// Each subscription's state and each peer's heartbeat age, as this database has them.
+    public func replication() async throws -> (subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]) {
+        let connection = try await replicationState.open()
+        return (try await inspector.subscriptions(connection), try await inspector.heartbeatAges(connection))
+    }
+
+    public func close() async {
+        await reads.close()
+        await writes.close()
+        await replicationState.close()
+    }
+}
+
+/// One connection, opened when first needed and again after it closed. Used by one task at a time.
+private final class ProbeConnection: Sendable {
+    let configuration: PostgresConnection.Configuration
+    let logger: Logger
+    private let current = Mutex<PostgresConnection?>(nil)
+    private static let ids = Atomic(0)
+
+    init(configuration: PostgresConnection.Configuration, logger: Logger) {
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    func open() async throws -> PostgresConnection {
+        if let open = current.withLock({ $0 }), !open.isClosed { return open }
+        let id = Self.ids.add(1, ordering: .relaxed).newValue
+        let fresh = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
+        current.withLock { $0 = fresh }
+        return fresh
+    }
+
+    func close() async {
+        guard let open = current.withLock({ $0.take() }) else { return }
+        try? await open.close()
+    }
+}

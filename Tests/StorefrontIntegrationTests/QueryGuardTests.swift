@@ -1,0 +1,82 @@
+import Foundation
+import Logging
+import NIOConcurrencyHelpers
+import NIOCore
+import PostgresNIO
+import StorefrontCore
+import StorefrontPostgres
+import Synchronization
+import Testing
+
+/// Every query ends: on a closed connection, when cancelled, when its connection dies mid-transaction.
+@Suite struct QueryGuardTests {
+    /// With the setting the app's pool has: the server checks every second that its client is still there.
+    static func connect(_ database: TestDatabase) async throws -> PostgresConnection {
+        var configuration = database.appURL.connectionConfiguration(connectTimeout: .seconds(5))
+        configuration.options.additionalStartupParameters = [("client_connection_check_interval", "1000")]
+        return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: TestDatabase.logger)
+    }
+
+    /// The upstream behaviour the guard exists for. If PostgresNIO ever answers here, the guard can go.
+    @Test func postgresNIOLeavesAQueryOnAClosedConnectionUnanswered() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            let connection = try await Self.connect(database)
+            try await connection.close()
+            let answered = NIOLockedValueBox(false)
+            let future: EventLoopFuture<PostgresQueryResult> = connection.query("SELECT 1", logger: TestDatabase.logger)
+            future.whenComplete { _ in answered.withLockedValue { $0 = true } }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(!answered.withLockedValue { $0 }, "PostgresNIO now answers a query on a closed connection")
+        }
+    }
+
+    @Test func aQueryOnAClosedConnectionEndsAtOnce() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            let connection = try await Self.connect(database)
+            try await connection.close()
+            let start = ContinuousClock.now
+            await #expect(throws: ConnectionClosed.self) { try await connection.run("SELECT 1") }
+            #expect(ContinuousClock.now - start < .seconds(1))
+        }
+    }
+
+    @Test func cancellingAQueryInFlightEndsItAndItsBackend() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            let connection = try await Self.connect(database)
+            let pid = try await connection.rows("SELECT pg_backend_pid()")[0].decode(Int32.self)
+            let start = ContinuousClock.now
+            await #expect(throws: DeadlineExceeded.self) {
+                try await withDeadline(.milliseconds(200)) { try await connection.run("SELECT pg_sleep(30)") }
+            }
+            #expect(ContinuousClock.now - start < .seconds(2))
+            #expect(connection.isClosed)
+            // The server notices within a second or two that its client left, and ends the query.
+            try await database.asOwner { owner async throws in
+                try await waitUntil("the backend is gone", timeout: .seconds(5)) {
+                    try await owner.rows("SELECT 1 FROM pg_stat_activity WHERE pid = \(pid)").isEmpty
+                }
+            }
+        }
+    }
+
+    /// Its connection killed by the server in the middle of a transaction: the transaction ends with an
+    /// error, no ROLLBACK is sent to the dead connection, and the pool goes on with a fresh one.
+    @Test func aTransactionWhoseConnectionDiesEnds() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await database.asApp { client async throws in
+                let start = ContinuousClock.now
+                await #expect(throws: (any Error).self) {
+                    try await client.transaction(logger: TestDatabase.logger) { connection in
+                        let pid = try await connection.rows("SELECT pg_backend_pid()")[0].decode(Int32.self)
+                        try await database.asOwner { owner async throws in
+                            try await owner.run("SELECT pg_terminate_backend(\(pid))")
+                        }
+                        try await connection.run("SELECT 1")
+                    }
+                }
+                #expect(ContinuousClock.now - start < .seconds(5))
+                #expect(try await client.rows("SELECT 1").count == 1)
+            }
+        }
+    }
+}
