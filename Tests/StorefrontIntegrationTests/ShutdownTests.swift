@@ -8,7 +8,9 @@ import StorefrontPostgres
 import Testing
 
 /// The real binary under SIGTERM, with shoppers mid-checkout against a database 20 ms away each way.
-@Suite struct ShutdownTests {
+/// One at a time: each test times a binary of its own, and journeys slowed by its neighbours would not
+/// begin inside the drain window.
+@Suite(.serialized) struct ShutdownTests {
     static func get(_ url: String) async throws -> (Int, [String: Any]) {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: url), timeout: .seconds(10))
         let body = try await response.body.collect(upTo: 1 << 20)
@@ -97,7 +99,8 @@ import Testing
                             }
                         }
                     }
-                    try await Task.sleep(for: .milliseconds(500))
+                    // Long enough for the pool to have a connection per shopper.
+                    try await Task.sleep(for: .milliseconds(1000))
                     process.signal(SIGTERM)
                     let signalled = ContinuousClock.now
                     // A figure, not an assertion: the poll's bound is what the test holds the drain to.
