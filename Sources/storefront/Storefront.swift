@@ -119,7 +119,7 @@ struct Serve: AsyncParsableCommand {
             logger.error("stopped, but only after cancellation", metadata: ["report": .string(region.lifecycle.report)])
             throw ExitCode(Serve.stopOverranStatus)
         }
-        logger.notice("stopped")
+        logger.notice("stopped", metadata: ["timeline": .string(region.lifecycle.timeline.joined(separator: "; "))])
     }
 }
 

@@ -111,17 +111,15 @@ import Testing
             let existing = Set(CatalogOracle().products.map { $0.id.uuidString.lowercased() })
             try await withTestApp(database) { client in
                 for sort in ["newest", "price_asc", "price_desc"] {
-                    let writer = Task {
-                        try await database.asOwner { owner async throws in
-                            for index in 0..<30 {
-                                let product = CatalogGenerator(seed: UInt64(index) &+ 77 &* UInt64(sort.count)).product(5_000 + index)
-                                try await insert(product, with: owner)
-                                try await Task.sleep(for: .milliseconds(5))
-                            }
+                    async let writing: Void = database.asOwner { owner async throws in
+                        for index in 0..<30 {
+                            let product = CatalogGenerator(seed: UInt64(index) &+ 77 &* UInt64(sort.count)).product(5_000 + index)
+                            try await insert(product, with: owner)
+                            try await Task.sleep(for: .milliseconds(5))
                         }
                     }
                     let ids = try await walk(client, "sort=\(sort)", limit: 4).map { $0["id"] as! String }
-                    try await writer.value
+                    try await writing
                     #expect(Set(ids).count == ids.count, "\(sort): a product came twice")
                     #expect(existing.isSubset(of: Set(ids)), "\(sort): \(existing.subtracting(ids).count) products were skipped")
                 }

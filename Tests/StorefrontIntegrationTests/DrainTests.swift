@@ -53,7 +53,7 @@ import Testing
                             }
                         }
                     }
-                    try await Task.sleep(for: .milliseconds(300))
+                    try await waitUntil("the shoppers are buying") { !load.outcomes.statuses.isEmpty }
                     let drained = try await drain(client, #"{"reason": "database upgrade", "requested_by": "alice", "expires_in_seconds": 600}"#)
                     #expect(drained.status == .ok)
                     load.startDrain()

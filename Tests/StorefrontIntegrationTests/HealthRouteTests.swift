@@ -72,7 +72,10 @@ import Testing
         logger.logLevel = .critical
         let region = try buildRegion(configuration, logger: logger)
         try await withRunningServices(region) { try await region.application().test(.router) { client in
-            try await Task.sleep(for: .milliseconds(500))
+            try await waitUntil("a probe round has found the database unreachable") {
+                let reasons = try await client.get("/health/ready").json()["reasons"] as? [String] ?? []
+                return reasons.contains { $0.contains("database.read_latency") }
+            }
             #expect(try await client.get("/health/live").status == .ok)
             #expect(try await client.get("/health/startup").status == .serviceUnavailable)
             let ready = try await client.get("/health/ready")

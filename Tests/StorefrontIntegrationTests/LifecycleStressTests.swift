@@ -41,66 +41,66 @@ import Testing
         let password = try #require(ProcessInfo.processInfo.environment["STOREFRONT_TEST_PASSWORD"])
         let database = "sf_stress_\(UInt32.random(in: 0...UInt32.max))"
         try await Self.create(database, on: cluster)
-        let proxy = try await DelayProxy(target: try SocketAddress(ipAddress: "127.0.0.1", port: cluster.port))
         let seed = UInt64(ProcessInfo.processInfo.environment["STOREFRONT_STRESS_SEED"] ?? "") ?? UInt64.random(in: 0...UInt64.max)
         print("stress: \(Self.cycles) cycles, seed \(seed) (STOREFRONT_STRESS_SEED repeats the run)")
         var random = SplitMix64(seed: seed)
-        var stops: [Duration] = []
-        var faults: [Fault: Int] = [:]
         let started = ContinuousClock.now
 
-        for cycle in 1...Self.cycles {
-            let fault = Fault.allCases.randomElement(using: &random)!
-            let runFor = Duration.milliseconds(Int.random(in: 0...1500, using: &random))
-            // Up to 0.5 s past the run, so that some faults land while the app is stopping.
-            let faultAt = Duration.milliseconds(Int.random(in: 0...2000, using: &random))
-            let pause = Duration.milliseconds(Int.random(in: 0...500, using: &random))
-            faults[fault, default: 0] += 1
-            let environment = [
-                "STOREFRONT_REGION": "ap-southeast",
-                "STOREFRONT_DATABASE_URL": "postgres://storefront:\(password)@127.0.0.1:\(proxy.port)/\(database)",
-                "STOREFRONT_MIGRATION_DATABASE_URL": "postgres://storefront_owner:\(password)@127.0.0.1:\(proxy.port)/\(database)",
-                "STOREFRONT_CURSOR_SECRET": "test-cursor-secret",
-                "STOREFRONT_PROBE_INTERVAL_MS": "100", "STOREFRONT_CATALOG_REFRESH_MS": "100",
-                "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "2000", "STOREFRONT_DB_MAX_CONNECTIONS": "4",
-                "STOREFRONT_DRAIN_GRACE_MS": "0", "STOREFRONT_STOP_TIMEOUT_MS": "5000",
-            ]
-            let configuration = try AppConfiguration(environment: environment)
-            let bound = configuration.drainGrace + configuration.stopTimeout
-            let stop = try await withThrowingTaskGroup(of: Duration?.self) { group in
-                group.addTask {
-                    try await Task.sleep(for: faultAt)
-                    try await Self.apply(fault, to: cluster, database: database, proxy: proxy, pause: pause)
-                    return nil
-                }
-                group.addTask {
-                    var logger = quietLogger()
-                    // The app's requests fail in every way here; only a crash-level record is worth reading.
-                    logger.logLevel = .critical
-                    let region = try buildRegion(configuration, logger: logger)
-                    let ran = Mutex<ContinuousClock.Instant?>(nil)
-                    try await withRunningServices(region) {
-                        try await region.application().test(.router) { client in
-                            await Self.shop(client, for: runFor)
-                        }
-                        ran.withLock { $0 = .now }
+        let (stops, faults) = try await withDelayProxy(to: cluster.port) { proxy in
+            var stops: [Duration] = []
+            var faults: [Fault: Int] = [:]
+            for cycle in 1...Self.cycles {
+                let fault = Fault.allCases.randomElement(using: &random)!
+                let runFor = Duration.milliseconds(Int.random(in: 0...1500, using: &random))
+                // Up to 0.5 s past the run, so that some faults land while the app is stopping.
+                let faultAt = Duration.milliseconds(Int.random(in: 0...2000, using: &random))
+                let pause = Duration.milliseconds(Int.random(in: 0...500, using: &random))
+                faults[fault, default: 0] += 1
+                let environment = [
+                    "STOREFRONT_REGION": "ap-southeast",
+                    "STOREFRONT_DATABASE_URL": "postgres://storefront:\(password)@127.0.0.1:\(proxy.port)/\(database)",
+                    "STOREFRONT_MIGRATION_DATABASE_URL": "postgres://storefront_owner:\(password)@127.0.0.1:\(proxy.port)/\(database)",
+                    "STOREFRONT_CURSOR_SECRET": "test-cursor-secret",
+                    "STOREFRONT_PROBE_INTERVAL_MS": "100", "STOREFRONT_CATALOG_REFRESH_MS": "100",
+                    "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "2000", "STOREFRONT_DB_MAX_CONNECTIONS": "4",
+                    "STOREFRONT_DRAIN_GRACE_MS": "0", "STOREFRONT_STOP_TIMEOUT_MS": "5000",
+                ]
+                let configuration = try AppConfiguration(environment: environment)
+                let bound = configuration.drainGrace + configuration.stopTimeout
+                let stop = try await withThrowingTaskGroup(of: Duration?.self) { group in
+                    group.addTask {
+                        try await Task.sleep(for: faultAt)
+                        try await Self.apply(fault, to: cluster, database: database, proxy: proxy, pause: pause)
+                        return nil
                     }
-                    return ContinuousClock.now - ran.withLock { $0! }
+                    group.addTask {
+                        var logger = quietLogger()
+                        // The app's requests fail in every way here; only a crash-level record is worth reading.
+                        logger.logLevel = .critical
+                        let region = try buildRegion(configuration, logger: logger)
+                        let ran = Mutex<ContinuousClock.Instant?>(nil)
+                        try await withRunningServices(region) {
+                            try await region.application().test(.router) { client in
+                                await Self.shop(client, for: runFor)
+                            }
+                            ran.withLock { $0 = .now }
+                        }
+                        return ContinuousClock.now - ran.withLock { $0! }
+                    }
+                    var stop: Duration?
+                    for try await result in group { stop = stop ?? result }
+                    return try #require(stop)
                 }
-                var stop: Duration?
-                for try await result in group { stop = stop ?? result }
-                return try #require(stop)
+                stops.append(stop)
+                #expect(stop < bound, "cycle \(cycle): \(fault.rawValue) at \(faultAt), stop asked at \(runFor): the stop took \(stop)")
+                proxy.delay = .zero
+                try await cluster.start()
+                if cycle % 25 == 0 {
+                    print("stress: \(cycle) cycles, longest stop so far \(stops.max()!), \(ContinuousClock.now - started) in all")
+                }
             }
-            stops.append(stop)
-            #expect(stop < bound, "cycle \(cycle): \(fault.rawValue) at \(faultAt), stop asked at \(runFor): the stop took \(stop)")
-            proxy.delay = .zero
-            try await cluster.start()
-            if cycle % 25 == 0 {
-                print("stress: \(cycle) cycles, longest stop so far \(stops.max()!), \(ContinuousClock.now - started) in all")
-            }
+            return (stops, faults)
         }
-
-        await proxy.close()
         try await Self.drop(database, on: cluster)
         let sorted = stops.sorted()
         print("""

@@ -49,98 +49,98 @@ import Testing
         let binary = try SpawnedProcess.binary
         let sku = CatalogGenerator().product(5).variants[0].sku
         try await TestDatabase.withDatabase { database async throws in
-            let proxy = try await DelayProxy(target: try SocketAddress(ipAddress: "127.0.0.1", port: database.appURL.port), delay: .milliseconds(20))
-            defer { Task { await proxy.close() } }
-            let port = try freePort()
-            let base = "http://127.0.0.1:\(port)"
-            var appURL = database.appURL
-            appURL.port = proxy.port
-            let log = "\(Dashboard.artifacts)/sigterm-\(port).log"
-            let process = try SpawnedProcess.start(
-                [binary, "serve"],
-                environment: appEnvironment(database).merging([
-                    "STOREFRONT_PORT": String(port), "STOREFRONT_DATABASE_URL": urlString(appURL),
-                    "STOREFRONT_DRAIN_GRACE_MS": "2000", "STOREFRONT_LOG_LEVEL": "info",
-                ]) { $1 },
-                output: log
-            )
-            // The server must not outlive a failed test.
-            do {
-                try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
-                _ = try await Self.send("PUT", "\(base)/v1/admin/stock/\(sku)", headers: [
-                    ("Authorization", "Bearer \(Shopper.adminToken)"), ("Content-Type", "application/json"),
-                ], body: #"{"available": 100000}"#)
+            try await withDelayProxy(to: database.appURL.port, delay: .milliseconds(20)) { proxy in
+                let port = try freePort()
+                let base = "http://127.0.0.1:\(port)"
+                var appURL = database.appURL
+                appURL.port = proxy.port
+                let log = "\(Dashboard.artifacts)/sigterm-\(port).log"
+                let process = try SpawnedProcess.start(
+                    [binary, "serve"],
+                    environment: appEnvironment(database).merging([
+                        "STOREFRONT_PORT": String(port), "STOREFRONT_DATABASE_URL": urlString(appURL),
+                        "STOREFRONT_DRAIN_GRACE_MS": "2000", "STOREFRONT_LOG_LEVEL": "info",
+                    ]) { $1 },
+                    output: log
+                )
+                // The server must not outlive a failed test.
+                do {
+                    try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
+                    _ = try await Self.send("PUT", "\(base)/v1/admin/stock/\(sku)", headers: [
+                        ("Authorization", "Bearer \(Shopper.adminToken)"), ("Content-Type", "application/json"),
+                    ], body: #"{"available": 100000}"#)
 
-                // The operator's view first: the health command against the running binary, once its first
-                // connections are open and it is healthy.
-                try await waitUntil("the binary is healthy", timeout: .seconds(30)) {
-                    try await Self.get("\(base)/health/ready").1["status"] as? String == "pass"
-                }
-                let treeFile = "\(Dashboard.artifacts)/health-\(port).txt"
-                let health = try SpawnedProcess.start([binary, "health", "--url", base, "--no-color"], environment: [:], output: treeFile)
-                #expect(try await health.exitStatus(within: .seconds(20)) == 0)
-                let tree = try String(contentsOfFile: treeFile, encoding: .utf8)
-                #expect(tree.contains("us-east: ready"), "\(tree)")
-                #expect(tree.contains("● component:database healthy"), "\(tree)")
-                #expect(tree.contains("└─ ● component:api"), "\(tree)")
+                    // The operator's view first: the health command against the running binary, once its first
+                    // connections are open and it is healthy.
+                    try await waitUntil("the binary is healthy", timeout: .seconds(30)) {
+                        try await Self.get("\(base)/health/ready").1["status"] as? String == "pass"
+                    }
+                    let treeFile = "\(Dashboard.artifacts)/health-\(port).txt"
+                    let health = try SpawnedProcess.start([binary, "health", "--url", base, "--no-color"], environment: [:], output: treeFile)
+                    #expect(try await health.exitStatus(within: .seconds(20)) == 0)
+                    let tree = try String(contentsOfFile: treeFile, encoding: .utf8)
+                    #expect(tree.contains("us-east: ready"), "\(tree)")
+                    #expect(tree.contains("● component:database healthy"), "\(tree)")
+                    #expect(tree.contains("└─ ● component:api"), "\(tree)")
 
-                let record = LoadRecord()
-                try await withThrowingTaskGroup(of: Void.self) { group in
-                    for _ in 0..<4 {
-                        group.addTask {
-                            while !record.stopped {
-                                let startedWhileDraining = record.draining
-                                do {
-                                    let statuses = try await Self.journey(base, sku: sku) { record.stopped }
-                                    record.add(statuses, whileDraining: startedWhileDraining)
-                                } catch {
-                                    record.fail("\(error)")
+                    let record = LoadRecord()
+                    try await withThrowingTaskGroup(of: Void.self) { group in
+                        for _ in 0..<4 {
+                            group.addTask {
+                                while !record.stopped {
+                                    let startedWhileDraining = record.draining
+                                    do {
+                                        let statuses = try await Self.journey(base, sku: sku) { record.stopped }
+                                        record.add(statuses, whileDraining: startedWhileDraining)
+                                    } catch {
+                                        record.fail("\(error)")
+                                    }
                                 }
                             }
                         }
+                        // Every shopper through a journey first, so the pool has a connection for each.
+                        try await waitUntil("the shoppers have finished four journeys") { record.outcomes.statuses.count >= 12 }
+                        process.signal(SIGTERM)
+                        let signalled = ContinuousClock.now
+                        // A figure, not an assertion: the poll's bound is what the test holds the drain to.
+                        let detection = try await timeUntil("readiness answers 503", timeout: .seconds(5)) {
+                            try await Self.get("\(base)/health/ready").0 == 503
+                        }
+                        record.startDrain()
+                        print("SIGTERM: /health/ready answered 503 after \(detection)")
+                        #expect(try await Self.get("\(base)/health/live").0 == 200)
+                        let (_, document) = try await Self.get("\(base)/health")
+                        let drain = document["draining"] as? [String: Any]
+                        #expect(drain?["requested_by"] as? String == "SIGTERM")
+                        #expect(drain?["reason"] as? String == "shutting down")
+                        // No request is sent after 1.3 s, and from then on the database is 200 ms away each way: the
+                        // requests sent last are still in flight when the grace period ends at 2 s and the listener
+                        // closes. Requests sent after that would not be in flight but refused, which is not tested.
+                        try await Task.sleep(until: signalled + .milliseconds(1300))
+                        record.stop()
+                        proxy.delay = .milliseconds(200)
+                        try await Task.sleep(until: signalled + .milliseconds(2000))
+                        record.closeListener()
+                        try await group.waitForAll()
                     }
-                    // Long enough for the pool to have a connection per shopper.
-                    try await Task.sleep(for: .milliseconds(1000))
-                    process.signal(SIGTERM)
-                    let signalled = ContinuousClock.now
-                    // A figure, not an assertion: the poll's bound is what the test holds the drain to.
-                    let detection = try await timeUntil("readiness answers 503", timeout: .seconds(5)) {
-                        try await Self.get("\(base)/health/ready").0 == 503
-                    }
-                    record.startDrain()
-                    print("SIGTERM: /health/ready answered 503 after \(detection)")
-                    #expect(try await Self.get("\(base)/health/live").0 == 200)
-                    let (_, document) = try await Self.get("\(base)/health")
-                    let drain = document["draining"] as? [String: Any]
-                    #expect(drain?["requested_by"] as? String == "SIGTERM")
-                    #expect(drain?["reason"] as? String == "shutting down")
-                    // No request is sent after 1.3 s, and from then on the database is 200 ms away each way: the
-                    // requests sent last are still in flight when the grace period ends at 2 s and the listener
-                    // closes. Requests sent after that would not be in flight but refused, which is not tested.
-                    try await Task.sleep(until: signalled + .milliseconds(1300))
-                    record.stop()
-                    proxy.delay = .milliseconds(200)
-                    try await Task.sleep(until: signalled + .milliseconds(2000))
-                    record.closeListener()
-                    try await group.waitForAll()
+                    let status = try await process.exitStatus(within: .seconds(20))
+                    #expect(status == 0)
+                    let outcomes = record.outcomes
+                    print("SIGTERM: \(outcomes.statuses.count) responses, \(outcomes.servedWhileDraining) to journeys begun while draining, \(outcomes.servedAfterClose) finished after the listener closed; failures: \(outcomes.failures)")
+                    #expect(outcomes.failures.isEmpty)
+                    #expect(outcomes.statuses.allSatisfy { $0 < 500 }, "\(outcomes.statuses)")
+                    #expect(outcomes.servedWhileDraining > 0)
+                    #expect(outcomes.servedAfterClose > 0)
+                    let output = try String(contentsOfFile: log, encoding: .utf8)
+                    #expect(output.contains("draining before shutdown"))
+                    // With the region gone, the health command says it cannot reach it.
+                    let unreachable = try SpawnedProcess.start([binary, "health", "--url", base], environment: [:], output: treeFile + ".after")
+                    #expect(try await unreachable.exitStatus(within: .seconds(20)) == 2)
+                } catch {
+                    process.signal(SIGKILL)
+                    _ = try? await process.exitStatus(within: .seconds(5))
+                    throw error
                 }
-                let status = try await process.exitStatus(within: .seconds(20))
-                #expect(status == 0)
-                let outcomes = record.outcomes
-                print("SIGTERM: \(outcomes.statuses.count) responses, \(outcomes.servedWhileDraining) to journeys begun while draining, \(outcomes.servedAfterClose) finished after the listener closed; failures: \(outcomes.failures)")
-                #expect(outcomes.failures.isEmpty)
-                #expect(outcomes.statuses.allSatisfy { $0 < 500 }, "\(outcomes.statuses)")
-                #expect(outcomes.servedWhileDraining > 0)
-                #expect(outcomes.servedAfterClose > 0)
-                let output = try String(contentsOfFile: log, encoding: .utf8)
-                #expect(output.contains("draining before shutdown"))
-                // With the region gone, the health command says it cannot reach it.
-                let unreachable = try SpawnedProcess.start([binary, "health", "--url", base], environment: [:], output: treeFile + ".after")
-                #expect(try await unreachable.exitStatus(within: .seconds(20)) == 2)
-            } catch {
-                process.signal(SIGKILL)
-                _ = try? await process.exitStatus(within: .seconds(5))
-                throw error
             }
         }
     }
@@ -162,57 +162,66 @@ import Testing
     func sigtermEndsWithinItsBound(_ trouble: DatabaseTrouble) async throws {
         let binary = try SpawnedProcess.binary
         try await TestDatabase.withDatabase { database async throws in
-            let proxy = try await DelayProxy(
-                target: try SocketAddress(ipAddress: "127.0.0.1", port: database.appURL.port),
-                delay: trouble == .silent ? .seconds(60) : .zero)
-            let port = try freePort()
-            let base = "http://127.0.0.1:\(port)"
-            var appURL = database.appURL
-            appURL.port = trouble == .down ? try freePort() : proxy.port
-            var ownerURL = database.ownerURL
-            ownerURL.port = appURL.port
-            let log = "\(Dashboard.artifacts)/sigterm-\(trouble.rawValue)-\(port).log"
-            let grace = Duration.milliseconds(500), stopTimeout = Duration.seconds(6)
-            let process = try SpawnedProcess.start(
-                [binary, "serve"],
-                environment: appEnvironment(database).merging([
-                    "STOREFRONT_PORT": String(port), "STOREFRONT_DATABASE_URL": urlString(appURL),
-                    "STOREFRONT_MIGRATION_DATABASE_URL": urlString(ownerURL), "STOREFRONT_PROBE_INTERVAL_MS": "200",
-                    "STOREFRONT_DRAIN_GRACE_MS": String(Int(grace.milliseconds)),
-                    "STOREFRONT_STOP_TIMEOUT_MS": String(Int(stopTimeout.milliseconds)), "STOREFRONT_LOG_LEVEL": "info",
-                ]) { $1 },
-                output: log
-            )
-            do {
-                try await waitUntil("the binary answers", timeout: .seconds(30)) { try await Self.get("\(base)/health/live").0 == 200 }
-                if trouble == .slow {
-                    try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
-                    proxy.delay = .milliseconds(400)
-                } else {
-                    // Long enough for start-up to be retrying and the pool to be trying to connect.
-                    try await Task.sleep(for: .seconds(1))
-                }
-                let (status, took) = try await withThrowingTaskGroup(of: Void.self) { shoppers in
+            try await withDelayProxy(to: database.appURL.port, delay: trouble == .silent ? .seconds(60) : .zero) { proxy in
+                let port = try freePort()
+                let base = "http://127.0.0.1:\(port)"
+                var appURL = database.appURL
+                appURL.port = trouble == .down ? try freePort() : proxy.port
+                var ownerURL = database.ownerURL
+                ownerURL.port = appURL.port
+                let log = "\(Dashboard.artifacts)/sigterm-\(trouble.rawValue)-\(port).log"
+                let grace = Duration.milliseconds(500), stopTimeout = Duration.seconds(6)
+                let process = try SpawnedProcess.start(
+                    [binary, "serve"],
+                    environment: appEnvironment(database).merging([
+                        "STOREFRONT_PORT": String(port), "STOREFRONT_DATABASE_URL": urlString(appURL),
+                        "STOREFRONT_MIGRATION_DATABASE_URL": urlString(ownerURL), "STOREFRONT_PROBE_INTERVAL_MS": "200",
+                        "STOREFRONT_DRAIN_GRACE_MS": String(Int(grace.milliseconds)),
+                        "STOREFRONT_STOP_TIMEOUT_MS": String(Int(stopTimeout.milliseconds)), "STOREFRONT_LOG_LEVEL": "info",
+                    ]) { $1 },
+                    output: log
+                )
+                do {
+                    try await waitUntil("the binary answers", timeout: .seconds(30)) { try await Self.get("\(base)/health/live").0 == 200 }
                     if trouble == .slow {
-                        for _ in 0..<4 { shoppers.addTask { _ = try? await Self.send("POST", "\(base)/v1/carts") } }
-                        try await Task.sleep(for: .milliseconds(100))
+                        try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
+                        proxy.delay = .milliseconds(400)
+                    } else {
+                        // Start-up is retrying and the pool trying to connect once a probe round has failed to.
+                        try await waitUntil("a probe round has found the database unreachable") {
+                            let nodes = try await Self.get("\(base)/health").1["nodes"] as? [[String: Any]] ?? []
+                            return nodes.contains { $0["id"] as? String == "signal:database.read_latency" && $0["status"] as? String == "unhealthy" }
+                        }
                     }
-                    let signalled = ContinuousClock.now
-                    process.signal(SIGTERM)
-                    let status = try await process.exitStatus(within: grace + stopTimeout + .seconds(10))
-                    let took = ContinuousClock.now - signalled
-                    try await shoppers.waitForAll()
-                    return (status, took)
+                    let (status, took) = try await withThrowingTaskGroup(of: Void.self) { shoppers in
+                        if trouble == .slow {
+                            for _ in 0..<4 { shoppers.addTask { _ = try? await Self.send("POST", "\(base)/v1/carts") } }
+                            try await waitUntil("the shoppers' requests are in flight") { try await Self.requestsInFlight(base) >= 5 }
+                        }
+                        let signalled = ContinuousClock.now
+                        process.signal(SIGTERM)
+                        let status = try await process.exitStatus(within: grace + stopTimeout + .seconds(10))
+                        let took = ContinuousClock.now - signalled
+                        try await shoppers.waitForAll()
+                        return (status, took)
+                    }
+                    print("SIGTERM with the database \(trouble.rawValue): exit status \(status.map(String.init) ?? "none, killed") after \(took)")
+                    #expect(status == 0, "see \(log)")
+                    #expect(took < grace + stopTimeout)
+                } catch {
+                    process.signal(SIGKILL)
+                    _ = try? await process.exitStatus(within: .seconds(5))
+                    throw error
                 }
-                print("SIGTERM with the database \(trouble.rawValue): exit status \(status.map(String.init) ?? "none, killed") after \(took)")
-                #expect(status == 0, "see \(log)")
-                #expect(took < grace + stopTimeout)
-            } catch {
-                process.signal(SIGKILL)
-                _ = try? await process.exitStatus(within: .seconds(5))
-                throw error
             }
-            await proxy.close()
         }
+    }
+
+    /// The server's own count of requests being served, this one included.
+    static func requestsInFlight(_ base: String) async throws -> Int {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "\(base)/metrics"), timeout: .seconds(10))
+        let text = String(buffer: try await response.body.collect(upTo: 1 << 22))
+        let line = text.split(separator: "\n").first { $0.hasPrefix("storefront_http_requests_in_flight ") }
+        return line.flatMap { Double($0.split(separator: " ").last!) }.map { Int($0) } ?? 0
     }
 }

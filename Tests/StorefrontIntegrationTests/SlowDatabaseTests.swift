@@ -15,21 +15,16 @@ import Testing
     ) async throws {
         try await TestDatabase.withDatabase { database async throws in
             let url = database.appURL
-            let proxy = try await DelayProxy(target: try SocketAddress(ipAddress: "127.0.0.1", port: url.port))
-            let environment = [
-                "STOREFRONT_DATABASE_URL": "postgres://\(url.username):\(url.password ?? "")@127.0.0.1:\(proxy.port)/\(url.database)",
-                // Probes get 800 ms; the delays below stay well inside or well outside that.
-                "STOREFRONT_PROBE_INTERVAL_MS": "1000",
-            ]
-            do {
+            try await withDelayProxy(to: url.port) { proxy in
+                let environment = [
+                    "STOREFRONT_DATABASE_URL": "postgres://\(url.username):\(url.password ?? "")@127.0.0.1:\(proxy.port)/\(url.database)",
+                    // Probes get 800 ms; the delays below stay well inside or well outside that.
+                    "STOREFRONT_PROBE_INTERVAL_MS": "1000",
+                ]
                 try await withTestApp(database, environment: environment, logger: collector?.logger(region: "us-east")) { client in
                     try await body(client, proxy)
                 }
-            } catch {
-                await proxy.close()
-                throw error
             }
-            await proxy.close()
         }
     }
 

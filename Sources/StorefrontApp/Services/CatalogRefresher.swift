@@ -32,9 +32,9 @@ struct CatalogRefresher<Store: CatalogStore>: Sendable {
     }
 
     /// Refreshes every interval until cancelled; a failed refresh is logged and retried at the next tick.
-    func keepFresh(from start: Watermarks) async throws {
+    func keepFresh(from start: Watermarks) async {
         var watermarks = start
-        for try await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
+        for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
             do {
                 let changes = try await store.catalogChanges(since: watermarks.catalog.addingTimeInterval(-Self.lookback))
                 let stock = try await store.stockChanges(in: region, since: watermarks.stock.addingTimeInterval(-Self.lookback))

@@ -30,19 +30,25 @@ struct HealthProber: Service {
     var thresholds: HealthThresholds { monitor.thresholds }
     var deadline: Duration { monitor.interval * 0.8 }
 
+    /// Until graceful shutdown, which cancels the round in progress: nothing reads its outcome any more, and
+    /// waiting for it could mean waiting out a connect timeout against a database that has gone.
     func run() async throws {
-        var applyErrors = ApplyErrorHistory()
-        await probeAndEvaluate(&applyErrors)
-        for try await _ in AsyncTimerSequence(interval: monitor.interval, clock: .continuous).cancelOnGracefulShutdown() {
+        await cancelWhenGracefulShutdown {
+            var applyErrors = ApplyErrorHistory()
             await probeAndEvaluate(&applyErrors)
+            for await _ in AsyncTimerSequence(interval: monitor.interval, clock: .continuous) {
+                await probeAndEvaluate(&applyErrors)
+            }
         }
-        activity.set("closing its database connection")
+        activity.set("closing its database connections")
         await database.close()
     }
 
     private func probeAndEvaluate(_ applyErrors: inout ApplyErrorHistory) async {
         activity.set("probing")
         await round(&applyErrors)
+        // A cancelled round's samples say only that it was cancelled.
+        guard !Task.isCancelled else { return }
         // At start every node appears; only the troubled ones are worth a line each.
         for (node, from) in monitor.completeRound() where from != nil || node.status != .healthy {
             logger.log(
@@ -63,11 +69,13 @@ struct HealthProber: Service {
         async let reachability = peerReachability()
 
         let (read, write, replication) = await databaseSamples
+        let pool = await poolWait, peers = await reachability
+        guard !Task.isCancelled else { return }
         record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
         record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
-        record(.poolWait, await poolWait, what: "leasing a connection took", threshold: thresholds.poolWaitMilliseconds)
+        record(.poolWait, pool, what: "leasing a connection took", threshold: thresholds.poolWaitMilliseconds)
         recordReplication(replication, &applyErrors)
-        for (peer, sample) in await reachability { monitor.record(sample, for: .peerLive(peer)) }
+        for (peer, sample) in peers { monitor.record(sample, for: .peerLive(peer)) }
         recordFlows()
     }
 

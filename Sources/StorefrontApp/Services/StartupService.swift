@@ -25,7 +25,7 @@ struct StartupService<Store: CatalogStore>: Service {
                 let watermarks = try await retrying("catalog load") { try await refresher.loadAll() }
                 health.markCatalogLoaded()
                 activity.set("refreshing the catalog")
-                try await refresher.keepFresh(from: watermarks)
+                await refresher.keepFresh(from: watermarks)
             }
         } catch is CancellationError {
             // Shutting down: not a failure.

@@ -11,8 +11,8 @@ struct TransferReceiver: Service {
     let activity = Activity()
 
     func run() async throws {
-        try? await cancelWhenGracefulShutdown {
-            for try await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
+        await cancelWhenGracefulShutdown {
+            for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
                 do {
                     activity.set("receiving transfers")
                     _ = try await stock.receiveTransfers()
