@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         .target(
@@ -91,10 +92,21 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        .target(
+            name: "StorefrontLoad",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "storefront",
             dependencies: [
                 "StorefrontApp",
+                "StorefrontLoad",
                 "StorefrontPostgres",
                 "StorefrontHealth",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -113,6 +125,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "StorefrontLoadTests",
+            dependencies: ["StorefrontLoad"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "StorefrontHealthTests",
             dependencies: ["StorefrontHealth"],
             swiftSettings: swiftSettings
@@ -121,6 +138,7 @@ let package = Package(
             name: "StorefrontIntegrationTests",
             dependencies: [
                 "DelayProxy",
+                "StorefrontLoad",
                 "StorefrontHealth",
                 "StorefrontCore",
                 "StorefrontPostgres",

@@ -25,6 +25,20 @@ ensure_packages() {
     command -v swift >/dev/null || die "the Swift toolchain is not on PATH (swift.org toolchain, 6.x)"
 }
 
+# What scripts/bench measures with and against: wrk, and nginx as the reference server (pgbench comes with
+# postgresql-15).
+ensure_bench_packages() {
+    local missing=()
+    command -v wrk >/dev/null || missing+=(wrk)
+    command -v nginx >/dev/null || missing+=(nginx)
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]}"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    fi
+}
+
 # PostgreSQL refuses to run as root: when we are root, the clusters belong to the postgres user.
 as_postgres() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi

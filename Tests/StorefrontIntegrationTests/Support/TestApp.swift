@@ -31,6 +31,25 @@ func withTestApp<Result: Sendable>(
     }
 }
 
+/// The same, served on a real port, for clients from outside the process: the load generator, a browser.
+func withLiveTestApp<Result: Sendable>(
+    _ database: TestDatabase, environment extra: [String: String] = [:],
+    _ test: @Sendable (any TestClientProtocol, Int) async throws -> Result
+) async throws -> Result {
+    var environment = appEnvironment(database)
+    environment.merge(extra) { $1 }
+    environment["STOREFRONT_PORT"] = "0"
+    let region = try buildRegion(try AppConfiguration(environment: environment), logger: quietLogger())
+    return try await TestAppSlots.shared.whileHolding {
+        try await withRunningServices(region) {
+            try await region.application().test(.live) { client in
+                try await waitUntilReady(client)
+                return try await test(client, try #require(client.port))
+            }
+        }
+    }
+}
+
 func quietLogger(_ label: String = "storefront-test") -> Logger {
     var logger = Logger(label: label)
     logger.logLevel = .error
