@@ -77,8 +77,14 @@ struct Preparation {
         for (name, value) in headers { request.headers.add(name: name, value: value) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         recorder.recordSetupRequest()
-        let response = try await http.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 8 << 20)
+        let response: HTTPClientResponse
+        let bytes: ByteBuffer
+        do {
+            response = try await http.execute(request, timeout: .seconds(30))
+            bytes = try await response.body.collect(upTo: 8 << 20)
+        } catch {
+            throw LoadError.setup("\(method) \(url): \(error)")
+        }
         guard Int(response.status.code) == expect else {
             throw LoadError.setup("\(method) \(url) answered \(response.status.code): \(String(buffer: bytes).prefix(300))")
         }

@@ -56,15 +56,18 @@ struct Load: AsyncParsableCommand {
     @Flag(help: "No progress line every second.")
     var quiet = false
 
-    func run() async throws {
-        let plan: LoadPlan
-        let objective: SLO?
+    mutating func validate() throws {
         do {
-            plan = try makePlan()
-            objective = try slo.map { text throws(LoadError) in try SLO(text) }
+            _ = try makePlan()
+            _ = try slo.map { text throws(LoadError) in try SLO(text) }
         } catch {
             throw ValidationError("\(error)")
         }
+    }
+
+    func run() async throws {
+        let plan = try makePlan()
+        let objective = try slo.map { text throws(LoadError) in try SLO(text) }
         let quiet = quiet
         let report: LoadReport
         do {
