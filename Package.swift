@@ -95,6 +95,7 @@ let package = Package(
         .target(
             name: "StorefrontLoad",
             dependencies: [
+                "StorefrontCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -126,7 +127,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StorefrontLoadTests",
-            dependencies: ["StorefrontLoad"],
+            dependencies: ["StorefrontLoad", "StorefrontCore"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import StorefrontCore
 import Synchronization
 
 /// What a run does: which model, against which regions, with which journeys.

@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import NIOHTTP1
+import StorefrontCore
 import Synchronization
 
 /// The catalog as a run sees it, sampled once before the run: products, their SKUs in stock, brands and
@@ -208,21 +209,4 @@ struct Shopper: Sendable {
         }
         return "connection"
     }
-}
-
-/// A small seeded generator, so that a run's choices can be repeated exactly.
-public struct SplitMix64: RandomNumberGenerator, Sendable {
-    var state: UInt64
-    public init(seed: UInt64) { state = seed }
-
-    public mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    /// Uniform in 0..<1.
-    public mutating func nextDouble() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }

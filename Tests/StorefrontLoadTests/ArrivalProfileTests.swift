@@ -1,3 +1,4 @@
+import StorefrontCore
 import Testing
 @testable import StorefrontLoad
 
