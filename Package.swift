@@ -93,6 +93,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StorefrontEdge",
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StorefrontLoad",
             dependencies: [
                 "StorefrontCore",
@@ -107,6 +111,7 @@ let package = Package(
             name: "storefront",
             dependencies: [
                 "StorefrontApp",
+                "StorefrontEdge",
                 "StorefrontLoad",
                 "StorefrontPostgres",
                 "StorefrontHealth",
@@ -126,6 +131,11 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "StorefrontEdgeTests",
+            dependencies: ["StorefrontEdge"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "StorefrontLoadTests",
             dependencies: ["StorefrontLoad", "StorefrontCore"],
             swiftSettings: swiftSettings
@@ -139,6 +149,7 @@ let package = Package(
             name: "StorefrontIntegrationTests",
             dependencies: [
                 "DelayProxy",
+                "StorefrontEdge",
                 "StorefrontLoad",
                 "StorefrontHealth",
                 "StorefrontCore",

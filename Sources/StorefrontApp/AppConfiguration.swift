@@ -11,6 +11,8 @@ public struct AppConfiguration: Sendable {
     public var catalogHome: Region
     public var host: String
     public var port: Int
+    /// Where HAProxy's agent check asks for this region's weight; 0 turns the agent off.
+    public var agentPort: Int
     /// The serving role: row privileges only.
     public var databaseURL: DatabaseURL
     /// The schema owner that applies migrations; the serving role when not set.
@@ -51,6 +53,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_CATALOG_HOME", "this region", "the region that owns (writes) the catalog"),
         ("STOREFRONT_HOST", "127.0.0.1", "address to listen on"),
         ("STOREFRONT_PORT", "8080", "port to listen on"),
+        ("STOREFRONT_AGENT_PORT", "0 (off)", "port of the HAProxy agent that gives the edge this region's weight per flow, on the same host"),
         ("STOREFRONT_DATABASE_URL", "postgres://storefront@127.0.0.1:5432/storefront", "the serving role's connection (no DDL)"),
         ("STOREFRONT_MIGRATION_DATABASE_URL", "the database URL", "the schema owner's connection, used to migrate"),
         ("STOREFRONT_APP_ROLE", "storefront", "role granted row access by migrations"),
@@ -110,6 +113,7 @@ public struct AppConfiguration: Sendable {
         catalogHome = try value("STOREFRONT_CATALOG_HOME").map { name throws(StorefrontError) in try Region(name) } ?? region
         host = value("STOREFRONT_HOST") ?? "127.0.0.1"
         port = try integer("STOREFRONT_PORT", default: 8080, range: 0...65535)
+        agentPort = try integer("STOREFRONT_AGENT_PORT", default: 0, range: 0...65535)
         databaseURL = try DatabaseURL(value("STOREFRONT_DATABASE_URL") ?? "postgres://storefront@127.0.0.1:5432/storefront")
         migrationDatabaseURL = try value("STOREFRONT_MIGRATION_DATABASE_URL").map { text throws(StorefrontError) in try DatabaseURL(text) } ?? databaseURL
         appRole = value("STOREFRONT_APP_ROLE") ?? "storefront"

@@ -108,15 +108,20 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     )
     let startup = StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)
     let transfers = TransferReceiver(stock: stockStore, interval: configuration.probeInterval, logger: logger)
+    var services = [
+        lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
+        lifecycle.track(prober, as: "health-prober", activity: prober.activity),
+        lifecycle.track(startup, as: "startup", activity: startup.activity),
+        lifecycle.track(transfers, as: "transfer-receiver", activity: transfers.activity),
+    ]
+    if configuration.agentPort > 0 {
+        services.append(lifecycle.track(
+            EdgeAgent(monitor: health, host: configuration.host, port: configuration.agentPort, logger: logger), as: "edge-agent"))
+    }
     return RegionRuntime(
         configuration: configuration,
         router: router,
-        services: [
-            lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
-            lifecycle.track(prober, as: "health-prober", activity: prober.activity),
-            lifecycle.track(startup, as: "startup", activity: startup.activity),
-            lifecycle.track(transfers, as: "transfer-receiver", activity: transfers.activity),
-        ],
+        services: services,
         health: health,
         lifecycle: lifecycle,
         logger: logger

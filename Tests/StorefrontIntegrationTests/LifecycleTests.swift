@@ -39,7 +39,7 @@ import Testing
 }
 
 extension DatabaseURL {
-    func withRunning<Result: Sendable>(_ body: (PostgresClient) async throws -> Result) async throws -> Result {
+    func withRunning<Result: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
         try await PostgresClient.withRunning(self, logger: TestDatabase.logger, maximumConnections: 2, body)
     }
 }

@@ -14,6 +14,8 @@ ensure_packages() {
     command -v curl >/dev/null || missing+=(curl)
     command -v python3 >/dev/null || missing+=(python3)
     command -v runuser >/dev/null || missing+=(util-linux)
+    # The edge is HAProxy, in the lab and in its tests.
+    command -v haproxy >/dev/null || missing+=(haproxy)
     # The health dashboard is tested in a real headless browser.
     command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
     if [ "${#missing[@]}" -gt 0 ]; then

@@ -145,7 +145,7 @@ struct ReplicatedRegions: Sendable {
 
     // MARK: Helpers
 
-    func asAdmin<Result: Sendable>(_ region: Region, _ body: @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
+    func asAdmin<Result: Sendable>(_ region: Region, _ body: @escaping @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
         try await PostgresClient.withRunning(adminURL(region), logger: Self.logger, maximumConnections: 1, body)
     }
 

@@ -68,13 +68,13 @@ struct TestDatabase: Sendable {
 
     /// Runs `body` with a running client of the schema owner.
     @discardableResult
-    func asOwner<Result: Sendable>(_ body: @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
+    func asOwner<Result: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
         try await PostgresClient.withRunning(ownerURL, logger: Self.logger, body)
     }
 
     /// Runs `body` with a running client of the serving role.
     @discardableResult
-    func asApp<Result: Sendable>(_ body: @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
+    func asApp<Result: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
         try await PostgresClient.withRunning(appURL, logger: Self.logger, body)
     }
 }

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import StorefrontEdge
+
+struct Edge: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The edge's HAProxy configuration, generated from the region table.",
+        subcommands: [EdgeConfig.self, EdgeRoutes.self]
+    )
+}
+
+struct EdgeTableOption: ParsableArguments {
+    @Option(help: "The region table: NAME HOST:PORT AGENT-PORT CONTINENT=MS … per line.")
+    var regions = "edge/regions"
+
+    func topology() throws -> EdgeTopology {
+        let text: String
+        do {
+            text = try String(contentsOfFile: regions, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read \(regions): \(error.localizedDescription)")
+        }
+        do {
+            return try EdgeTopology(parsing: text)
+        } catch {
+            throw ValidationError("\(regions): \(error)")
+        }
+    }
+}
+
+struct EdgeConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config",
+        abstract: "Write haproxy.cfg and its maps (geo, continents, closest, cidr) into a folder."
+    )
+
+    @OptionGroup var table: EdgeTableOption
+    @Option(help: "Where shoppers connect, HOST:PORT.") var bind = "127.0.0.10:8080"
+    @Option(help: "Where /metrics (Prometheus) and /stats are served, HOST:PORT.") var stats = "127.0.0.10:8405"
+    @Option(help: "This edge's continent: shoppers nothing else places are routed from here.") var home = "NA"
+    @Option(help: "Client address ranges and their continents, one `CIDR CONTINENT` a line.") var cidr = "edge/cidr.map"
+    @Option(help: "Reach a region at another address (a delay proxy): NAME=HOST:PORT, repeatable.") var reach: [String] = []
+    @Option(help: "The folder to write into (created if missing).") var out: String
+
+    func run() throws {
+        let topology = try table.topology()
+        guard let continent = Continent(rawValue: home) else { throw ValidationError("--home must be one of \(Continent.allCases.map(\.rawValue))") }
+        let directory = URL(fileURLWithPath: out).standardizedFileURL.path
+        var config = HAProxyConfig(
+            topology: topology, bind: try endpoint(bind, "--bind"), statsBind: try endpoint(stats, "--stats"), home: continent,
+            directory: directory)
+        for entry in reach {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, topology.region(named: parts[0]) != nil else { throw ValidationError("--reach \(entry): not NAME=HOST:PORT of a region in the table") }
+            config.reach[parts[0]] = try endpoint(parts[1], "--reach")
+        }
+        let cidrText: String
+        do {
+            cidrText = try String(contentsOfFile: cidr, encoding: .utf8)
+        } catch {
+            throw ValidationError("cannot read \(cidr): \(error.localizedDescription)")
+        }
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let files = [
+            "haproxy.cfg": config.configuration + "\n", "geo.map": HAProxyConfig.geoMap, "continents.map": HAProxyConfig.continentsMap,
+            "closest.map": config.closestMap, "cidr.map": cidrText,
+        ]
+        for (name, text) in files { try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8) }
+        print("wrote \(files.keys.sorted().joined(separator: ", ")) into \(directory)")
+    }
+
+    func endpoint(_ text: String, _ option: String) throws -> HAProxyConfig.Endpoint {
+        let parts = text.split(separator: ":")
+        guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else { throw ValidationError("\(option) \(text) is not HOST:PORT") }
+        return .init(host: String(parts[0]), port: port)
+    }
+}
+
+struct EdgeRoutes: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "routes", abstract: "Each continent's regions, closest first, with round trips.")
+    @OptionGroup var table: EdgeTableOption
+
+    func run() throws {
+        let topology = try table.topology()
+        for continent in Continent.allCases {
+            let order = topology.order(from: continent).map { "\($0.name) (\($0.roundTrips[continent]!) ms)" }
+            print("\(continent.rawValue): \(order.joined(separator: " → "))")
+        }
+    }
+}

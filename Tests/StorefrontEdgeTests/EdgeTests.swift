@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+@testable import StorefrontEdge
+
+@Suite struct TopologyTests {
+    static let table = """
+        # name  address  agent  round trips
+        us-east       127.0.0.11:8081  9081  NA=5   SA=120 EU=75  AF=190 AS=210 OC=200
+        eu-west       127.0.0.12:8082  9082  NA=75  SA=190 EU=5   AF=90  AS=160 OC=280   # Ireland
+        ap-southeast  127.0.0.13:8083  9083  NA=210 SA=330 EU=160 AF=240 AS=5   OC=90
+        """
+
+    @Test func eachContinentHasItsRegionsClosestFirst() throws {
+        let topology = try EdgeTopology(parsing: Self.table)
+        func order(_ continent: Continent) -> [String] { topology.order(from: continent).map(\.name) }
+        #expect(order(.northAmerica) == ["us-east", "eu-west", "ap-southeast"])
+        #expect(order(.europe) == ["eu-west", "us-east", "ap-southeast"])
+        #expect(order(.asia) == ["ap-southeast", "eu-west", "us-east"])
+        #expect(order(.southAmerica) == ["us-east", "eu-west", "ap-southeast"])
+        #expect(order(.africa) == ["eu-west", "us-east", "ap-southeast"])
+        #expect(order(.oceania) == ["ap-southeast", "us-east", "eu-west"])
+        #expect(topology.regions[1].agentPort == 9082)
+    }
+
+    @Test func equalRoundTripsGoByName() throws {
+        let topology = try EdgeTopology(parsing: """
+            zz 10.0.0.1:80 9000 NA=5 SA=5 EU=5 AF=5 AS=5 OC=5
+            aa 10.0.0.2:80 9000 NA=5 SA=5 EU=5 AF=5 AS=5 OC=5
+            """)
+        #expect(topology.order(from: .europe).map(\.name) == ["aa", "zz"])
+    }
+
+    @Test(arguments: [
+        "", "# only a comment", "us-east 127.0.0.11:8081", "us-east 127.0.0.11 9081 NA=5", "US-East 127.0.0.11:8081 9081 NA=5",
+        "us-east 127.0.0.11:8081 agent NA=5", "us-east 127.0.0.11:8081 9081 NA=5 SA=1 EU=1 AF=1 AS=1",
+        "us-east 127.0.0.11:8081 9081 NA=5 SA=1 EU=1 AF=1 AS=1 OC=x", "us-east 127.0.0.11:8081 9081 NA=5 SA=1 EU=1 AF=1 AS=1 XX=3",
+        "us-east 127.0.0.11:99999 9081 NA=5 SA=1 EU=1 AF=1 AS=1 OC=1",
+        "a 1.1.1.1:1 1 NA=1 SA=1 EU=1 AF=1 AS=1 OC=1\na 1.1.1.2:1 1 NA=1 SA=1 EU=1 AF=1 AS=1 OC=1",
+    ])
+    func aBadTableIsRefusedWithTheLine(_ text: String) {
+        #expect(throws: EdgeError.self) { try EdgeTopology(parsing: text) }
+    }
+}
+
+@Suite struct GeographyTests {
+    @Test func countriesMapToTheirContinents() {
+        #expect(Geography.continent(ofCountry: "us") == .northAmerica)
+        #expect(Geography.continent(ofCountry: "DE") == .europe)
+        #expect(Geography.continent(ofCountry: "JP") == .asia)
+        #expect(Geography.continent(ofCountry: "BR") == .southAmerica)
+        #expect(Geography.continent(ofCountry: "ZA") == .africa)
+        #expect(Geography.continent(ofCountry: "AU") == .oceania)
+        // Countries whose codes are also continent codes stay countries, as ISO 3166 has them.
+        #expect(Geography.continent(ofCountry: "NA") == .africa)
+        #expect(Geography.continent(ofCountry: "SA") == .asia)
+        #expect(Geography.continent(ofCountry: "AS") == .oceania)
+        #expect(Geography.continent(ofCountry: "EU") == .europe)
+        #expect(Geography.continent(ofCountry: "XX") == nil)
+    }
+
+    @Test func everyCountryIsListedOnce() {
+        #expect(Geography.countries.count >= 245)
+        #expect(Geography.countries.keys.allSatisfy { $0.count == 2 && $0.allSatisfy(\.isUppercase) })
+    }
+}
+
+@Suite struct HAProxyConfigTests {
+    static func config() throws -> HAProxyConfig {
+        var config = HAProxyConfig(
+            topology: try EdgeTopology(parsing: TopologyTests.table), bind: .init(host: "127.0.0.10", port: 8080),
+            statsBind: .init(host: "127.0.0.10", port: 8405), home: .europe, directory: "/tmp/edge")
+        config.reach["ap-southeast"] = .init(host: "127.0.0.40", port: 9003)
+        return config
+    }
+
+    static func backend(_ name: String, in text: String) -> [String] {
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard let start = lines.firstIndex(of: "backend \(name)") else { return [] }
+        return Array(lines[(start + 1)...].prefix { !$0.isEmpty })
+    }
+
+    @Test func eachContinentAndFlowRoutesToItsClosestRegionWithTheNextAsSpillAndTheRestAsBackups() throws {
+        let text = try Self.config().configuration
+        let asia = Self.backend("AS_checkout", in: text)
+        #expect(asia.count == 4)
+        #expect(asia[1].hasPrefix("    server ap-southeast 127.0.0.40:9003 track checks_checkout/ap-southeast weight 256 agent-check"))
+        #expect(asia[1].contains("agent-addr 127.0.0.13 agent-port 9083 agent-inter 1s agent-send \"checkout\\n\""))
+        #expect(asia[2].hasPrefix("    server eu-west 127.0.0.12:8082 track checks_checkout/eu-west weight 1 agent-check"))
+        #expect(asia[3] == "    server us-east 127.0.0.11:8081 track checks_checkout/us-east backup")
+    }
+
+    @Test func readinessIsCheckedPerFlowEveryHalfSecond() throws {
+        let text = try Self.config().configuration
+        #expect(text.contains("default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2 slowstart 10s"))
+        for flow in HAProxyConfig.flows {
+            let checks = Self.backend("checks_\(flow)", in: text)
+            #expect(checks.contains("    http-check send meth GET uri /health/ready/\(flow)"))
+            #expect(checks.filter { $0.hasSuffix(" check") }.count == 3)
+        }
+        #expect(text.contains("    http-request set-var(txn.flow) str(checkout) if { path /v1/orders } METH_POST"))
+        #expect(text.contains("    http-request set-var(txn.flow) str(order_history) if { path_beg /v1/orders/ }"))
+    }
+
+    @Test func onlySafeRequestsAreRetriedElsewhereAndOnlyWithoutAnAnswer() throws {
+        let text = try Self.config().configuration
+        #expect(text.contains("    retry-on conn-failure empty-response"))
+        #expect(!text.contains("response-timeout"))
+        #expect(text.contains("    http-request disable-l7-retry if !METH_GET !{ req.hdr(Idempotency-Key) -m found }"))
+    }
+
+    @Test func withNoRegionReadyAFlowFailsOpenToTheClosestLiveRegion() throws {
+        let text = try Self.config().configuration
+        #expect(text.contains("    use_backend EU_cart_open if { var(txn.geo) -m str EU } { var(txn.flow) -m str cart } { nbsrv(EU_cart) eq 0 }"))
+        let open = Self.backend("EU_cart_open", in: text)
+        #expect(open.first == "    balance first")
+        #expect(open.filter { $0.hasPrefix("    server ") }.map { $0.split(separator: " ")[1] } == ["eu-west", "us-east", "ap-southeast"])
+        #expect(open.allSatisfy { !$0.hasPrefix("    server ") || $0.contains("track checks_live/") })
+    }
+
+    @Test func theMapsCoverEveryCountryAndContinent() throws {
+        let geo = HAProxyConfig.geoMap.split(separator: "\n")
+        #expect(geo.contains("DE EU"))
+        #expect(geo.contains("NA AF"))
+        #expect(geo.contains("EU EU"))
+        #expect(HAProxyConfig.continentsMap.split(separator: "\n").contains("NA NA"))
+        #expect(try Self.config().closestMap == "NA us-east\nSA us-east\nEU eu-west\nAF eu-west\nAS ap-southeast\nOC ap-southeast\n")
+    }
+}
