@@ -59,7 +59,8 @@ public enum LoadGenerator {
     public static func run(_ plan: LoadPlan, progress: @escaping @Sendable (String) -> Void = { _ in }) async throws -> LoadReport {
         var configuration = HTTPClient.Configuration()
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: plan.connections)
-        configuration.timeout = .init(connect: .seconds(5))
+        // A request that waits for a connection longer than its own timeout has timed out anyway.
+        configuration.timeout = .init(connect: .nanoseconds(plan.timeout.nanoseconds))
         return try await HTTPClient.withHTTPClient(configuration: configuration) { http in
             let recorder = LoadRecorder()
             let storefront = try await Preparation(http: http, plan: plan, recorder: recorder).run()

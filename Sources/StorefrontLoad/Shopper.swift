@@ -178,7 +178,7 @@ struct Shopper: Sendable {
         if let geo { request.headers.add(name: "X-Client-Geo", value: geo) }
         if let body { request.body = .bytes(ByteBuffer(string: body)) }
         do {
-            let response = try await http.execute(request, timeout: .nanoseconds(Int64(timeout.seconds * 1e9)))
+            let response = try await http.execute(request, timeout: .nanoseconds(timeout.nanoseconds))
             let bytes = try await response.body.collect(upTo: 4 << 20)
             let latency = ContinuousClock.now - start
             let status = Int(response.status.code)
@@ -204,7 +204,7 @@ struct Shopper: Sendable {
     }
 
     static func kind(of error: any Error) -> String {
-        if let error = error as? HTTPClientError, [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout].contains(error) {
+        if let error = error as? HTTPClientError, [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout].contains(error) {
             return "timeout"
         }
         return "connection"
