@@ -113,6 +113,7 @@ let package = Package(
                 "StorefrontApp",
                 "StorefrontEdge",
                 "StorefrontLoad",
+                "DelayProxy",
                 "StorefrontPostgres",
                 "StorefrontHealth",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

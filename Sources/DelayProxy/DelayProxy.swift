@@ -9,6 +9,8 @@ import Synchronization
 public final class DelayProxy: Sendable {
     private let setting = DelaySetting()
     private let server: any Channel
+    /// Every connection accepted and still open, so that `cut()` can drop them all.
+    private let open = OpenChannels()
     public var port: Int { server.localAddress?.port ?? 0 }
 
     /// How long each chunk is held, each way.
@@ -20,15 +22,18 @@ public final class DelayProxy: Sendable {
     /// Listens on `host:port` (0 picks a free port) and forwards each connection to `target`.
     public init(listen host: String = "127.0.0.1", port: Int = 0, target: SocketAddress, delay: Duration = .zero) async throws {
         let setting = setting
+        let open = open
         setting.nanoseconds.store(delay.nanoseconds, ordering: .relaxed)
         server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.autoRead, value: false)
             .childChannelInitializer { inbound in
-                ClientBootstrap(group: inbound.eventLoop)
+                open.add(inbound)
+                return ClientBootstrap(group: inbound.eventLoop)
                     .connect(to: target)
                     .flatMap { outbound in
-                        inbound.pipeline.addHandler(DelayedRelay(partner: outbound, setting: setting)).flatMap {
+                        open.add(outbound)
+                        return inbound.pipeline.addHandler(DelayedRelay(partner: outbound, setting: setting)).flatMap {
                             outbound.pipeline.addHandler(DelayedRelay(partner: inbound, setting: setting))
                         }
                     }
@@ -40,6 +45,25 @@ public final class DelayProxy: Sendable {
     public func close() async {
         try? await server.close()
     }
+
+    /// As a machine that dies: the listener and every connection through it gone at once, with nothing
+    /// delivered that was still held.
+    public func cut() async {
+        try? await server.close()
+        for channel in open.all { try? await channel.close() }
+    }
+}
+
+private final class OpenChannels: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func add(_ channel: any Channel) {
+        let id = ObjectIdentifier(channel)
+        channels.withLock { $0[id] = channel }
+        channel.closeFuture.whenComplete { _ in self.channels.withLock { _ = $0.removeValue(forKey: id) } }
+    }
+
+    var all: [any Channel] { channels.withLock { Array($0.values) } }
 }
 
 private final class DelaySetting: Sendable {

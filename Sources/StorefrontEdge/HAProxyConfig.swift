@@ -4,11 +4,12 @@
 ///   address through `cidr.map`, else the edge's own continent.
 /// - A request's flow comes from its path and method: catalog reads are `browse`, `/v1/carts…` is `cart`,
 ///   `POST /v1/orders` is `checkout`, `/v1/orders/…` is `order_history`.
-/// - Each continent and flow has a backend: its closest region carries the traffic; the next closest is
-///   active too with a weight of 1 against 256, so it takes a sliver normally and a share when the closest
-///   turns degraded (its agent lowers its weight); the others are backups in order. A region is in a flow's
-///   backend while its `/health/ready/<flow>` answers 200, checked every 500 ms (fall 2, rise 2), and comes
-///   back with a 10 s slow start.
+/// - Each continent and flow has a backend. Browsing: the closest region carries the traffic with a weight
+///   of 256, the next closest takes a sliver with 1, and a larger share when the closest turns degraded (its
+///   agent lowers its weight); the others are backups in order. Carts, checkouts and orders go to the
+///   closest region that is up (`balance first`), all regions active so a retry can reach another. A region is in a flow's backend while its
+///   `/health/ready/<flow>` answers 200, checked every 500 ms (fall 2, rise 2), and comes back with a 10 s
+///   slow start.
 /// - No region ready for the flow: the request fails open to the closest region whose `/health/live`
 ///   answers, marked `fail-open` in `X-Edge-Route`.
 /// - Retries go to another region only when the first gave no answer (connection refused or reset, empty
@@ -131,18 +132,17 @@ public struct HAProxyConfig: Sendable {
         for continent in Continent.allCases {
             let order = topology.order(from: continent)
             for flow in Self.flows {
-                lines += ["backend \(continent.rawValue)_\(flow)", "    balance roundrobin"]
-                for (rank, region) in order.enumerated() {
-                    var server = "    server \(region.name) \(endpoint(region).text) track checks_\(flow)/\(region.name)"
-                    switch rank {
-                    case 0: server += " weight \(Self.closestWeight)"
-                    case 1: server += " weight 1"
-                    default: server += " backup"
+                lines.append("backend \(continent.rawValue)_\(flow)")
+                if flow == "browse" {
+                    lines += spillingServers(order, flow: flow)
+                } else {
+                    // A cart, a checkout or an order belongs where it lives: every region is active so that a
+                    // safe retry can leave one that gave no answer (HAProxy redispatches only among active
+                    // servers), and `first` sends everything to the closest that is up.
+                    lines.append("    balance first")
+                    for region in order {
+                        lines.append("    server \(region.name) \(endpoint(region).text) track checks_\(flow)/\(region.name)")
                     }
-                    if rank < 2 {
-                        server += " agent-check agent-addr \(region.host) agent-port \(region.agentPort) agent-inter 1s agent-send \"\(flow)\\n\""
-                    }
-                    lines.append(server)
                 }
                 lines.append("")
                 lines += ["backend \(continent.rawValue)_\(flow)_open", "    balance first", "    http-request set-var(txn.open) str(\"; fail-open\")"]
@@ -153,6 +153,24 @@ public struct HAProxyConfig: Sendable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The closest region carries the flow with a weight its agent lowers when it is degraded; the next
+    /// closest takes the rest; the others stand by in order.
+    func spillingServers(_ order: [EdgeTopology.Region], flow: String) -> [String] {
+        var lines = ["    balance roundrobin"]
+        for (rank, region) in order.enumerated() {
+            var server = "    server \(region.name) \(endpoint(region).text) track checks_\(flow)/\(region.name)"
+            switch rank {
+            case 0:
+                server += " weight \(Self.closestWeight)"
+                server += " agent-check agent-addr \(region.host) agent-port \(region.agentPort) agent-inter 1s agent-send \"\(flow)\\n\""
+            case 1: server += " weight 1"
+            default: server += " backup"
+            }
+            lines.append(server)
+        }
+        return lines
     }
 
     /// `geo.map`: every country code, and the continent codes no country has, to a continent.

@@ -82,7 +82,7 @@ extension HealthReport {
         }
         let reasons = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.reason) })
         /// How much of a signal's trouble reaches what depends on it.
-        func effect(_ signal: SignalID) -> HealthStatus { min(signalStatus[signal] ?? .unhealthy, signal.component.ceiling) }
+        func effect(_ signal: SignalID) -> HealthStatus { min(signalStatus[signal] ?? .unhealthy, signal.ceiling) }
 
         func aggregate(_ id: String, kind: Kind, over signals: [SignalID], dependsOn: [String]) -> Node {
             let status = signals.map(effect).max() ?? .healthy

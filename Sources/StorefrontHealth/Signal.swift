@@ -35,6 +35,10 @@ public struct SignalID: Hashable, Sendable, Comparable, CustomStringConvertible 
         (lhs.component, lhs.subject ?? "", lhs.measurement) < (rhs.component, rhs.subject ?? "", rhs.measurement)
     }
 
+    /// The worst this signal can make what depends on it: its component's ceiling, and for the pool's wait,
+    /// degraded — a saturated pool is busy, not broken.
+    public var ceiling: HealthStatus { self == .poolWait ? .degraded : component.ceiling }
+
     public static let databaseRead = SignalID(.database, "read_latency")
     public static let databaseWrite = SignalID(.database, "write_latency")
     public static let poolWait = SignalID(.database, "pool_wait")

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Where a measurement, for which more is worse, turns degraded and then unhealthy.
+/// Where a measurement, for which more is worse, turns degraded and then unhealthy. An unhealthy bound of
+/// infinity means the measurement alone never fails the signal: only a probe that got no answer does.
 public struct Threshold: Sendable, Equatable {
     public var degraded: Double
     public var unhealthy: Double
@@ -35,10 +36,13 @@ public struct Hysteresis: Sendable, Equatable {
 
 /// Every threshold of the health model. Defaults suit a region whose database is on the same network.
 public struct HealthThresholds: Sendable, Equatable {
-    public var databaseReadMilliseconds = Threshold(degraded: 100, unhealthy: 500)
-    public var databaseWriteMilliseconds = Threshold(degraded: 200, unhealthy: 700)
-    /// Time to lease a connection from the pool: the wait every request pays when the pool is saturated.
-    public var poolWaitMilliseconds = Threshold(degraded: 50, unhealthy: 500)
+    /// Saturation is not failure: a database that answers slowly is busy, so its latencies degrade and never
+    /// fail by themselves; it fails when it does not answer within the probe's deadline, or errors.
+    public var databaseReadMilliseconds = Threshold(degraded: 100, unhealthy: .infinity)
+    public var databaseWriteMilliseconds = Threshold(degraded: 200, unhealthy: .infinity)
+    /// Time to lease a connection from the pool: the wait every request pays when the pool is saturated. It
+    /// degrades and, being saturation alone, never fails (its signal's ceiling is degraded).
+    public var poolWaitMilliseconds = Threshold(degraded: 50, unhealthy: .infinity)
     public var replicationLagSeconds = Threshold(degraded: 5, unhealthy: 60)
     public var peerMilliseconds = Threshold(degraded: 300, unhealthy: 700)
     /// Share of a flow's requests answered with a 5xx over the window.
@@ -61,7 +65,8 @@ public struct HealthThresholds: Sendable, Equatable {
         ]
     }
 
-    /// Overrides from text such as `db_read_ms=50:250,error_ratio=0.05:0.5,hysteresis=2:3,min_requests=50`.
+    /// Overrides from text such as `db_read_ms=50:250,error_ratio=0.05:0.5,hysteresis=2:3,min_requests=50`;
+    /// a single number (`db_read_ms=50`) sets only the degraded bound and leaves no unhealthy one.
     /// Returns a message naming the bad entry when the text is not valid.
     public mutating func apply(_ text: String) -> String? {
         for entry in text.split(separator: ",", omittingEmptySubsequences: true) {
@@ -73,9 +78,13 @@ public struct HealthThresholds: Sendable, Equatable {
                 minimumRequests = count
                 continue
             }
-            let pair = value.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
-            guard pair.count == 2, let low = pair[0], let high = pair[1], low.isFinite, high.isFinite, low >= 0 else {
-                return "\(name) must be two numbers separated by a colon"
+            var pair = value.split(separator: ":", omittingEmptySubsequences: false).map { Double($0) }
+            guard pair.allSatisfy({ $0?.isFinite == true }) else {
+                return "\(name) must be two numbers separated by a colon (or one, for no unhealthy bound)"
+            }
+            if pair.count == 1, name != "hysteresis" { pair.append(.infinity) }
+            guard pair.count == 2, let low = pair[0], let high = pair[1], low >= 0 else {
+                return "\(name) must be two numbers separated by a colon (or one, for no unhealthy bound)"
             }
             if name == "hysteresis" {
                 guard low >= 1, high >= 1, low == low.rounded(), high == high.rounded() else {

@@ -32,6 +32,12 @@ public struct LoadPlan: Sendable {
     /// Journeys in flight at most (open model); beyond it arrivals wait, and their wait counts in their latency.
     public var maxInFlight = 10_000
     public var timeout = Duration.seconds(10)
+    /// Report requests by when they were due, in buckets this wide.
+    public var timeline: Duration?
+    /// Append every acknowledged order here, as it is acknowledged.
+    public var ordersFile: String?
+    /// Connect from this local address (the edge's CIDR map places shoppers by it).
+    public var source: String?
     public var seed = UInt64.random(in: 0...UInt64.max)
 
     public init(model: Model, urls: [String]) {
@@ -61,13 +67,17 @@ public enum LoadGenerator {
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: plan.connections)
         // A request that waits for a connection longer than its own timeout has timed out anyway.
         configuration.timeout = .init(connect: .nanoseconds(plan.timeout.nanoseconds))
+        configuration.localAddress = plan.source
+        let orders = try plan.ordersFile.map { try OrderLog(path: $0) }
         return try await HTTPClient.withHTTPClient(configuration: configuration) { http in
             let recorder = LoadRecorder()
             let storefront = try await Preparation(http: http, plan: plan, recorder: recorder).run()
             let cpu = ProcessCPU()
             let started = ContinuousClock.now
+            let startedUnix = Date().timeIntervalSince1970
+            if let width = plan.timeline { recorder.startTimeline(at: started, width: width) }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await journeys(plan, http: http, storefront: storefront, recorder: recorder) }
+                group.addTask { try await journeys(plan, http: http, storefront: storefront, recorder: recorder, orders: orders) }
                 group.addTask { await reportProgress(recorder, plan: plan, started: started, cpu: cpu, progress) }
                 try await group.next()
                 group.cancelAll()
@@ -75,19 +85,21 @@ public enum LoadGenerator {
             let duration = ContinuousClock.now - started
             return LoadReport(
                 recorder: recorder, model: plan.modelName, load: plan.loadDescription, mix: plan.mix, duration: duration,
-                corrected: plan.modelName == "open", cpuCores: cpu.coresUsed()
+                corrected: plan.modelName == "open", cpuCores: cpu.coresUsed(), timelineWidth: plan.timeline, startedUnix: startedUnix
             )
         }
     }
 
-    private static func journeys(_ plan: LoadPlan, http: HTTPClient, storefront: Storefront, recorder: LoadRecorder) async throws {
+    private static func journeys(
+        _ plan: LoadPlan, http: HTTPClient, storefront: Storefront, recorder: LoadRecorder, orders: OrderLog?
+    ) async throws {
         var random = SplitMix64(seed: plan.seed)
         var turn = 0
         func shopper(_ random: inout SplitMix64) -> Shopper {
             defer { turn += 1 }
             return Shopper(
                 http: http, base: plan.urls[turn % plan.urls.count], geo: plan.geo?.code(at: random.nextDouble()), storefront: storefront,
-                recorder: recorder, timeout: plan.timeout, hotShare: plan.hotShare)
+                recorder: recorder, timeout: plan.timeout, hotShare: plan.hotShare, orders: orders)
         }
         switch plan.model {
         case .open(let profile):

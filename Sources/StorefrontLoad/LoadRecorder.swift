@@ -28,17 +28,32 @@ public final class LoadRecorder: Sendable {
         var errors = 0
     }
 
+    /// Requests by when they were due, in buckets of the timeline's width: what a drill reads around a crash.
+    struct Bucket {
+        var requests = 0
+        var errors = 0
+        var kinds: [String: Int] = [:]
+        var regions: [String: Int] = [:]
+    }
+
     struct State {
         var steps: [String: Step] = [:]
         var window = Window()
         var journeysStarted = 0
         var journeysInFlight = 0
         var setupRequests = 0
+        var timeline: [Int: Bucket] = [:]
     }
 
     private let state = Mutex(State())
+    /// The run's start, from which the timeline counts, and its buckets' width; no timeline without them.
+    private let timelineOrigin = Mutex<(start: ContinuousClock.Instant, width: Duration)?>(nil)
 
     public init() {}
+
+    func startTimeline(at start: ContinuousClock.Instant, width: Duration) {
+        timelineOrigin.withLock { $0 = (start, width) }
+    }
 
     /// Microseconds from 1 µs to a minute at three significant digits; longer values grow it.
     static func histogram() -> Histogram<UInt64> {
@@ -47,9 +62,22 @@ public final class LoadRecorder: Sendable {
         return histogram
     }
 
-    public func record(_ step: String, latency: Duration, outcome: Outcome, region: String?) {
+    public func record(_ step: String, latency: Duration, outcome: Outcome, region: String?, due: ContinuousClock.Instant? = nil) {
         let micros = UInt64(max(1, latency.seconds * 1_000_000))
+        let bucket = timelineOrigin.withLock { $0 }.map { origin in
+            Int(((due ?? ContinuousClock.now - latency) - origin.start).seconds / origin.width.seconds)
+        }
         state.withLock { state in
+            if let bucket {
+                var entry = state.timeline[bucket] ?? Bucket()
+                entry.requests += 1
+                if case .error(let kind) = outcome {
+                    entry.errors += 1
+                    entry.kinds[kind, default: 0] += 1
+                }
+                if let region { entry.regions[region, default: 0] += 1 }
+                state.timeline[bucket] = entry
+            }
             var stats = state.steps[step] ?? Step()
             stats.count += 1
             _ = stats.latencies.record(micros)

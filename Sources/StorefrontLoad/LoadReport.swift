@@ -1,5 +1,6 @@
 import Foundation
 import Histogram
+import StorefrontCore
 
 /// A run's outcome: per step and overall, what `--json` writes and the table prints.
 public struct LoadReport: Codable, Sendable {
@@ -30,6 +31,8 @@ public struct LoadReport: Codable, Sendable {
     public var setupRequests: Int
     public var journeys: Int
     public var durationS: Double
+    /// When the run (after its preparation) began, in seconds since 1970: the timeline counts from here.
+    public var startedUnix: Double
     public var rps: Double
     /// Whether latencies count from each request's intended start (open model), so a stall that holds
     /// requests back shows in them instead of hiding.
@@ -41,6 +44,17 @@ public struct LoadReport: Codable, Sendable {
     public var generatorCPUCores: Double
     public var coresAvailable: Int
     public var slo: SLOResult?
+    /// Requests by when they were due, with `--timeline`: each bucket's start in milliseconds from the run's
+    /// start, requests, errors by kind, and the regions that answered.
+    public var timeline: [TimelineBucket]?
+
+    public struct TimelineBucket: Codable, Sendable {
+        public var startMs: Int
+        public var requests: Int
+        public var errors: Int
+        public var errorsByKind: [String: Int]
+        public var regions: [String: Int]
+    }
 
     static func step(_ stats: LoadRecorder.Step, duration: Duration) -> Step {
         func ms(_ micros: UInt64) -> Double { Double(micros) / 1000 }
@@ -58,7 +72,7 @@ public struct LoadReport: Codable, Sendable {
 
     init(
         recorder: LoadRecorder, model: String, load: String, mix: JourneyMix, duration: Duration, corrected: Bool,
-        cpuCores: Double
+        cpuCores: Double, timelineWidth: Duration? = nil, startedUnix: Double = Date().timeIntervalSince1970
     ) {
         let state = recorder.snapshot
         var combined = LoadRecorder.Step()
@@ -79,6 +93,7 @@ public struct LoadReport: Codable, Sendable {
         setupRequests = state.setupRequests
         journeys = state.journeysStarted
         durationS = duration.seconds
+        self.startedUnix = startedUnix
         rps = overall.rps
         coordinatedOmissionCorrected = corrected
         self.overall = overall
@@ -86,6 +101,13 @@ public struct LoadReport: Codable, Sendable {
         regions = overall.regions
         generatorCPUCores = cpuCores
         coresAvailable = ProcessInfo.processInfo.activeProcessorCount
+        timeline = timelineWidth.map { width in
+            state.timeline.sorted { $0.key < $1.key }.map { index, bucket in
+                TimelineBucket(
+                    startMs: Int((width * index).milliseconds), requests: bucket.requests, errors: bucket.errors,
+                    errorsByKind: bucket.kinds, regions: bucket.regions)
+            }
+        }
     }
 
     public func json() throws -> Data {

@@ -45,6 +45,7 @@ struct Shopper: Sendable {
     let recorder: LoadRecorder
     let timeout: Duration
     let hotShare: Double
+    let orders: OrderLog?
 
     static let searchTerms = ["waterproof", "trail", "leather", "cushioned", "court", "summer", "running", "boot", "canvas", "grip"]
     static let sizes = ["eu:38", "eu:40", "eu:42", "eu:44", "us:8", "us:9.5", "us:11"]
@@ -53,6 +54,7 @@ struct Shopper: Sendable {
     struct Response {
         var status: Int
         var json: [String: Any]
+        var region: String?
     }
 
     /// Runs `journey`; `intendedStart` is when its first request was due (open model), so a generator or a
@@ -147,6 +149,7 @@ struct Shopper: Sendable {
                 attempt == 0 ? "checkout" : "checkout.retry", .POST, "/v1/orders", headers: headers, body: body, due: nil)
             if let response, response.status == 201, let id = response.json["id"] as? String, let token = response.json["order_token"] as? String {
                 storefront.placed((id, token))
+                orders?.acknowledged(id: id, region: response.region)
                 return
             }
             let retriable = switch outcome {
@@ -184,11 +187,12 @@ struct Shopper: Sendable {
             let status = Int(response.status.code)
             let json = (try? JSONSerialization.jsonObject(with: Data(bytes.readableBytesView))) as? [String: Any] ?? [:]
             let outcome = Self.outcome(step: step, status: status, json: json)
-            recorder.record(step, latency: latency, outcome: outcome, region: response.headers.first(name: "X-Region"))
-            return (Response(status: status, json: json), outcome)
+            let region = response.headers.first(name: "X-Region")
+            recorder.record(step, latency: latency, outcome: outcome, region: region, due: start)
+            return (Response(status: status, json: json, region: region), outcome)
         } catch {
             let outcome = Outcome.error(Self.kind(of: error))
-            recorder.record(step, latency: ContinuousClock.now - start, outcome: outcome, region: nil)
+            recorder.record(step, latency: ContinuousClock.now - start, outcome: outcome, region: nil, due: start)
             return (nil, outcome)
         }
     }
@@ -208,5 +212,24 @@ struct Shopper: Sendable {
             return "timeout"
         }
         return "connection"
+    }
+}
+
+/// Every order a checkout got acknowledged, one JSON line each (`id`, `region`, `acked_unix_ms`), as it
+/// happens: a drill reads it at the moment it crashes a region, to find the acknowledged orders the other
+/// regions do not have yet.
+final class OrderLog: Sendable {
+    private let handle: Mutex<FileHandle>
+
+    init(path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        guard let handle = FileHandle(forWritingAtPath: path) else { throw LoadError.invalid("cannot write \(path)") }
+        self.handle = Mutex(handle)
+    }
+
+    func acknowledged(id: String, region: String?) {
+        let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
+        let line = #"{"id": "\#(id)", "region": "\#(region ?? "")", "acked_unix_ms": \#(milliseconds)}"# + "\n"
+        handle.withLock { $0.write(Data(line.utf8)) }
     }
 }

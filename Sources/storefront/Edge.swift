@@ -12,6 +12,8 @@ struct Edge: ParsableCommand {
 struct EdgeTableOption: ParsableArguments {
     @Option(help: "The region table: NAME HOST:PORT AGENT-PORT CONTINENT=MS … per line.")
     var regions = "edge/regions"
+    @Option(help: "Only these regions of the table, comma-separated (the lab may run fewer).")
+    var only: String?
 
     func topology() throws -> EdgeTopology {
         let text: String
@@ -21,8 +23,12 @@ struct EdgeTableOption: ParsableArguments {
             throw ValidationError("cannot read \(regions): \(error.localizedDescription)")
         }
         do {
-            return try EdgeTopology(parsing: text)
-        } catch {
+            let topology = try EdgeTopology(parsing: text)
+            guard let only else { return topology }
+            let names = only.split(separator: ",").map(String.init)
+            for name in names where topology.region(named: name) == nil { throw ValidationError("--only: no region \(name) in \(regions)") }
+            return try EdgeTopology(regions: topology.regions.filter { names.contains($0.name) })
+        } catch let error as EdgeError {
             throw ValidationError("\(regions): \(error)")
         }
     }

@@ -51,6 +51,12 @@ struct Load: AsyncParsableCommand {
     var seed: UInt64?
     @Option(help: "Objective, e.g. \"p99<50ms,errors<0.1%\" or \"checkout:p99<200ms\": exit 3 when not met.")
     var slo: String?
+    @Option(help: "Add to the JSON report requests by when they were due, in buckets this wide (100ms, 1s).")
+    var timeline: String?
+    @Option(help: "Append every acknowledged order to this file as it comes: id, region, time (JSON lines).")
+    var orders: String?
+    @Option(help: "Connect from this local address: the edge places shoppers by it when no header says where they are.")
+    var source: String?
     @Option(help: "Write the report as JSON to this file.")
     var json: String?
     @Flag(help: "No progress line every second.")
@@ -121,6 +127,12 @@ struct Load: AsyncParsableCommand {
         plan.maxInFlight = maxInFlight
         plan.timeout = timeout
         if let seed { plan.seed = seed }
+        if let timeline {
+            guard let width = parseDuration(timeline), width >= .milliseconds(10) else { throw .invalid("--timeline is not a duration of at least 10ms") }
+            plan.timeline = width
+        }
+        plan.ordersFile = orders
+        plan.source = source
         return plan
     }
 }

@@ -14,7 +14,7 @@ import StorefrontPostgres
 struct Storefront: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "The Storefront shoe store backend.",
-        subcommands: [Serve.self, Migrate.self, Seed.self, Replication.self, Health.self, Load.self, Edge.self]
+        subcommands: [Serve.self, Migrate.self, Seed.self, Replication.self, Health.self, Load.self, Edge.self, DelayProxyCommand.self]
     )
 }
 

@@ -79,14 +79,28 @@ import Testing
         return Array(lines[(start + 1)...].prefix { !$0.isEmpty })
     }
 
-    @Test func eachContinentAndFlowRoutesToItsClosestRegionWithTheNextAsSpillAndTheRestAsBackups() throws {
+    @Test func browsingGoesToTheClosestRegionWithASliverToTheNextAndTheRestAsBackups() throws {
         let text = try Self.config().configuration
-        let asia = Self.backend("AS_checkout", in: text)
+        let asia = Self.backend("AS_browse", in: text)
         #expect(asia.count == 4)
-        #expect(asia[1].hasPrefix("    server ap-southeast 127.0.0.40:9003 track checks_checkout/ap-southeast weight 256 agent-check"))
-        #expect(asia[1].contains("agent-addr 127.0.0.13 agent-port 9083 agent-inter 1s agent-send \"checkout\\n\""))
-        #expect(asia[2].hasPrefix("    server eu-west 127.0.0.12:8082 track checks_checkout/eu-west weight 1 agent-check"))
-        #expect(asia[3] == "    server us-east 127.0.0.11:8081 track checks_checkout/us-east backup")
+        #expect(asia[1].hasPrefix("    server ap-southeast 127.0.0.40:9003 track checks_browse/ap-southeast weight 256 agent-check"))
+        #expect(asia[1].contains("agent-addr 127.0.0.13 agent-port 9083 agent-inter 1s agent-send \"browse\\n\""))
+        #expect(asia[2] == "    server eu-west 127.0.0.12:8082 track checks_browse/eu-west weight 1")
+        #expect(asia[3] == "    server us-east 127.0.0.11:8081 track checks_browse/us-east backup")
+    }
+
+    /// All active, so a retry can be redispatched to the next region; `first` keeps them in proximity order.
+    @Test func cartsCheckoutsAndOrdersGoToTheClosestRegionThatIsUpInOrder() throws {
+        let text = try Self.config().configuration
+        for flow in ["cart", "checkout", "order_history"] {
+            let europe = Self.backend("EU_\(flow)", in: text)
+            #expect(europe == [
+                "    balance first",
+                "    server eu-west 127.0.0.12:8082 track checks_\(flow)/eu-west",
+                "    server us-east 127.0.0.11:8081 track checks_\(flow)/us-east",
+                "    server ap-southeast 127.0.0.40:9003 track checks_\(flow)/ap-southeast",
+            ])
+        }
     }
 
     @Test func readinessIsCheckedPerFlowEveryHalfSecond() throws {

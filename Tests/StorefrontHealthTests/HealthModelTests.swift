@@ -53,6 +53,19 @@ import Testing
         #expect(verdict.reasons.contains { $0.contains("checkout is unhealthy") && $0.contains("connection refused") })
     }
 
+    /// Saturation is not failure: a pool so busy that no connection came within the probe's deadline, and a
+    /// database answering in two seconds, make the region degraded and leave it ready.
+    @Test func aSaturatedPoolAndASlowDatabaseDegradeButNeverFail() throws {
+        let monitor = monitor()
+        let slow = SignalSample.measured(2000, unit: "ms", against: HealthThresholds().databaseReadMilliseconds, what: "SELECT 1 took")
+        round(monitor, [.poolWait: .failed(unit: "ms", "no answer within 800 ms"), .databaseRead: slow])
+        round(monitor, [.poolWait: .failed(unit: "ms", "no answer within 800 ms"), .databaseRead: slow])
+        let report = try #require(monitor.latest)
+        #expect(report[HealthReport.componentID(.database)]?.status == .degraded)
+        #expect(report[HealthReport.flowID(.checkout)]?.status == .degraded)
+        #expect(monitor.readiness().ok)
+    }
+
     /// Browsing only reads; a database that can no longer write fails the flows that write, not browsing.
     @Test func aDatabaseThatCannotWriteFailsCheckoutButNotBrowsing() throws {
         let monitor = monitor()

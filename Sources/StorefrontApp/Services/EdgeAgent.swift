@@ -9,14 +9,15 @@ import StorefrontHealth
 /// Answers HAProxy's agent check, so the edge weighs this region by its health model: HAProxy connects,
 /// sends the flow it routes (`checkout\n`, or nothing for the whole region), and reads one line back.
 /// Readiness (up or down) is the HTTP check's business; the agent only says how much traffic the region
-/// should get while it is up: all of it when healthy, a twentieth when degraded, so the edge moves most of
-/// a degraded region's load to the next region without dropping it — and `drain` while draining.
+/// should get while it is up: all of it when healthy, 2 % of its weight when degraded — against the next
+/// region's sliver that moves about a sixth of its browsing there, while it stays in rotation — and `drain`
+/// while draining.
 public struct EdgeAgent: Service {
     let monitor: HealthMonitor
     let host: String
     let port: Int
     let logger: Logger
-    public static let degradedWeight = 5
+    public static let degradedWeight = 2
 
     public func run() async throws {
         let server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)

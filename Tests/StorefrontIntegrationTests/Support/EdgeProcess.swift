@@ -36,6 +36,12 @@ struct EdgeProcess: Sendable {
         return edge
     }
 
+    /// HAProxy's own account of the regions going down and up, for a test that fails.
+    var stateChanges: [String] {
+        let log = (try? String(contentsOfFile: "\(directory)/haproxy.log", encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").map(String.init).filter { $0.hasPrefix("[WARNING]") && $0.contains("checks_") }
+    }
+
     func stop() async {
         process.signal(SIGTERM)
         _ = try? await process.exitStatus(within: .seconds(5))
