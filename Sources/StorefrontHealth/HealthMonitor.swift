@@ -1,4 +1,5 @@
 import Foundation
+import StorefrontCore
 import Synchronization
 
 /// What this region knows about its own health. The prober records samples into it and evaluates the model
@@ -15,6 +16,9 @@ public final class HealthMonitor: Sendable {
         var migrated = false
         var catalogLoaded = false
         var roundsCompleted = 0
+        var firstRound: ContinuousClock.Instant?
+        /// The live peers whose changes this region has not yet caught up with; nil once it has (or gave up).
+        var catchingUp: [String]? = []
         /// Whether the region has ever been ready; before that, samples take effect at once.
         var hasBeenReady = false
         var drain: Drain?
@@ -30,6 +34,11 @@ public final class HealthMonitor: Sendable {
     }
 
     public var staleAfter: Duration { interval * 3 }
+    /// Caught up with a peer: its latest heartbeat applied here is at most this old (heartbeats are written
+    /// once an interval).
+    public var caughtUpLag: Duration { max(.seconds(2), interval * 2) }
+    /// How long start-up waits to catch up before it goes on regardless (the lag signal still says so).
+    public static let catchUpLimit = Duration.seconds(60)
 
     public func markMigrated() { state.withLock { $0.migrated = true } }
     public func markCatalogLoaded() { state.withLock { $0.catalogLoaded = true } }
@@ -51,6 +60,12 @@ public final class HealthMonitor: Sendable {
     public func completeRound(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> [(node: HealthReport.Node, from: HealthStatus?)] {
         state.withLock { state in
             state.roundsCompleted += 1
+            if state.catchingUp != nil {
+                let first = state.firstRound ?? instant
+                state.firstRound = first
+                let behind = behind(state.trackers)
+                state.catchingUp = behind.isEmpty || instant - first >= Self.catchUpLimit ? nil : behind
+            }
             let report = HealthReport.evaluate(
                 model: model, trackers: state.trackers, startupPending: Self.pending(state), previous: state.latest,
                 staleAfter: staleAfter, now: now, instant: instant
@@ -68,7 +83,22 @@ public final class HealthMonitor: Sendable {
         if !state.migrated { pending.append("migrations not applied yet") }
         if !state.catalogLoaded { pending.append("catalog not loaded yet") }
         if state.roundsCompleted == 0 { pending.append("first probe round not complete") }
+        for peer in state.catchingUp ?? [] { pending.append("catching up with \(peer)'s changes") }
         return pending
+    }
+
+    /// A region that comes back must not take shoppers before it holds what its live peers wrote meanwhile:
+    /// a cart opened elsewhere during its absence would be a 404 here. The peers it waits for are those that
+    /// answer, with a subscription running, whose latest heartbeat applied here is older than `caughtUpLag`;
+    /// a dead peer, or one it does not replicate from, holds nothing up.
+    private func behind(_ trackers: [SignalID: SignalTracker]) -> [String] {
+        model.peers.filter { peer in
+            guard trackers[.peerLive(peer)]?.latest?.status == .healthy,
+                trackers[.subscription(peer)]?.latest.map({ $0.status != .unhealthy }) == true
+            else { return false }
+            guard let lag = trackers[.replicationLag(peer)]?.latest?.value else { return true }
+            return lag > caughtUpLag.milliseconds / 1000
+        }
     }
 
     /// The latest evaluation, or nil before the first round.

