@@ -48,6 +48,17 @@ struct EdgeProcess: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
+    /// Whether every region passes every one of the edge's checks, by HAProxy's own stats.
+    func allChecksUp() async throws -> Bool {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(statsPort)/stats;csv"), timeout: .seconds(5))
+        let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
+        guard response.status == .ok else { return false }
+        let rows = body.dropFirst(2).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        guard let header = rows.first, let statusColumn = header.firstIndex(of: "status") else { return false }
+        let servers = rows.dropFirst().filter { $0.count > statusColumn && $0[0].hasPrefix("checks_") && !["FRONTEND", "BACKEND"].contains($0[1]) }
+        return !servers.isEmpty && servers.allSatisfy { $0[statusColumn] == "UP" }
+    }
+
     /// A request through the edge: status, the region that answered, and `X-Edge-Route`.
     func send(_ method: String, _ path: String, headers: [(String, String)] = []) async throws -> (status: Int, region: String?, route: String?) {
         var request = HTTPClientRequest(url: url + path)
