@@ -19,6 +19,8 @@ public struct AppConfiguration: Sendable {
     public var migrationDatabaseURL: DatabaseURL
     public var appRole: String
     public var migrate: Bool
+    /// Start even when the database lets a dead peer's replication slot keep WAL without bound.
+    public var allowUnlimitedSlotWAL: Bool
     public var maxDatabaseConnections: Int
     /// The longest one statement, or one wait for a lock, may take on the serving connections.
     public var statementTimeoutMilliseconds: Int
@@ -58,6 +60,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_MIGRATION_DATABASE_URL", "the database URL", "the schema owner's connection, used to migrate"),
         ("STOREFRONT_APP_ROLE", "storefront", "role granted row access by migrations"),
         ("STOREFRONT_MIGRATE", "true", "apply pending migrations at start-up (false: refuse to start if any are pending)"),
+        ("STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", "false", "start even when the database's max_slot_wal_keep_size is unlimited (a dead peer's slot could fill its disk)"),
         ("STOREFRONT_DB_MAX_CONNECTIONS", "20", "connection pool size"),
         ("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", "5000", "longest a statement may take; idle transactions end after twice that"),
         ("STOREFRONT_DB_LOCK_TIMEOUT_MS", "the statement timeout", "longest a statement may wait for a lock (then 503 with Retry-After)"),
@@ -118,6 +121,7 @@ public struct AppConfiguration: Sendable {
         migrationDatabaseURL = try value("STOREFRONT_MIGRATION_DATABASE_URL").map { text throws(StorefrontError) in try DatabaseURL(text) } ?? databaseURL
         appRole = value("STOREFRONT_APP_ROLE") ?? "storefront"
         migrate = try boolean("STOREFRONT_MIGRATE", default: true)
+        allowUnlimitedSlotWAL = try boolean("STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", default: false)
         maxDatabaseConnections = try integer("STOREFRONT_DB_MAX_CONNECTIONS", default: 20, range: 1...500)
         statementTimeoutMilliseconds = try integer("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", default: 5000, range: 100...600_000)
         lockTimeoutMilliseconds = try integer(

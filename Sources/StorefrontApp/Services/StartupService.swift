@@ -47,6 +47,7 @@ struct StartupService<Store: CatalogStore>: Service {
             }
         }
         try await checkClusterName(appClient, region: configuration.region, logger: logger)
+        try await checkSlotWALLimit(appClient, allowUnlimited: configuration.allowUnlimitedSlotWAL, logger: logger)
     }
 
     private func retrying<Result: Sendable>(_ step: String, _ body: () async throws -> Result) async throws -> Result {

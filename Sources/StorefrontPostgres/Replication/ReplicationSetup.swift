@@ -128,3 +128,30 @@ public func checkClusterName(_ client: PostgresClient, region: Region, logger: L
         )
     }
 }
+
+/// A dead peer's replication slot keeps every byte of WAL written since it left, until the disk is full and
+/// the region with it, unless `max_slot_wal_keep_size` bounds it (the slot is then lost and the peer resyncs
+/// with `storefront replication resync`). Refuses a server with no bound unless `allowUnlimited`, and then
+/// says so loudly at every start.
+public func checkSlotWALLimit(_ client: PostgresClient, allowUnlimited: Bool, logger: Logger) async throws {
+    let limit = try await client.rows("SELECT current_setting('max_slot_wal_keep_size')", logger: logger).first?.decode(String.self) ?? "-1"
+    switch slotWALVerdict(limit: limit, allowUnlimited: allowUnlimited) {
+    case .bounded: return
+    case .allowed(let warning): logger.critical("\(warning)")
+    case .refused(let problem): throw StorefrontError.invalidConfiguration(problem)
+    }
+}
+
+public enum SlotWALVerdict: Equatable, Sendable {
+    case bounded
+    case allowed(warning: String)
+    case refused(String)
+}
+
+/// What start-up does with the server's `max_slot_wal_keep_size` (`-1` is unlimited).
+public func slotWALVerdict(limit: String, allowUnlimited: Bool) -> SlotWALVerdict {
+    guard limit == "-1" else { return .bounded }
+    let risk = "max_slot_wal_keep_size is unlimited: a dead peer's replication slot would keep WAL until the disk is full"
+    if allowUnlimited { return .allowed(warning: "\(risk) (allowed by STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL)") }
+    return .refused("\(risk); set it (for example max_slot_wal_keep_size = 1GB), or start with STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL=true")
+}
