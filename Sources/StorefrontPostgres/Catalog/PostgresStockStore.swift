@@ -43,6 +43,11 @@ public struct PostgresStockStore: StockStore {
     public func transfer(sku: String, quantity: Int, to destination: Region) async throws -> StockTransfer {
         guard destination != region else { throw StorefrontError.invalid("to", "must be another region than the source") }
         return try await client.transaction(logger: logger) { connection in
+            // Units sent to a region that never replicated with this one would be stranded for good: a region
+            // exists here once its heartbeat has arrived.
+            guard try await !connection.rows("SELECT 1 FROM heartbeats WHERE region = \(destination.name)", logger: logger).isEmpty else {
+                throw StorefrontError.invalid("to", "is not a region this one replicates with")
+            }
             let left = try await connection.rows(
                 """
                 UPDATE stock SET available = available - \(Int32(quantity))
@@ -103,20 +108,28 @@ public struct PostgresStockStore: StockStore {
         }
         var received = 0
         for transfer in pending {
-            let credited = try await client.transaction(logger: logger) { connection in
-                let claimed = try await connection.rows(
-                    """
-                    INSERT INTO stock_transfer_receipts (region, transfer_id) VALUES (\(region.name), \(transfer.id))
-                    ON CONFLICT DO NOTHING RETURNING 1
-                    """, logger: logger
-                )
-                guard !claimed.isEmpty else { return false }
-                try await connection.run(
-                    """
-                    INSERT INTO stock (region, sku, available) VALUES (\(region.name), \(transfer.sku), \(transfer.quantity))
-                    ON CONFLICT (region, sku) DO UPDATE SET available = stock.available + EXCLUDED.available
-                    """, logger: logger)
-                return true
+            // One credit that cannot be made yet (its variant has not replicated here) must not hold up the
+            // transfers behind it: it is retried next round.
+            let credited: Bool
+            do {
+                credited = try await client.transaction(logger: logger) { connection in
+                    let claimed = try await connection.rows(
+                        """
+                        INSERT INTO stock_transfer_receipts (region, transfer_id) VALUES (\(region.name), \(transfer.id))
+                        ON CONFLICT DO NOTHING RETURNING 1
+                        """, logger: logger
+                    )
+                    guard !claimed.isEmpty else { return false }
+                    try await connection.run(
+                        """
+                        INSERT INTO stock (region, sku, available) VALUES (\(region.name), \(transfer.sku), \(transfer.quantity))
+                        ON CONFLICT (region, sku) DO UPDATE SET available = stock.available + EXCLUDED.available
+                        """, logger: logger)
+                    return true
+                }
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
+                logger.warning("a stock transfer waits for its variant to arrive", metadata: ["transfer": "\(transfer.id)", "sku": "\(transfer.sku)"])
+                continue
             }
             if credited {
                 received += 1
