@@ -200,14 +200,23 @@ import Testing
             let id = try await withRegionApps(regions, only: [Self.east]) { apps in
                 let admin = Shopper(client: apps[Self.east]!)
                 try await admin.setStock(sku, 30)
-                let sent = try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 12}"#)
+                let transfer = #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 12}"#
+                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: transfer).isProblem("invalid-request"))
+                let sent = try await admin.admin(.post, "/v1/admin/stock/transfers", body: transfer, idempotencyKey: "move-12")
                 #expect(sent.status == .accepted)
+                // The answer lost and the call retried: the same transfer, the units moved once.
+                let retried = try await admin.admin(.post, "/v1/admin/stock/transfers", body: transfer, idempotencyKey: "move-12")
+                #expect(retried.status == .accepted)
+                #expect(try retried.json()["id"] as? String == sent.json()["id"] as? String)
                 #expect(try await available(Self.east) == 18)
+                let other = #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 2}"#
+                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: other, idempotencyKey: "move-12").isProblem("idempotency-key-reused"))
                 // Sent to the wrong region, or more than there is: refused, nothing moves.
-                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "eu-west", "to": "us-east", "quantity": 1}"#).isProblem("homed-elsewhere"))
-                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 99}"#).isProblem("out-of-stock"))
+                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "eu-west", "to": "us-east", "quantity": 1}"#, idempotencyKey: "k1").isProblem("homed-elsewhere"))
+                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 99}"#, idempotencyKey: "k2").isProblem("out-of-stock"))
                 // A region that never replicated with this one would strand the units for good.
-                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "mars-north", "quantity": 1}"#).isProblem("invalid-request"))
+                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "mars-north", "quantity": 1}"#, idempotencyKey: "k3").isProblem("invalid-request"))
+                #expect(try await available(Self.east) == 18)
                 return try #require(try sent.json()["id"] as? String)
             }
             try await regions.start(Self.west)

@@ -48,8 +48,9 @@ public protocol StockStore: Sendable {
     func setAvailable(_ available: Int, sku: String) async throws
 
     /// Takes units from the serving region's allocation and records their transfer to `destination`, which
-    /// credits them when it sees the record.
-    func transfer(sku: String, quantity: Int, to destination: Region) async throws -> StockTransfer
+    /// credits them when it sees the record. Once per `idempotencyKey`: the same request again returns the
+    /// first transfer; another request with the key is `idempotencyKeyReused`.
+    func transfer(sku: String, quantity: Int, to destination: Region, idempotencyKey: String) async throws -> StockTransfer
 
     func transfer(_ id: UUID) async throws -> StockTransfer?
 

@@ -82,6 +82,11 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
             return Response(status: .noContent)
         }
         admin.post("stock/transfers") { request, context in
+            guard let key = request.headers[.idempotencyKey], (1...255).contains(key.utf8.count),
+                key.utf8.allSatisfy({ (33...126).contains($0) })
+            else {
+                throw StorefrontError.invalid("Idempotency-Key", "header is required: 1-255 visible ASCII characters, such as a UUID")
+            }
             let body = try await request.decodeJSON(TransferRequest.self, context: context)
             var errors: [FieldError] = []
             let from = try? Region(body.from)
@@ -92,7 +97,7 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
             guard errors.isEmpty, let from, let to else { throw StorefrontError.invalidRequest(errors) }
             // Only the source region may take units from its own allocation.
             guard from == region else { throw StorefrontError.homedElsewhere(resource: "stock allocation", home: from) }
-            let transfer = try await stock.transfer(sku: body.sku, quantity: body.quantity, to: to)
+            let transfer = try await stock.transfer(sku: body.sku, quantity: body.quantity, to: to, idempotencyKey: key)
             var response = try JSON.response(TransferBody(transfer), status: .accepted)
             response.headers[.location] = "/v1/admin/stock/transfers/\(transfer.id.uuidString.lowercased())"
             return response

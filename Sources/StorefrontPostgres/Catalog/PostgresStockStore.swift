@@ -40,9 +40,35 @@ public struct PostgresStockStore: StockStore {
 
     /// Step one of two, in the source region: the units leave this allocation and the record of their
     /// transfer is written in the same transaction, so they are never in both places nor in neither.
-    public func transfer(sku: String, quantity: Int, to destination: Region) async throws -> StockTransfer {
+    public func transfer(sku: String, quantity: Int, to destination: Region, idempotencyKey: String) async throws -> StockTransfer {
         guard destination != region else { throw StorefrontError.invalid("to", "must be another region than the source") }
-        return try await client.transaction(logger: logger) { connection in
+        if let earlier = try await transfer(idempotencyKey: idempotencyKey) {
+            return try Self.replay(earlier, sku: sku, quantity: quantity, to: destination)
+        }
+        do {
+            return try await send(sku: sku, quantity: quantity, to: destination, idempotencyKey: idempotencyKey)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23505" {
+            // The same key sent at the same moment: the other request's transfer stands.
+            guard let earlier = try await transfer(idempotencyKey: idempotencyKey) else { throw error }
+            return try Self.replay(earlier, sku: sku, quantity: quantity, to: destination)
+        }
+    }
+
+    private static func replay(_ earlier: StockTransfer, sku: String, quantity: Int, to destination: Region) throws -> StockTransfer {
+        guard earlier.sku == sku, earlier.quantity == quantity, earlier.to == destination else { throw StorefrontError.idempotencyKeyReused }
+        return earlier
+    }
+
+    private func transfer(idempotencyKey: String) async throws -> StockTransfer? {
+        let rows = try await client.rows(
+            "SELECT id FROM stock_transfers WHERE region = \(region.name) AND idempotency_key = \(idempotencyKey)", logger: logger
+        )
+        guard let id = try rows.first?.decode(UUID.self) else { return nil }
+        return try await transfer(id)
+    }
+
+    private func send(sku: String, quantity: Int, to destination: Region, idempotencyKey: String) async throws -> StockTransfer {
+        try await client.transaction(logger: logger) { connection in
             // Units sent to a region that never replicated with this one would be stranded for good: a region
             // exists here once its heartbeat has arrived.
             guard try await !connection.rows("SELECT 1 FROM heartbeats WHERE region = \(destination.name)", logger: logger).isEmpty else {
@@ -66,8 +92,8 @@ public struct PostgresStockStore: StockStore {
             let id = UUID()
             let createdAt = try await connection.rows(
                 """
-                INSERT INTO stock_transfers (region, id, sku, to_region, quantity)
-                VALUES (\(region.name), \(id), \(sku), \(destination.name), \(Int32(quantity)))
+                INSERT INTO stock_transfers (region, id, sku, to_region, quantity, idempotency_key)
+                VALUES (\(region.name), \(id), \(sku), \(destination.name), \(Int32(quantity)), \(idempotencyKey))
                 RETURNING created_at
                 """, logger: logger
             ).first!.decode(Date.self)

@@ -61,9 +61,12 @@ struct Shopper: Sendable {
         try await client.execute(uri: "/v1/orders/\(id)/cancel", method: .post, headers: [.orderToken: token], body: nil)
     }
 
-    func admin(_ method: HTTPRequest.Method, _ uri: String, body: String? = nil, token: String? = adminToken) async throws -> TestResponse {
+    func admin(
+        _ method: HTTPRequest.Method, _ uri: String, body: String? = nil, token: String? = adminToken, idempotencyKey: String? = nil
+    ) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }
+        if let idempotencyKey { headers[HTTPField.Name("Idempotency-Key")!] = idempotencyKey }
         return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
     }
 
