@@ -33,6 +33,8 @@ public struct AppConfiguration: Sendable {
     public var cartLifetime: Duration
     public var catalogRefreshInterval: Duration
     public var probeInterval: Duration
+    /// How often this region purges its rows past their retention (`DataPurger`).
+    public var purgeInterval: Duration
     /// The other regions: their replication is watched and their `/health/live` probed.
     public var peers: [Peer]
     public var healthThresholds: HealthThresholds
@@ -69,6 +71,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_CART_TTL_SECONDS", "604800 (7 days)", "how long a cart lives without a change"),
         ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
         ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often every health signal is sampled; a sample older than three intervals counts as failed"),
+        ("STOREFRONT_PURGE_INTERVAL_S", "300", "how often this region deletes its own rows past retention: abandoned carts, old idempotency keys, received transfers (docs/data-retention.md)"),
         ("STOREFRONT_PEERS", "none", "the other regions as name=url pairs, comma-separated: their replication and /health/live are watched"),
         ("STOREFRONT_HEALTH_THRESHOLDS", "see docs/health.md", "overrides such as db_read_ms=100:500,hysteresis=2:3 (degraded:unhealthy)"),
         ("STOREFRONT_DRAIN_GRACE_MS", "5000", "after SIGTERM, how long to keep serving with readiness at 503 before closing the listener"),
@@ -134,6 +137,7 @@ public struct AppConfiguration: Sendable {
         cartLifetime = .seconds(try integer("STOREFRONT_CART_TTL_SECONDS", default: 604_800, range: 1...31_536_000))
         catalogRefreshInterval = .milliseconds(try integer("STOREFRONT_CATALOG_REFRESH_MS", default: 1000, range: 50...60_000))
         probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))
+        purgeInterval = .seconds(try integer("STOREFRONT_PURGE_INTERVAL_S", default: 300, range: 1...86_400))
         peers = try Self.peers(value("STOREFRONT_PEERS") ?? "", region: region)
         healthThresholds = HealthThresholds()
         if let overrides = value("STOREFRONT_HEALTH_THRESHOLDS"), let problem = healthThresholds.apply(overrides) {

@@ -108,11 +108,15 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     )
     let startup = StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)
     let transfers = TransferReceiver(stock: stockStore, interval: configuration.probeInterval, logger: logger)
+    let purge = PurgeService(
+        purger: DataPurger(client: postgres, region: configuration.region, logger: logger), interval: configuration.purgeInterval,
+        registry: metrics, logger: logger)
     var services = [
         lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
         lifecycle.track(prober, as: "health-prober", activity: prober.activity),
         lifecycle.track(startup, as: "startup", activity: startup.activity),
         lifecycle.track(transfers, as: "transfer-receiver", activity: transfers.activity),
+        lifecycle.track(purge, as: "purger", activity: purge.activity),
     ]
     if configuration.agentPort > 0 {
         services.append(lifecycle.track(

@@ -1,0 +1,2 @@
+-- The purger finds abandoned carts by their expiry without reading every cart.
+CREATE INDEX carts_expiry ON carts (region, expires_at) WHERE status = 'open';
