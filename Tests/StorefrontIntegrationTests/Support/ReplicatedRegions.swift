@@ -125,6 +125,9 @@ struct ReplicatedRegions: Sendable {
             try await waitUntil("every table copied to \(region)", timeout: .seconds(60)) {
                 try await count("SELECT count(*) FROM pg_subscription_rel WHERE srsubstate <> 'r'", in: region) == 0
             }
+            // Replication workers commit asynchronously: a crash right now could lose the copy's "ready" state
+            // while its publisher has already dropped the copy's slot. A checkpoint makes the state durable.
+            try await asAdmin(region) { client in try await client.run("CHECKPOINT") }
         }
     }
 
