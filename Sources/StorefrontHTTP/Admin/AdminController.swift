@@ -82,11 +82,7 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
             return Response(status: .noContent)
         }
         admin.post("stock/transfers") { request, context in
-            guard let key = request.headers[.idempotencyKey], (1...255).contains(key.utf8.count),
-                key.utf8.allSatisfy({ (33...126).contains($0) })
-            else {
-                throw StorefrontError.invalid("Idempotency-Key", "header is required: 1-255 visible ASCII characters, such as a UUID")
-            }
+            let key = try request.idempotencyKey()
             let body = try await request.decodeJSON(TransferRequest.self, context: context)
             var errors: [FieldError] = []
             let from = try? Region(body.from)

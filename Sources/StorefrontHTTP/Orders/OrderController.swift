@@ -22,11 +22,7 @@ public struct OrderController<Store: OrderStore>: Sendable {
     /// a request still running makes the retry wait (409, `Retry-After`), another request with the key is
     /// refused (422).
     @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let key = request.headers[.idempotencyKey], (1...255).contains(key.utf8.count),
-            key.utf8.allSatisfy({ (33...126).contains($0) })
-        else {
-            throw StorefrontError.invalid("Idempotency-Key", "header is required: 1-255 visible ASCII characters, such as a UUID")
-        }
+        let key = try request.idempotencyKey()
         let body = try await request.decodeJSON(CheckoutBody.self, context: context)
         let checkout = try CheckoutRequest.validated(cartID: body.cartId, email: body.email, address: body.shippingAddress)
         guard let cartToken = request.token(.cartToken) else { throw StorefrontError.notFound(resource: "cart") }
