@@ -37,6 +37,9 @@ public struct AppConfiguration: Sendable {
     public var purgeInterval: Duration
     /// The other regions: their replication is watched and their `/health/live` probed.
     public var peers: [Peer]
+    /// Authenticates calls between regions (a request forwarded to the region that owns its cart or
+    /// order); the same in every region. Without it no region forwards, and each adopts what reaches it.
+    public var peerSecret: String?
     public var healthThresholds: HealthThresholds
     /// After SIGTERM, how long the region keeps serving while readiness already answers 503, so the edge
     /// and orchestrators stop sending traffic before the listener closes.
@@ -73,6 +76,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often every health signal is sampled; a sample older than three intervals counts as failed"),
         ("STOREFRONT_PURGE_INTERVAL_S", "300", "how often this region deletes its own rows past retention: abandoned carts, old idempotency keys, received transfers (docs/data-retention.md)"),
         ("STOREFRONT_PEERS", "none", "the other regions as name=url pairs, comma-separated: their replication and /health/live are watched"),
+        ("STOREFRONT_PEER_SECRET", "none (no forwarding: a region adopts every foreign cart it is asked about)", "shared by every region, at least 16 characters: authenticates a request forwarded to the region that owns its cart or order"),
         ("STOREFRONT_HEALTH_THRESHOLDS", "see docs/health.md", "overrides such as db_read_ms=100:500,hysteresis=2:3 (degraded:unhealthy)"),
         ("STOREFRONT_DRAIN_GRACE_MS", "5000", "after SIGTERM, how long to keep serving with readiness at 503 before closing the listener"),
         ("STOREFRONT_STOP_TIMEOUT_MS", "10000", "after the drain, how long the rest of a stop may take; past it the process logs what did not stop and exits 70"),
@@ -139,6 +143,13 @@ public struct AppConfiguration: Sendable {
         probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))
         purgeInterval = .seconds(try integer("STOREFRONT_PURGE_INTERVAL_S", default: 300, range: 1...86_400))
         peers = try Self.peers(value("STOREFRONT_PEERS") ?? "", region: region)
+        if let (one, other) = Region.tagCollision(among: [region] + peers.map(\.region)) {
+            throw .invalidConfiguration("regions \(one) and \(other) share an id tag (two bytes of their names' SHA-256): rename one")
+        }
+        peerSecret = value("STOREFRONT_PEER_SECRET")
+        if let peerSecret, peerSecret.utf8.count < 16 {
+            throw .invalidConfiguration("STOREFRONT_PEER_SECRET must be at least 16 characters")
+        }
         healthThresholds = HealthThresholds()
         if let overrides = value("STOREFRONT_HEALTH_THRESHOLDS"), let problem = healthThresholds.apply(overrides) {
             throw .invalidConfiguration("STOREFRONT_HEALTH_THRESHOLDS: \(problem)")

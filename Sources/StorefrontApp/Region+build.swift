@@ -79,6 +79,17 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         client: postgres, region: configuration.region, catalogHome: configuration.catalogHome, logger: logger)
     let metrics = PrometheusCollectorRegistry()
     let flows = FlowWindows()
+    let forwarder = configuration.peerSecret.map { secret in
+        PeerHTTPForwarder(
+            region: configuration.region, peers: configuration.peers, secret: secret,
+            timeout: .milliseconds(configuration.statementTimeoutMilliseconds * 2))
+    }
+    if configuration.peerSecret == nil, !configuration.peers.isEmpty {
+        logger.warning("STOREFRONT_PEER_SECRET is not set: no request is forwarded to its home region, every foreign cart is adopted")
+    }
+    let home = HomeRouter(
+        region: configuration.region, peers: configuration.peers.map(\.region), forwarder: forwarder,
+        secret: configuration.peerSecret, monitor: health, registry: metrics)
 
     let router = buildRouter(
         region: configuration.region,
@@ -86,9 +97,10 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         drain: DrainController(monitor: health, adminToken: configuration.adminToken),
         catalog: CatalogController(store: catalogStore, catalog: catalog, cursors: cursors, region: configuration.region),
         carts: CartController(
-            store: PostgresCartStore(client: postgres, region: configuration.region, idleLifetime: configuration.cartLifetime, logger: logger)
+            store: PostgresCartStore(client: postgres, region: configuration.region, idleLifetime: configuration.cartLifetime, logger: logger),
+            home: home
         ),
-        orders: OrderController(store: orderStore),
+        orders: OrderController(store: orderStore, home: home),
         admin: AdminController(
             orders: orderStore, stock: stockStore, cursors: cursors, adminToken: configuration.adminToken
         ),
@@ -118,6 +130,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         lifecycle.track(transfers, as: "transfer-receiver", activity: transfers.activity),
         lifecycle.track(purge, as: "purger", activity: purge.activity),
     ]
+    if let forwarder { services.append(lifecycle.track(forwarder, as: "forwarder")) }
     if configuration.agentPort > 0 {
         services.append(lifecycle.track(
             EdgeAgent(monitor: health, host: configuration.host, port: configuration.agentPort, logger: logger), as: "edge-agent"))

@@ -7,11 +7,20 @@ extension Request {
     /// The body as `T`: a JSON document (415 for another media type), within the context's size limit
     /// (413), that decodes (400 naming the field that does not).
     func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
+        try Self.decodeJSON(type, from: try await collectJSON(context: context))
+    }
+
+    /// The body of a JSON document (415 for another media type), within the context's size limit (413).
+    func collectJSON(context: AppRequestContext) async throws -> ByteBuffer {
         let mediaType = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
             throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
         }
-        let body = try await self.body.collect(upTo: context.maxUploadSize)
+        return try await self.body.collect(upTo: context.maxUploadSize)
+    }
+
+    /// `body` as `T`, or 400 naming the field that does not decode.
+    static func decodeJSON<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
         do {
             return try JSON.decoder().decode(T.self, from: Data(body.readableBytesView))
         } catch let error as DecodingError {

@@ -2,16 +2,20 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import StorefrontCore
+import StorefrontHealth
 
 /// `POST /v1/carts`, `GET /v1/carts/{id}`, `PUT` and `DELETE /v1/carts/{id}/items/{sku}`.
 ///
 /// A cart exists for a caller only with its `Cart-Token`: no token, another cart's token and an unknown or
-/// malformed id all get the same 404.
+/// malformed id all get the same 404. A cart is served by its home region while that region can
+/// (`HomeRouter`), so that it never forks while its home is up.
 public struct CartController<Store: CartStore>: Sendable {
     let store: Store
+    let home: HomeRouter
 
-    public init(store: Store) {
+    public init(store: Store, home: HomeRouter) {
         self.store = store
+        self.home = home
     }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -31,18 +35,25 @@ public struct CartController<Store: CartStore>: Sendable {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        return try respond(try await store.cart(id, token: token))
+        return try await home.serve(request, id: id, flow: .cart, context: context) {
+            try respond(try await store.cart(id, token: token))
+        }
     }
 
     @Sendable func setItem(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        let body = try await request.decodeJSON(QuantityBody.self, context: context)
-        return try await change(body.quantity, request, context, id, token)
+        let raw = try await request.collectJSON(context: context)
+        let body = try Request.decodeJSON(QuantityBody.self, from: raw)
+        return try await home.serve(request, body: raw, id: id, flow: .cart, context: context) {
+            try await change(body.quantity, request, context, id, token)
+        }
     }
 
     @Sendable func removeItem(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        return try await change(0, request, context, id, token)
+        return try await home.serve(request, id: id, flow: .cart, context: context) {
+            try await change(0, request, context, id, token)
+        }
     }
 
     private func change(_ quantity: Int, _ request: Request, _ context: AppRequestContext, _ id: UUID, _ token: AccessToken) async throws -> Response {

@@ -18,7 +18,8 @@ struct RequestIDMiddleware: RouterMiddleware {
         context.logger[metadataKey: "hb.request.id"] = nil
         var response = try await next(request, context)
         response.headers[.requestID] = requestID
-        response.headers[.region] = region.name
+        // A response the home region gave to a forwarded request already names that region.
+        if response.headers[.region] == nil { response.headers[.region] = region.name }
         return response
     }
 

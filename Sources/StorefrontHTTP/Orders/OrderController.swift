@@ -3,13 +3,18 @@ import HTTPTypes
 import Hummingbird
 import NIOCore
 import StorefrontCore
+import StorefrontHealth
 
 /// `POST /v1/orders` (checkout), `GET /v1/orders/{id}`, `POST /v1/orders/{id}/cancel`.
+///
+/// Each is served by the region that owns the cart or the order while that region can (`HomeRouter`).
 public struct OrderController<Store: OrderStore>: Sendable {
     let store: Store
+    let home: HomeRouter
 
-    public init(store: Store) {
+    public init(store: Store, home: HomeRouter) {
         self.store = store
+        self.home = home
     }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -23,26 +28,31 @@ public struct OrderController<Store: OrderStore>: Sendable {
     /// refused (422).
     @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try request.idempotencyKey()
-        let body = try await request.decodeJSON(CheckoutBody.self, context: context)
+        let raw = try await request.collectJSON(context: context)
+        let body = try Request.decodeJSON(CheckoutBody.self, from: raw)
         let checkout = try CheckoutRequest.validated(cartID: body.cartId, email: body.email, address: body.shippingAddress)
         guard let cartToken = request.token(.cartToken) else { throw StorefrontError.notFound(resource: "cart") }
+        return try await home.serve(request, body: raw, id: checkout.cartID, flow: .checkout, context: context) {
+            try await checkoutHere(checkout, key: key, cartToken: cartToken)
+        }
+    }
 
+    private func checkoutHere(_ checkout: CheckoutRequest, key: String, cartToken: AccessToken) async throws -> Response {
+        // The order token is derived, not stored: the stored answer keeps an empty slot for it.
+        let orderToken = AccessToken.order(cartToken: cartToken, idempotencyKey: key)
         switch try await store.claim(idempotencyKey: key, fingerprint: checkout.fingerprint(cartToken: cartToken)) {
         case .replay(let stored):
-            var response = Self.response(stored)
+            var response = Self.response(stored.revealing(orderToken: orderToken))
             response.headers[.idempotentReplayed] = "true"
             return response
         case .claimed:
             do {
-                // The stored response holds the order token, so that a replay returns it too; a replay needs
-                // the cart token as well, so only the shopper who checked out can get it.
-                let orderToken = AccessToken.generate()
                 let stored = try await store.checkout(
                     checkout, cartToken: cartToken, orderToken: orderToken, idempotencyKey: key
                 ) { order in
-                    StoredResponse(status: 201, body: Array(try JSON.encode(OrderBody(order, token: orderToken)).readableBytesView))
+                    StoredResponse(status: 201, body: Array(try JSON.encode(OrderBody(order, token: AccessToken(value: ""))).readableBytesView))
                 }
-                return Self.response(stored)
+                return Self.response(stored.revealing(orderToken: orderToken))
             } catch {
                 // Client errors are the answer to this key; server errors are not, so a retry can succeed.
                 let problem = Problem.from(error)
@@ -57,12 +67,16 @@ public struct OrderController<Store: OrderStore>: Sendable {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        return try Self.respond(try await store.order(id, token: token))
+        return try await home.serve(request, id: id, flow: .orderHistory, context: context) {
+            try Self.respond(try await store.order(id, token: token))
+        }
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        return try Self.respond(try await store.apply(.cancel, to: id, token: token))
+        return try await home.serve(request, id: id, flow: .orderHistory, context: context) {
+            try Self.respond(try await store.apply(.cancel, to: id, token: token))
+        }
     }
 
     private func identify(_ request: Request, _ context: AppRequestContext) throws -> (UUID, AccessToken) {

@@ -46,6 +46,7 @@ public struct Problem: Error, Sendable, Codable, Equatable {
         public static let invalidRequest = Kind(slug: "invalid-request", title: "The request is invalid", status: 400)
         public static let notFound = Kind(slug: "not-found", title: "Not found", status: 404)
         public static let unauthorized = Kind(slug: "unauthorized", title: "Authentication required", status: 401)
+        public static let forbidden = Kind(slug: "forbidden", title: "Forbidden", status: 403)
         public static let cartClosed = Kind(slug: "cart-closed", title: "The cart is checked out", status: 409)
         public static let cartExpired = Kind(slug: "cart-expired", title: "The cart has expired", status: 409)
         public static let outOfStock = Kind(slug: "out-of-stock", title: "Not enough stock", status: 409)

@@ -19,12 +19,15 @@ struct CartResolver: Sendable {
     struct Resolved {
         var id: UUID
         var version: Int
+        /// The cart the shopper opened: for an adopted cart, the one it copied. A checkout's orders in
+        /// every region share it.
+        var root: UUID
     }
 
     func resolve(_ id: UUID, token: AccessToken, _ connection: PostgresConnection) async throws -> Resolved {
         let rows = try await connection.rows(
             """
-            SELECT c.region, c.token_digest, c.status, c.version, c.expires_at < now(), a.region, a.id
+            SELECT c.region, c.token_digest, c.status, c.version, c.expires_at < now(), a.region, a.id, c.adopted_from
             FROM carts c
             LEFT JOIN LATERAL (
                 SELECT region, id FROM carts WHERE adopted_from = c.id ORDER BY region = \(region.name) DESC, created_at LIMIT 1
@@ -46,9 +49,10 @@ struct CartResolver: Sendable {
         guard try cells[2].decode(String.self) == Cart.Status.open.rawValue else { throw StorefrontError.cartClosed }
         guard try !cells[4].decode(Bool.self) else { throw StorefrontError.cartExpired }
         let version = try cells[3].decode(Int.self)
-        guard home != region else { return Resolved(id: id, version: version) }
+        let root = try cells[7].decode(UUID?.self) ?? id
+        guard home != region else { return Resolved(id: id, version: version, root: root) }
 
-        let adoptee = UUID()
+        let adoptee = UUID.homed(in: region)
         try await connection.run(
             """
             INSERT INTO carts (region, id, token_digest, status, version, expires_at, adopted_from, adopted_from_region)
@@ -63,6 +67,6 @@ struct CartResolver: Sendable {
             """, logger: logger)
         logger.info("adopted a cart from a region that is away", metadata: ["cart": "\(id)", "home": "\(home)", "adoptee": "\(adoptee)"])
         // The client's If-Match names the version it read, the foreign one.
-        return Resolved(id: adoptee, version: version)
+        return Resolved(id: adoptee, version: version, root: root)
     }
 }

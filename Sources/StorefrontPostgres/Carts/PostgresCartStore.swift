@@ -24,7 +24,7 @@ public struct PostgresCartStore: CartStore {
     private var resolver: CartResolver { CartResolver(region: region, idleLifetime: idleLifetime, logger: logger) }
 
     public func open(token: AccessToken) async throws -> Cart {
-        let id = UUID()
+        let id = UUID.homed(in: region)
         try await client.run(
             """
             INSERT INTO carts (region, id, token_digest, expires_at)

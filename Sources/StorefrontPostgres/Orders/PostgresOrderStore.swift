@@ -30,6 +30,17 @@ public struct PostgresOrderStore: OrderStore {
 
     public func claim(idempotencyKey key: String, fingerprint: [UInt8]) async throws -> IdempotencyClaim {
         let fingerprint = ByteBuffer(bytes: fingerprint)
+        // A retry through another region than the first attempt's: the key's answer once it has replicated.
+        if let row = try await client.rows(
+            """
+            SELECT fingerprint, response_status, response_body FROM idempotency_keys
+            WHERE key = \(key) AND region <> \(region.name) AND state = 'done' LIMIT 1
+            """, logger: logger
+        ).first {
+            let (stored, status, body) = try row.decode((ByteBuffer, Int, ByteBuffer).self)
+            guard stored == fingerprint else { throw StorefrontError.idempotencyKeyReused }
+            return .replay(StoredResponse(status: status, body: Array(body.readableBytesView)))
+        }
         // The insert is the claim: a conflict means the key exists, and only then do we look at it.
         let claimed = try await client.rows(
             """
@@ -79,7 +90,8 @@ public struct PostgresOrderStore: OrderStore {
         render: @Sendable (Order) throws -> StoredResponse
     ) async throws -> StoredResponse {
         try await client.transaction(logger: logger) { connection in
-            let cartID = try await resolver.resolve(request.cartID, token: cartToken, connection).id
+            let cart = try await resolver.resolve(request.cartID, token: cartToken, connection)
+            let cartID = cart.id
             let lines = try await pricedLines(of: cartID, connection)
             guard !lines.isEmpty else { throw StorefrontError.invalid("cart_id", "the cart is empty") }
             try await takeStock(stockRequest(lines.map { (sku: $0.sku, quantity: $0.quantity) }), connection)
@@ -92,12 +104,12 @@ public struct PostgresOrderStore: OrderStore {
                 )
             }
             guard let subtotal = lines.subtotal else { throw StorefrontError.invalid("cart_id", "the cart's prices cannot be added up") }
-            let orderID = UUID()
+            let orderID = UUID.homed(in: region)
             let address = String(decoding: try Self.addressEncoder.encode(request.shippingAddress), as: UTF8.self)
             let createdAt = try await connection.rows(
                 """
-                INSERT INTO orders (region, id, cart_id, token_digest, status, email, shipping_address, subtotal_amount, currency)
-                VALUES (\(region.name), \(orderID), \(cartID), \(ByteBuffer(bytes: orderToken.digest)), 'placed',
+                INSERT INTO orders (region, id, cart_id, cart_root, token_digest, status, email, shipping_address, subtotal_amount, currency)
+                VALUES (\(region.name), \(orderID), \(cartID), \(cart.root), \(ByteBuffer(bytes: orderToken.digest)), 'placed',
                         \(request.email), \(address)::jsonb, \(subtotal.amount), \(subtotal.currency.code))
                 RETURNING created_at
                 """, logger: logger
