@@ -35,6 +35,8 @@ public struct AppConfiguration: Sendable {
     public var probeInterval: Duration
     /// How often this region purges its rows past their retention (`DataPurger`).
     public var purgeInterval: Duration
+    /// How often this region looks for its duplicate orders of one checkout (`OrderReconciler`).
+    public var reconcileInterval: Duration
     /// The other regions: their replication is watched and their `/health/live` probed.
     public var peers: [Peer]
     /// Authenticates calls between regions (a request forwarded to the region that owns its cart or
@@ -75,6 +77,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
         ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often every health signal is sampled; a sample older than three intervals counts as failed"),
         ("STOREFRONT_PURGE_INTERVAL_S", "300", "how often this region deletes its own rows past retention: abandoned carts, old idempotency keys, received transfers (docs/data-retention.md)"),
+        ("STOREFRONT_RECONCILE_INTERVAL_MS", "5000", "how often this region looks for a checkout that became orders in two regions and cancels its own later one (docs/regions.md)"),
         ("STOREFRONT_PEERS", "none", "the other regions as name=url pairs, comma-separated: their replication and /health/live are watched"),
         ("STOREFRONT_PEER_SECRET", "none (no forwarding: a region adopts every foreign cart it is asked about)", "shared by every region, at least 16 characters: authenticates a request forwarded to the region that owns its cart or order"),
         ("STOREFRONT_HEALTH_THRESHOLDS", "see docs/health.md", "overrides such as db_read_ms=100:500,hysteresis=2:3 (degraded:unhealthy)"),
@@ -142,6 +145,7 @@ public struct AppConfiguration: Sendable {
         catalogRefreshInterval = .milliseconds(try integer("STOREFRONT_CATALOG_REFRESH_MS", default: 1000, range: 50...60_000))
         probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))
         purgeInterval = .seconds(try integer("STOREFRONT_PURGE_INTERVAL_S", default: 300, range: 1...86_400))
+        reconcileInterval = .milliseconds(try integer("STOREFRONT_RECONCILE_INTERVAL_MS", default: 5000, range: 50...3_600_000))
         peers = try Self.peers(value("STOREFRONT_PEERS") ?? "", region: region)
         if let (one, other) = Region.tagCollision(among: [region] + peers.map(\.region)) {
             throw .invalidConfiguration("regions \(one) and \(other) share an id tag (two bytes of their names' SHA-256): rename one")

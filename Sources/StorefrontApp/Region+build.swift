@@ -123,12 +123,16 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let purge = PurgeService(
         purger: DataPurger(client: postgres, region: configuration.region, logger: logger), interval: configuration.purgeInterval,
         registry: metrics, logger: logger)
+    let reconcile = ReconcileService(
+        reconciler: OrderReconciler(client: postgres, region: configuration.region, logger: logger),
+        interval: configuration.reconcileInterval, registry: metrics, logger: logger)
     var services = [
         lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
         lifecycle.track(prober, as: "health-prober", activity: prober.activity),
         lifecycle.track(startup, as: "startup", activity: startup.activity),
         lifecycle.track(transfers, as: "transfer-receiver", activity: transfers.activity),
         lifecycle.track(purge, as: "purger", activity: purge.activity),
+        lifecycle.track(reconcile, as: "reconciler", activity: reconcile.activity),
     ]
     if let forwarder { services.append(lifecycle.track(forwarder, as: "forwarder")) }
     if configuration.agentPort > 0 {

@@ -37,6 +37,9 @@ public protocol OrderStore: Sendable {
     /// Orders homed here, newest first, optionally of one status, each with its position for the next page
     /// (`after`); positions are creation times in microseconds, exact, unlike `Date`.
     func orders(status: OrderStatus?, after: PageCursor?, limit: Int) async throws -> [(order: Order, position: PageCursor)]
+
+    /// The latest reconciled duplicates in every region, newest first.
+    func reconciliations(limit: Int) async throws -> [OrderReconciliation]
 }
 
 /// A response kept for an idempotency key: replayed byte for byte.

@@ -14,6 +14,8 @@ public struct Order: Sendable, Hashable {
     public var updatedAt: Date
     /// For an order read from another region's replica: how old that replica is, by the home's heartbeat.
     public var replicaAge: Double?
+    /// For a duplicate of a checkout that became orders in two regions: the order that stands.
+    public var supersededBy: OrderReference?
 
     public init(
         id: UUID, region: Region, cartID: UUID, status: OrderStatus, email: String, shippingAddress: ShippingAddress,

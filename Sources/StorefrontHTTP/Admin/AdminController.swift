@@ -56,6 +56,10 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
     public func addRoutes(to group: RouterGroup<AppRequestContext>, region: Region) {
         let admin = group.group("admin").add(middleware: AdminAuthMiddleware(token: adminToken))
         admin.get("orders", use: list)
+        // Every region's superseded duplicates, as replication has brought them here.
+        admin.get("reconciliations") { _, _ in
+            try JSON.response(ReconciliationListBody(items: try await orders.reconciliations(limit: 200).map(ReconciliationBody.init)))
+        }
         admin.post("orders/{id}/status") { request, context in
             guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
                 throw StorefrontError.notFound(resource: "order")

@@ -16,6 +16,8 @@ struct OrderBody: Encodable {
     var orderToken: String?
     /// Set when the order is homed in another region and was read from this region's replica.
     var replicaAgeSeconds: Double?
+    /// Set when this order duplicated a checkout that another order already placed: that order stands.
+    var supersededBy: OrderReferenceBody?
 
     init(_ order: Order, token: AccessToken? = nil) {
         id = order.id.uuidString.lowercased()
@@ -35,6 +37,36 @@ struct OrderBody: Encodable {
         updatedAt = order.updatedAt
         orderToken = token?.value
         replicaAgeSeconds = order.replicaAge
+        supersededBy = order.supersededBy.map(OrderReferenceBody.init)
+    }
+}
+
+struct OrderReferenceBody: Encodable {
+    var orderId: String
+    var region: String
+
+    init(_ reference: OrderReference) {
+        orderId = reference.id.uuidString.lowercased()
+        region = reference.region.name
+    }
+}
+
+struct ReconciliationListBody: Encodable {
+    var items: [ReconciliationBody]
+}
+
+/// One superseded duplicate, for operators.
+struct ReconciliationBody: Encodable {
+    var order: OrderReferenceBody
+    var standing: OrderReferenceBody
+    var status: OrderStatus
+    var reconciledAt: Date
+
+    init(_ reconciliation: OrderReconciliation) {
+        order = OrderReferenceBody(reconciliation.order)
+        standing = OrderReferenceBody(reconciliation.standing)
+        status = reconciliation.status
+        reconciledAt = reconciliation.reconciledAt
     }
 }
 

@@ -212,20 +212,42 @@ public struct PostgresOrderStore: OrderStore {
                 "UPDATE orders SET status = \(next.rawValue) WHERE region = \(region.name) AND id = \(id)", logger: logger)
             if event.restoresStock {
                 // The order row is locked and its status changed under that lock: this runs once per order.
-                try await connection.run(
-                    """
-                    SELECT s.sku FROM stock s JOIN order_lines l ON l.sku = s.sku
-                    WHERE s.region = \(region.name) AND l.region = \(region.name) AND l.order_id = \(id)
-                    ORDER BY s.sku FOR UPDATE OF s
-                    """, logger: logger)
-                try await connection.run(
-                    """
-                    UPDATE stock s SET available = s.available + l.quantity FROM order_lines l
-                    WHERE l.region = \(region.name) AND l.order_id = \(id) AND s.region = \(region.name) AND s.sku = l.sku
-                    """, logger: logger)
+                try await Self.restoreStock(of: id, region: region, connection, logger: logger)
             }
             return try await load(ids: [id], token: nil, connection).first!
         }
+    }
+
+    /// Gives a cancelled order's units back to its region's stock. The caller holds the order's row lock and
+    /// changed its status under it, so this runs once per order.
+    static func restoreStock(of id: UUID, region: Region, _ connection: PostgresConnection, logger: Logger) async throws {
+        try await connection.run(
+            """
+            SELECT s.sku FROM stock s JOIN order_lines l ON l.sku = s.sku
+            WHERE s.region = \(region.name) AND l.region = \(region.name) AND l.order_id = \(id)
+            ORDER BY s.sku FOR UPDATE OF s
+            """, logger: logger)
+        try await connection.run(
+            """
+            UPDATE stock s SET available = s.available + l.quantity FROM order_lines l
+            WHERE l.region = \(region.name) AND l.order_id = \(id) AND s.region = \(region.name) AND s.sku = l.sku
+            """, logger: logger)
+    }
+
+    public func reconciliations(limit: Int) async throws -> [OrderReconciliation] {
+        var reconciliations: [OrderReconciliation] = []
+        for (id, home, standing, standingRegion, status, at) in try await client.rows(
+            """
+            SELECT id, region, superseded_by, superseded_by_region, status, reconciled_at FROM orders
+            WHERE reconciled_at IS NOT NULL ORDER BY reconciled_at DESC LIMIT \(limit)
+            """, logger: logger
+        ).decode((UUID, String, UUID, String, String, Date).self) {
+            reconciliations.append(OrderReconciliation(
+                order: OrderReference(id: id, region: try Region(home)),
+                standing: OrderReference(id: standing, region: try Region(standingRegion)),
+                status: OrderStatus(rawValue: status) ?? .placed, reconciledAt: at))
+        }
+        return reconciliations
     }
 
     public func orders(status: OrderStatus?, after: PageCursor?, limit: Int) async throws -> [(order: Order, position: PageCursor)] {
@@ -262,7 +284,8 @@ public struct PostgresOrderStore: OrderStore {
                    l.sku, l.product_id, l.product_name, l.colour, l.eu_size, l.us_size, l.width, l.quantity,
                    l.unit_price_amount, l.currency, o.region,
                    CASE WHEN o.region <> \(region.name)
-                        THEN (SELECT extract(epoch FROM now() - h.beat_at)::float8 FROM heartbeats h WHERE h.region = o.region) END
+                        THEN (SELECT extract(epoch FROM now() - h.beat_at)::float8 FROM heartbeats h WHERE h.region = o.region) END,
+                   o.superseded_by, o.superseded_by_region
             FROM orders o JOIN order_lines l ON l.region = o.region AND l.order_id = o.id
             WHERE o.id = ANY(\(ids))
             ORDER BY o.id, l.sku
@@ -283,6 +306,9 @@ public struct PostgresOrderStore: OrderStore {
                     createdAt: try cells[8].decode(Date.self), updatedAt: try cells[9].decode(Date.self),
                     replicaAge: try cells[21].decode(Double?.self)
                 )
+                if let standing = try cells[22].decode(UUID?.self), let standingRegion = try cells[23].decode(String?.self) {
+                    orders[id]?.supersededBy = OrderReference(id: standing, region: try Region(standingRegion))
+                }
             }
             orders[id]?.lines.append(OrderLine(
                 sku: try cells[10].decode(String.self), productID: try cells[11].decode(UUID.self),

@@ -81,6 +81,7 @@ extension HTTPField.Name {
     static let orderToken = Self("Order-Token")!
     static let idempotencyKey = Self("Idempotency-Key")!
     static let idempotentReplayed = Self("Idempotent-Replayed")!
+    static let region = Self("X-Region")!
 }
 
 extension TestResponse {

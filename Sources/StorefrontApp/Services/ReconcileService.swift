@@ -1,0 +1,46 @@
+import AsyncAlgorithms
+import Logging
+import Metrics
+import Prometheus
+import ServiceLifecycle
+import StorefrontCore
+import StorefrontHTTP
+import StorefrontPostgres
+
+/// Every interval, supersedes this region's duplicate orders (`OrderReconciler`), logs each and counts them
+/// in `/metrics`.
+struct ReconcileService: Service {
+    let reconciler: OrderReconciler
+    let interval: Duration
+    let registry: PrometheusCollectorRegistry
+    let logger: Logger
+    let activity = Activity()
+
+    func run() async throws {
+        let counters = Dictionary(uniqueKeysWithValues: ["cancelled", "left_for_operator"].map { outcome in
+            (outcome, registry.makeCounter(
+                descriptor: .storefront("reconciled", "orders", unit: "total", help: "Duplicate orders of one checkout superseded here, by outcome"),
+                labels: [("outcome", outcome)]))
+        })
+        await cancelWhenGracefulShutdown {
+            for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
+                do {
+                    activity.set("reconciling")
+                    for reconciliation in try await reconciler.reconcile() {
+                        let outcome = reconciliation.status == .cancelled ? "cancelled" : "left_for_operator"
+                        counters[outcome]?.increment()
+                        logger.warning("superseded a duplicate order of one checkout", metadata: [
+                            "order": "\(reconciliation.order.id)", "standing_order": "\(reconciliation.standing.id)",
+                            "standing_region": "\(reconciliation.standing.region)", "status": "\(reconciliation.status.rawValue)",
+                        ])
+                    }
+                } catch is CancellationError {
+                    return
+                } catch {
+                    logger.warning("reconciling failed; the next round retries", metadata: ["error": "\(String(reflecting: error))"])
+                }
+                activity.set("waiting for the next round")
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import DelayProxy
+import Foundation
+import NIOCore
+import HummingbirdTesting
+import Logging
+import PostgresNIO
+import StorefrontApp
+import StorefrontCore
+import StorefrontPostgres
+import Testing
+
+/// Regions whose apps know each other: each reachable at an address picked up front (a proxy to the port
+/// the test server got, as the live test server always picks its own), with the others as its peers and
+/// the secret they share, so that a region forwards to the home of a cart or an order. Each app runs on
+/// its own (`run`), so a test can stop one region while another keeps serving; a stopped region's address
+/// refuses connections.
+struct PeeredRegions: Sendable {
+    static let secret = "test-peer-secret-0123456789"
+    let regions: ReplicatedRegions
+    let ports: [Region: Int]
+
+    init(_ regions: ReplicatedRegions, _ members: [Region]) throws {
+        self.regions = regions
+        var ports: [Region: Int] = [:]
+        for region in members { ports[region] = try freePort() }
+        self.ports = ports
+    }
+
+    func environment(_ region: Region) -> [String: String] {
+        let peers = ports.filter { $0.key != region }.map { "\($0.key)=http://127.0.0.1:\($0.value)" }
+        return regions.environment(region).merging([
+            "STOREFRONT_PEERS": peers.joined(separator: ","),
+            "STOREFRONT_PEER_SECRET": Self.secret, "STOREFRONT_RECONCILE_INTERVAL_MS": "200",
+        ]) { $1 }
+    }
+
+    /// Runs `region`'s app beside `body`, reachable at its address once it is ready.
+    func run<Result: Sendable>(_ region: Region, _ body: @Sendable (any TestClientProtocol) async throws -> Result) async throws -> Result {
+        var logger = Logger(label: "storefront-\(region)")
+        logger.logLevel = .critical
+        let runtime = try buildRegion(try AppConfiguration(environment: environment(region)), logger: logger)
+        trace("starting the peered \(region) app")
+        return try await withRunningServices(runtime) {
+            try await runtime.application().test(.live) { client in
+                try await waitUntilReady(client)
+                let proxy = try await DelayProxy(listen: "127.0.0.1", port: ports[region]!, target: try SocketAddress(ipAddress: "127.0.0.1", port: try #require(client.port)))
+                do {
+                    let result = try await body(client)
+                    await proxy.cut()
+                    return result
+                } catch {
+                    await proxy.cut()
+                    throw error
+                }
+            }
+        }
+    }
+
+    /// Stops the region's subscription to `peer`: `peer`'s changes wait in its slot, as over a long lag.
+    func pause(_ region: Region, receivingFrom peer: Region) async throws {
+        let name = ReplicationTopology.subscriptionName(from: peer)
+        _ = try await regions.asAdmin(region) { client in try await client.query("ALTER SUBSCRIPTION \(unescaped: name) DISABLE").collect().count }
+    }
+
+    func resume(_ region: Region, receivingFrom peer: Region) async throws {
+        let name = ReplicationTopology.subscriptionName(from: peer)
+        _ = try await regions.asAdmin(region) { client in try await client.query("ALTER SUBSCRIPTION \(unescaped: name) ENABLE").collect().count }
+    }
+}
