@@ -77,7 +77,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
         ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often every health signal is sampled; a sample older than three intervals counts as failed"),
         ("STOREFRONT_PURGE_INTERVAL_S", "300", "how often this region deletes its own rows past retention: abandoned carts, old idempotency keys, received transfers (docs/data-retention.md)"),
-        ("STOREFRONT_RECONCILE_INTERVAL_MS", "5000", "how often this region looks for a checkout that became orders in two regions and cancels its own later one (docs/regions.md)"),
+        ("STOREFRONT_RECONCILE_INTERVAL_MS", "5000", "how often this region looks for a checkout that became orders in two regions and supersedes its own later one"),
         ("STOREFRONT_PEERS", "none", "the other regions as name=url pairs, comma-separated: their replication and /health/live are watched"),
         ("STOREFRONT_PEER_SECRET", "none (no forwarding: a region adopts every foreign cart it is asked about)", "shared by every region, at least 16 characters: authenticates a request forwarded to the region that owns its cart or order"),
         ("STOREFRONT_HEALTH_THRESHOLDS", "see docs/health.md", "overrides such as db_read_ms=100:500,hysteresis=2:3 (degraded:unhealthy)"),

@@ -42,6 +42,58 @@ import Testing
         }
     }
 
+    /// The stored answer of a checkout holds no usable order token, yet a replay returns the token: it is
+    /// derived from the cart token and the key, which only the shopper holds.
+    @Test func noTableHoldsAUsableOrderToken() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                try await shopper.setStock(sku, 10)
+                let cart = try await shopper.openCart()
+                try await shopper.set(sku, quantity: 1, in: cart)
+                let placed = try await shopper.checkout(cart, key: "token-at-rest")
+                let token = try #require(try placed.json()["order_token"] as? String)
+                #expect(token.count >= 43)
+                let stored = try await database.asOwner { owner async throws in
+                    try await owner.scalar("SELECT convert_from(response_body, 'UTF8') FROM idempotency_keys", as: String.self)
+                }
+                #expect(!stored.contains(token))
+                #expect(stored.contains(#""order_token":"""#))
+                let replay = try await shopper.checkout(cart, key: "token-at-rest")
+                #expect(replay.headers[.idempotentReplayed] == "true")
+                #expect(try replay.json()["order_token"] as? String == token)
+                #expect(try await shopper.order(try #require(try placed.json()["id"] as? String), token: token).status == .ok)
+            }
+        }
+    }
+
+    /// Only a region may say a request was forwarded to it: such a request is served where it arrives, so a
+    /// shopper faking it could make a region adopt a cart whose home is up.
+    @Test func aForwardedRequestNeedsThePeerSecret() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database, environment: ["STOREFRONT_PEER_SECRET": "the-shared-peer-secret"]) { client in
+                let cart = try await Shopper(client: client).openCart()
+                for headers: HTTPFields in [
+                    [.cartToken: cart.token, .forwardedBy: "eu-west"],
+                    [.cartToken: cart.token, .forwardedBy: "eu-west", .peerSecret: "a-guess-of-the-secret"],
+                ] {
+                    let refused = try await client.get("/v1/carts/\(cart.id)", headers: headers)
+                    #expect(refused.status == .forbidden)
+                    #expect(refused.isProblem("forbidden"))
+                }
+                let served = try await client.get(
+                    "/v1/carts/\(cart.id)", headers: [.cartToken: cart.token, .forwardedBy: "eu-west", .peerSecret: "the-shared-peer-secret"])
+                #expect(served.status == .ok)
+            }
+            // A region without the secret takes no forwarded request at all.
+            try await withTestApp(database) { client in
+                let cart = try await Shopper(client: client).openCart()
+                let refused = try await client.get("/v1/carts/\(cart.id)", headers: [.cartToken: cart.token, .forwardedBy: "eu-west", .peerSecret: ""])
+                #expect(refused.status == .forbidden)
+            }
+        }
+    }
+
     @Test func anOrderIsInvisibleWithoutItsOwnToken() async throws {
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in

@@ -82,6 +82,8 @@ extension HTTPField.Name {
     static let idempotencyKey = Self("Idempotency-Key")!
     static let idempotentReplayed = Self("Idempotent-Replayed")!
     static let region = Self("X-Region")!
+    static let forwardedBy = Self("Storefront-Forwarded-By")!
+    static let peerSecret = Self("Storefront-Peer-Secret")!
 }
 
 extension TestResponse {
