@@ -83,10 +83,17 @@ struct ReplicationSetupCommand: AsyncParsableCommand {
 struct ReplicationResyncCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "resync",
-        abstract: "Copy a peer's rows afresh after the slot it streamed from was lost (past max_slot_wal_keep_size)."
+        abstract: "Copy a peer's rows afresh after the slot it streamed from was lost (past max_slot_wal_keep_size).",
+        discussion: """
+            The region is drained through its API first (its readiness turns 503, so the edge stops sending), and the \
+            drain is lifted once every table is copied: a serving region never shows an empty catalog. A region \
+            that is not serving at all can be resynced with --not-serving.
+            """
     )
     @OptionGroup var options: ReplicationOptions
     @Option(name: .customLong("from"), help: "The peer whose rows to copy again.") var from: String
+    @Option(help: "This region's API, drained during the copy (default: http://STOREFRONT_HOST:STOREFRONT_PORT).") var regionURL: String?
+    @Flag(help: "The region's storefront is not running: copy without draining it.") var notServing = false
 
     func run() async throws {
         try await reportingFailures {
@@ -96,10 +103,18 @@ struct ReplicationResyncCommand: AsyncParsableCommand {
                 throw ValidationError("\(from) is not a configured peer")
             }
             try await PostgresClient.withRunning(resolved.adminURL, logger: logger, maximumConnections: 1) { client in
-                try await ReplicationSetup(client: client, topology: resolved.topology, replicatorRole: resolved.replicatorRole, logger: logger)
-                    .resync(peer: peer)
+                let setup = try ReplicationSetup(client: client, topology: resolved.topology, replicatorRole: resolved.replicatorRole, logger: logger)
+                if notServing {
+                    try await setup.resync(peer: peer)
+                    print("resynchronising \(resolved.topology.region) from \(from): its rows are being copied again")
+                    return
+                }
+                guard let adminToken = resolved.configuration.adminToken else {
+                    throw ValidationError("draining the region needs STOREFRONT_ADMIN_TOKEN (or pass --not-serving)")
+                }
+                let url = regionURL ?? "http://\(resolved.configuration.host):\(resolved.configuration.port)"
+                try await DrainedResync(regionURL: url, adminToken: adminToken, logger: logger).run(setup, peer: peer) { print($0) }
             }
-            print("resynchronising \(resolved.topology.region) from \(from): its rows are being copied again")
         }
     }
 }

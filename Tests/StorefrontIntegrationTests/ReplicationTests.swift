@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import PostgresNIO
+import StorefrontApp
 import StorefrontCore
 import StorefrontPostgres
 import Testing
@@ -295,6 +296,43 @@ import Testing
                 #expect(refused.isProblem("cart-adopted"))
                 #expect((try refused.json()["adopted_by"] as? [String: Any])?["cart_id"] as? String == newID)
                 #expect(try await east.checkout(cart).isProblem("cart-adopted"))
+            }
+            #expect(try await regions.replicationProblems() == [])
+        }
+    }
+
+    /// A resync deletes the region's copy of the catalog home's rows, catalog included, and copies them
+    /// again: the region is drained for it, so it never answers ready with an empty catalog.
+    @Test func aResyncKeepsTheRegionOutOfRotationUntilItsCatalogIsBack() async throws {
+        try await ReplicatedRegions.withRegions { regions async throws in
+            let variants = try await regions.count("SELECT count(*) FROM variants", in: Self.west)
+            let topology = try regions.topology(Self.west)
+            let peer = try #require(topology.peers.first { $0.region == ReplicatedRegions.catalogHome })
+            try await withLiveRegionApp(regions, Self.west) { client, port in
+                let sampler = Task {
+                    var samples: [(ready: Bool, variants: Int)] = []
+                    while !Task.isCancelled {
+                        // Readiness first: a drain always comes before the rows go.
+                        guard let ready = try? await client.get("/health/ready").status == .ok,
+                            let count = try? await regions.count("SELECT count(*) FROM variants", in: Self.west)
+                        else { continue }
+                        samples.append((ready, count))
+                    }
+                    return samples
+                }
+                try await regions.asAdmin(Self.west) { admin in
+                    let setup = try ReplicationSetup(client: admin, topology: topology, replicatorRole: "storefront_replicator", logger: ReplicatedRegions.logger)
+                    try await DrainedResync(regionURL: "http://127.0.0.1:\(port)", adminToken: Shopper.adminToken, settle: .seconds(1), logger: ReplicatedRegions.logger)
+                        .run(setup, peer: peer) { trace($0) }
+                }
+                try await waitUntil("the region is ready again") { try await client.get("/health/ready").status == .ok }
+                sampler.cancel()
+                let samples = await sampler.value
+                trace("\(samples.count) samples, \(samples.filter { !$0.ready }.count) drained, fewest variants seen \(samples.map(\.variants).min() ?? -1)")
+                #expect(samples.contains { !$0.ready }, "the region was never drained")
+                #expect(!samples.contains { $0.ready && $0.variants < variants }, "ready with \(samples.filter { $0.ready }.map(\.variants).min() ?? variants) of \(variants) variants")
+                #expect(try await regions.count("SELECT count(*) FROM variants", in: Self.west) == variants)
+                #expect(try await client.get("/v1/products?limit=1").status == .ok)
             }
             #expect(try await regions.replicationProblems() == [])
         }

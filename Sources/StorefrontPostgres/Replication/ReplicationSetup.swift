@@ -116,6 +116,17 @@ public struct ReplicationSetup: Sendable {
         try await subscribe(to: peer)
         logger.info("resynchronising from peer", metadata: ["peer": "\(peer.region)"])
     }
+
+    /// How many of the peer's tables are still being copied to this region (0 once the copy is complete).
+    public func tablesBeingCopied(from peer: Region) async throws -> Int {
+        try await client.rows(
+            """
+            SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid
+            WHERE s.subname = \(topology.subscription(to: peer)) AND r.srsubstate <> 'r'
+              AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+            """, logger: logger
+        ).first!.decode(Int.self)
+    }
 }
 
 /// Refuses to go on when the database server is not the region it is told it is: the ownership guards

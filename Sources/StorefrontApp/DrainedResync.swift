@@ -1,0 +1,78 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+import NIOCore
+import NIOHTTP1
+import StorefrontCore
+import StorefrontPostgres
+
+/// `storefront replication resync`: copies a peer's rows afresh with the region out of rotation.
+///
+/// A resync deletes this region's copy of the peer's rows (the whole catalog when the peer is the catalog
+/// home) before copying them again: a region serving meanwhile would show shoppers an empty catalog and
+/// refuse their carts. So the region is drained first (readiness 503: the edge and orchestrators stop
+/// sending), the copy runs, and the drain is lifted only once every table is copied. A failure on the way
+/// leaves the region drained, and says so.
+public struct DrainedResync: Sendable {
+    /// The region's own API, where the drain is set and lifted.
+    public var regionURL: String
+    public var adminToken: String
+    /// How long the edge and orchestrators get to notice the drain before any row is deleted.
+    public var settle: Duration
+    public var copyTimeout: Duration
+    let logger: Logger
+
+    public init(regionURL: String, adminToken: String, settle: Duration = .seconds(3), copyTimeout: Duration = .seconds(1800), logger: Logger) {
+        self.regionURL = regionURL.hasSuffix("/") ? String(regionURL.dropLast()) : regionURL
+        self.adminToken = adminToken
+        self.settle = settle
+        self.copyTimeout = copyTimeout
+        self.logger = logger
+    }
+
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// Drains, resyncs from `peer`, waits for the copy, lifts the drain; `progress` hears each step.
+    public func run(_ setup: ReplicationSetup, peer: ReplicationTopology.Peer, progress: @Sendable (String) -> Void) async throws {
+        try await admin("drain", body: #"{"reason": "replication resync from \#(peer.region)", "requested_by": "storefront replication resync"}"#)
+        progress("drained \(regionURL); waiting \(settle) for the edge to take it out of rotation")
+        try await Task.sleep(for: settle)
+        do {
+            try await setup.resync(peer: peer)
+            progress("copying \(peer.region)'s rows again")
+            let deadline = ContinuousClock.now + copyTimeout
+            while true {
+                let pending = try await setup.tablesBeingCopied(from: peer.region)
+                if pending == 0 { break }
+                guard ContinuousClock.now < deadline else {
+                    throw Failure(description: "\(pending) tables still copying after \(copyTimeout)")
+                }
+                try await Task.sleep(for: .milliseconds(500))
+            }
+        } catch {
+            throw Failure(description: "the resync failed and the region stays drained (lift it with POST \(regionURL)/v1/admin/undrain once its data is whole): \(error)")
+        }
+        try await admin("undrain", body: "{}")
+        progress("every table is copied: the drain is lifted")
+    }
+
+    private func admin(_ action: String, body: String) async throws {
+        var request = HTTPClientRequest(url: "\(regionURL)/v1/admin/\(action)")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(string: body))
+        let response: HTTPClientResponse
+        do {
+            response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
+        } catch {
+            throw Failure(description: "cannot \(action) the region at \(regionURL): \(error)")
+        }
+        _ = try? await response.body.collect(upTo: 1 << 16)
+        guard response.status == .ok else {
+            throw Failure(description: "\(action) at \(regionURL) answered \(response.status.code)")
+        }
+    }
+}
