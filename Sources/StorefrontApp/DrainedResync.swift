@@ -12,7 +12,8 @@ import StorefrontPostgres
 /// home) before copying them again: a region serving meanwhile would show shoppers an empty catalog and
 /// refuse their carts. So the region is drained first (readiness 503: the edge and orchestrators stop
 /// sending), the copy runs, and the drain is lifted only once every table is copied. A failure on the way
-/// leaves the region drained, and says so.
+/// leaves the region drained, and says so. The drain is the instance's at `regionURL`: a region served by
+/// several instances needs each drained (or the resync run with the region out of rotation by other means).
 public struct DrainedResync: Sendable {
     /// The region's own API, where the drain is set and lifted.
     public var regionURL: String
@@ -35,8 +36,12 @@ public struct DrainedResync: Sendable {
     }
 
     /// Drains, resyncs from `peer`, waits for the copy, lifts the drain; `progress` hears each step.
+    /// A drain that was already in force (an operator's) stays after the copy: only its own is lifted.
     public func run(_ setup: ReplicationSetup, peer: ReplicationTopology.Peer, progress: @Sendable (String) -> Void) async throws {
-        try await admin("drain", body: #"{"reason": "replication resync from \#(peer.region)", "requested_by": "storefront replication resync"}"#)
+        let drainedAlready = try await admin(.GET, "drain").contains(#""draining":true"#)
+        if !drainedAlready {
+            _ = try await admin(.POST, "drain", body: #"{"reason": "replication resync from \#(peer.region)", "requested_by": "storefront replication resync"}"#)
+        }
         progress("drained \(regionURL); waiting \(settle) for the edge to take it out of rotation")
         try await Task.sleep(for: settle)
         do {
@@ -54,25 +59,33 @@ public struct DrainedResync: Sendable {
         } catch {
             throw Failure(description: "the resync failed and the region stays drained (lift it with POST \(regionURL)/v1/admin/undrain once its data is whole): \(error)")
         }
-        try await admin("undrain", body: "{}")
-        progress("every table is copied: the drain is lifted")
+        if drainedAlready {
+            progress("every table is copied; the region stays drained, as it was before the resync")
+        } else {
+            _ = try await admin(.POST, "undrain", body: "{}")
+            progress("every table is copied: the drain is lifted")
+        }
     }
 
-    private func admin(_ action: String, body: String) async throws {
+    /// The answer's body, after a 200.
+    private func admin(_ method: HTTPMethod, _ action: String, body: String? = nil) async throws -> String {
         var request = HTTPClientRequest(url: "\(regionURL)/v1/admin/\(action)")
-        request.method = .POST
+        request.method = method
         request.headers.add(name: "Authorization", value: "Bearer \(adminToken)")
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: body))
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(string: body))
+        }
         let response: HTTPClientResponse
         do {
             response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         } catch {
             throw Failure(description: "cannot \(action) the region at \(regionURL): \(error)")
         }
-        _ = try? await response.body.collect(upTo: 1 << 16)
+        let answer = String(buffer: (try? await response.body.collect(upTo: 1 << 16)) ?? ByteBuffer())
         guard response.status == .ok else {
             throw Failure(description: "\(action) at \(regionURL) answered \(response.status.code)")
         }
+        return answer
     }
 }

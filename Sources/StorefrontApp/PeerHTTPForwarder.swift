@@ -29,6 +29,9 @@ final class PeerHTTPForwarder: PeerForwarder, Service {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(1))
         configuration.connectionPool.retryConnectionEstablishment = false
+        // A forward waits for its own connection rather than queueing behind others: a request whose deadline
+        // passed in the queue would be taken for one the home may have served.
+        configuration.connectionPool.concurrentHTTP1ConnectionsPerHostSoftLimit = 256
         configuration.redirectConfiguration = .disallow
         client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
@@ -44,8 +47,8 @@ final class PeerHTTPForwarder: PeerForwarder, Service {
         var request = HTTPClientRequest(url: base + forwarded.target)
         request.method = HTTPMethod(rawValue: forwarded.method.rawValue)
         for (name, value) in forwarded.headers { request.headers.add(name: name, value: value) }
-        request.headers.add(name: "Storefront-Forwarded-By", value: region.name)
-        request.headers.add(name: "Storefront-Peer-Secret", value: secret)
+        request.headers.add(name: HTTPField.Name.forwardedBy.rawName, value: region.name)
+        request.headers.add(name: HTTPField.Name.peerSecret.rawName, value: secret)
         request.headers.add(name: "User-Agent", value: "storefront-forwarder")
         if let body = forwarded.body { request.body = .bytes(body) }
         let response: HTTPClientResponse
@@ -56,8 +59,11 @@ final class PeerHTTPForwarder: PeerForwarder, Service {
         }
         do {
             let body = try await response.body.collect(upTo: 4 << 20)
-            if response.status == .serviceUnavailable, let flow = response.headers.first(name: "Storefront-Home-Unready") {
+            if response.status == .serviceUnavailable, let flow = response.headers.first(name: HTTPField.Name.homeUnready.rawName) {
                 return .unready("\(home) is not ready for \(flow)")
+            }
+            if response.status == .forbidden, response.headers.contains(name: HTTPField.Name.peerRefused.rawName) {
+                return .unready("\(home) refused this region's peer secret: set the same STOREFRONT_PEER_SECRET in every region")
             }
             return .answered(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: body)
         } catch {

@@ -44,7 +44,13 @@ public struct HomeRouter: Sendable {
         here: () async throws -> Response
     ) async throws -> Response {
         if let sender = request.headers[.forwardedBy] {
-            guard let secret, let offered = request.headers[.peerSecret], constantTimeEquals(offered.utf8, secret.utf8) else { throw Problem(.forbidden, detail: "Only a region may forward a request.") }
+            guard let secret, let offered = request.headers[.peerSecret], constantTimeEquals(offered.utf8, secret.utf8) else {
+                // Marked, so that a region whose secret differs (a rollout half done) adopts rather than
+                // passing the refusal on to its shopper.
+                var problem = Problem(.forbidden, detail: "Only a region may forward a request.")
+                problem.headers[HTTPField.Name.peerRefused.rawName] = "secret"
+                throw problem
+            }
             // The home decides for what it owns: when it cannot serve the flow it does nothing and says so,
             // and the sender adopts.
             let verdict = monitor.readiness(for: flow)
@@ -57,15 +63,18 @@ public struct HomeRouter: Sendable {
             return try await here()
         }
         guard let forwarder, let home = id.home(among: [region] + peers), home != region else { return try await here() }
-        guard isLive(home) else {
+        guard !isDown(home) else {
             count(home, "adopted_home_down")
             return try await here()
         }
-        var headers: [(name: String, value: String)] = []
+        // The request id this region gave the request, so both regions' logs carry the same one.
+        var headers: [(name: String, value: String)] = [(HTTPField.Name.requestID.rawName, context.requestID)]
         for name in ForwardedRequest.carried {
             for value in request.headers[values: name] { headers.append((name.rawName, value)) }
         }
-        let forwarded = ForwardedRequest(method: request.method, target: request.uri.description, headers: headers, body: body)
+        // Path and query only: the home's address is this region's to choose, never the request's.
+        let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
+        let forwarded = ForwardedRequest(method: request.method, target: target, headers: headers, body: body)
         let started = ContinuousClock.now
         switch await forwarder.forward(forwarded, to: home) {
         case .answered(let status, let headers, let body):
@@ -100,12 +109,11 @@ public struct HomeRouter: Sendable {
         }
     }
 
-    /// By this region's latest evaluation, which probes every peer's `/health/live`.
-    private func isLive(_ peer: Region) -> Bool {
-        guard let report = monitor.latest, ContinuousClock.now - report.instant <= monitor.staleAfter,
-            let node = report[HealthReport.signalID(.peerLive(peer.name))]
-        else { return false }
-        return node.status != .unhealthy
+    /// Whether this region's latest evaluation, which probes every peer's `/health/live`, found the peer
+    /// down. Without a verdict the forward is tried: a home that is really gone fails to connect at once,
+    /// and adopting without cause would fork the cart.
+    private func isDown(_ peer: Region) -> Bool {
+        monitor.latest?[HealthReport.signalID(.peerLive(peer.name))]?.status == .unhealthy
     }
 
     private func count(_ home: Region, _ outcome: String) {
@@ -116,14 +124,19 @@ public struct HomeRouter: Sendable {
         }.increment()
     }
 
-    static let hopByHop: Set<HTTPField.Name> = [.connection, .transferEncoding, .contentLength, .init("Keep-Alive")!]
+    /// Headers of one connection, not of the answer: the connection to the shopper has its own.
+    static let hopByHop: Set<HTTPField.Name> = [
+        .connection, .transferEncoding, .contentLength, .te, .trailer, .upgrade, .init("Proxy-Connection")!, .init("Keep-Alive")!,
+    ]
 }
 
 extension HTTPField.Name {
     /// On a request a region forwards: the sending region's name.
-    static let forwardedBy = Self("Storefront-Forwarded-By")!
+    public static let forwardedBy = Self("Storefront-Forwarded-By")!
     /// On a request a region forwards: the secret every region shares.
-    static let peerSecret = Self("Storefront-Peer-Secret")!
+    public static let peerSecret = Self("Storefront-Peer-Secret")!
     /// On a forwarded request's 503: the home served nothing, as it is not ready for this flow.
     public static let homeUnready = Self("Storefront-Home-Unready")!
+    /// On a forwarded request's 403: the home did not accept the peer secret, and served nothing.
+    public static let peerRefused = Self("Storefront-Peer-Refused")!
 }

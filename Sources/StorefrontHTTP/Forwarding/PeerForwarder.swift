@@ -16,14 +16,15 @@ public struct ForwardedRequest: Sendable {
     public var body: ByteBuffer?
 
     /// The shopper's headers that say who they are and what they want; the rest stays here.
-    static let carried: [HTTPField.Name] = [.contentType, .cartToken, .orderToken, .idempotencyKey, .ifMatch, .requestID, .accept]
+    static let carried: [HTTPField.Name] = [.contentType, .cartToken, .orderToken, .idempotencyKey, .ifMatch, .accept]
 }
 
 /// What became of a forwarded request.
 public enum ForwardOutcome: Sendable {
     /// The home region served it: its answer goes to the shopper as it is.
     case answered(status: Int, headers: [(name: String, value: String)], body: ByteBuffer)
-    /// The home region refused it unserved, as it is not ready for the request's flow.
+    /// The home region refused it unserved: not ready for the request's flow, or not taking this region's
+    /// secret.
     case unready(String)
     /// No connection could be made: nothing reached the home region.
     case unreachable(String)

@@ -27,7 +27,7 @@ struct CartResolver: Sendable {
     func resolve(_ id: UUID, token: AccessToken, _ connection: PostgresConnection) async throws -> Resolved {
         let rows = try await connection.rows(
             """
-            SELECT c.region, c.token_digest, c.status, c.version, c.expires_at < now(), a.region, a.id, c.adopted_from
+            SELECT c.region, c.token_digest, c.status, c.version, c.expires_at < now(), a.region, a.id, coalesce(c.cart_root, c.id)
             FROM carts c
             LEFT JOIN LATERAL (
                 SELECT region, id FROM carts WHERE adopted_from = c.id ORDER BY region = \(region.name) DESC, created_at LIMIT 1
@@ -49,15 +49,15 @@ struct CartResolver: Sendable {
         guard try cells[2].decode(String.self) == Cart.Status.open.rawValue else { throw StorefrontError.cartClosed }
         guard try !cells[4].decode(Bool.self) else { throw StorefrontError.cartExpired }
         let version = try cells[3].decode(Int.self)
-        let root = try cells[7].decode(UUID?.self) ?? id
+        let root = try cells[7].decode(UUID.self)
         guard home != region else { return Resolved(id: id, version: version, root: root) }
 
         let adoptee = UUID.homed(in: region)
         try await connection.run(
             """
-            INSERT INTO carts (region, id, token_digest, status, version, expires_at, adopted_from, adopted_from_region)
+            INSERT INTO carts (region, id, token_digest, status, version, expires_at, adopted_from, adopted_from_region, cart_root)
             SELECT \(region.name), \(adoptee), token_digest, 'open', 1,
-                   now() + \(idleLifetime.components.seconds) * interval '1 second', id, region
+                   now() + \(idleLifetime.components.seconds) * interval '1 second', id, region, \(root)
             FROM carts WHERE id = \(id)
             """, logger: logger)
         try await connection.run(

@@ -1,7 +1,9 @@
 -- One order per checkout across regions. A region that adopted a cart while its home was away may have
 -- placed an order for it that the home also placed: the reconciler finds such orders by the cart the
 -- shopper opened (`cart_root`: the cart itself, or for an adopted cart the one it copied), keeps the
--- earliest and cancels the others, recording which order stands.
+-- earliest and cancels the others, recording which order stands. An adopted cart keeps the root of the cart
+-- it copied, however many adoptions away.
+ALTER TABLE carts ADD COLUMN cart_root uuid;
 ALTER TABLE orders ADD COLUMN cart_root uuid;
 ALTER TABLE orders ADD COLUMN superseded_by uuid;
 ALTER TABLE orders ADD COLUMN superseded_by_region text;

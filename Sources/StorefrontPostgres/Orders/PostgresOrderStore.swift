@@ -30,18 +30,7 @@ public struct PostgresOrderStore: OrderStore {
 
     public func claim(idempotencyKey key: String, fingerprint: [UInt8]) async throws -> IdempotencyClaim {
         let fingerprint = ByteBuffer(bytes: fingerprint)
-        // A retry through another region than the first attempt's: the key's answer once it has replicated.
-        if let row = try await client.rows(
-            """
-            SELECT fingerprint, response_status, response_body FROM idempotency_keys
-            WHERE key = \(key) AND region <> \(region.name) AND state = 'done' LIMIT 1
-            """, logger: logger
-        ).first {
-            let (stored, status, body) = try row.decode((ByteBuffer, Int, ByteBuffer).self)
-            guard stored == fingerprint else { throw StorefrontError.idempotencyKeyReused }
-            return .replay(StoredResponse(status: status, body: Array(body.readableBytesView)))
-        }
-        // The insert is the claim: a conflict means the key exists, and only then do we look at it.
+        // The insert is the claim: a conflict means the key exists here, and only then do we look at it.
         let claimed = try await client.rows(
             """
             INSERT INTO idempotency_keys (region, key, fingerprint, state) VALUES (\(region.name), \(key), \(fingerprint), 'running')
@@ -51,7 +40,7 @@ public struct PostgresOrderStore: OrderStore {
             RETURNING 1
             """, logger: logger
         )
-        if !claimed.isEmpty { return .claimed }
+        if !claimed.isEmpty { return try await placedElsewhere(key, fingerprint) ?? .claimed }
 
         let rows = try await client.rows(
             """
@@ -67,6 +56,28 @@ public struct PostgresOrderStore: OrderStore {
         guard stored == fingerprint else { throw StorefrontError.idempotencyKeyReused }
         guard state == "done", let status, let body else { throw StorefrontError.idempotencyKeyInFlight }
         return .replay(StoredResponse(status: status, body: Array(body.readableBytesView)))
+    }
+
+    /// For a key new here, just claimed: a checkout another region already placed under it (the retry of
+    /// a checkout whose answer was lost, through another region), as replicated here. Its answer becomes
+    /// this region's answer to the key too. Only placed orders count: another region's refusal spoke of
+    /// that region's state then.
+    private func placedElsewhere(_ key: String, _ fingerprint: ByteBuffer) async throws -> IdempotencyClaim? {
+        guard let row = try await client.rows(
+            """
+            SELECT fingerprint, response_status, response_body FROM idempotency_keys
+            WHERE key = \(key) AND region <> \(region.name) AND state = 'done' AND response_status = 201
+            ORDER BY claimed_at, region LIMIT 1
+            """, logger: logger
+        ).first else { return nil }
+        let (stored, status, body) = try row.decode((ByteBuffer, Int, ByteBuffer).self)
+        guard stored == fingerprint else {
+            try await settle(idempotencyKey: key, response: nil)
+            throw StorefrontError.idempotencyKeyReused
+        }
+        let response = StoredResponse(status: status, body: Array(body.readableBytesView))
+        try await settle(idempotencyKey: key, response: response)
+        return .replay(response)
     }
 
     public func settle(idempotencyKey key: String, response: StoredResponse?) async throws {
