@@ -94,7 +94,7 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             // Background loops slowed to one round in 20 s, so that nearly all the database counts during the
             // probes would be the probes' doing.
-            let slow = ["STOREFRONT_PROBE_INTERVAL_MS": "20000", "STOREFRONT_CATALOG_REFRESH_MS": "20000"]
+            let slow = ["STOREFRONT_PROBE_INTERVAL_MS": "20000", "STOREFRONT_CATALOG_REFRESH_MS": "20000", "STOREFRONT_RECONCILE_INTERVAL_MS": "20000"]
             try await withTestApp(database, environment: slow) { client in
                 try await database.asOwner { owner in
                     let before = try await Self.transactions(owner, database: database.appURL.database)
