@@ -33,6 +33,10 @@ public struct CatalogSeeder: Sendable {
             }
             logger.debug("seeded products", metadata: ["through": "\(start + products.count)"])
         }
+        // Planner statistics now rather than at autovacuum's next round: without them the first shoppers'
+        // listings get plans for empty tables, and time out.
+        let tables = writeCatalog ? ["brands", "categories", "products", "variants", "stock"] : ["stock"]
+        try await client.run("ANALYZE \(unescaped: tables.joined(separator: ", "))", logger: logger)
     }
 
     private func writeBrandsAndCategories() async throws {
