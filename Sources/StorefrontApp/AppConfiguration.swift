@@ -22,6 +22,8 @@ public struct AppConfiguration: Sendable {
     /// Start even when the database lets a dead peer's replication slot keep WAL without bound.
     public var allowUnlimitedSlotWAL: Bool
     public var maxDatabaseConnections: Int
+    /// How long a request may wait for its class of work to have room before it is shed with a 503.
+    public var admissionWait: Duration
     /// The longest one statement, or one wait for a lock, may take on the serving connections.
     public var statementTimeoutMilliseconds: Int
     /// The longest a statement may wait for a row or table lock; at most the statement timeout.
@@ -69,6 +71,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_MIGRATE", "true", "apply pending migrations at start-up (false: refuse to start if any are pending)"),
         ("STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", "false", "start even when the database's max_slot_wal_keep_size is unlimited (a dead peer's slot could fill its disk)"),
         ("STOREFRONT_DB_MAX_CONNECTIONS", "20", "connection pool size"),
+        ("STOREFRONT_ADMISSION_WAIT_MS", "1000", "how long a request may wait for room in its class of work (database reads: half the pool at once, carts and checkouts a quarter each, at most 256 waiting per class) before a fast 503 overloaded with Retry-After"),
         ("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", "5000", "longest a statement may take; idle transactions end after twice that"),
         ("STOREFRONT_DB_LOCK_TIMEOUT_MS", "the statement timeout", "longest a statement may wait for a lock (then 503 with Retry-After)"),
         ("STOREFRONT_CURSOR_SECRET", "a development secret (logged as a warning)", "key that signs pagination cursors; the same in every region"),
@@ -133,6 +136,7 @@ public struct AppConfiguration: Sendable {
         migrate = try boolean("STOREFRONT_MIGRATE", default: true)
         allowUnlimitedSlotWAL = try boolean("STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", default: false)
         maxDatabaseConnections = try integer("STOREFRONT_DB_MAX_CONNECTIONS", default: 20, range: 1...500)
+        admissionWait = .milliseconds(try integer("STOREFRONT_ADMISSION_WAIT_MS", default: 1000, range: 0...60_000))
         statementTimeoutMilliseconds = try integer("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", default: 5000, range: 100...600_000)
         lockTimeoutMilliseconds = try integer(
             "STOREFRONT_DB_LOCK_TIMEOUT_MS", default: statementTimeoutMilliseconds, range: 1...statementTimeoutMilliseconds)

@@ -104,7 +104,8 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         admin: AdminController(
             orders: orderStore, stock: stockStore, cursors: cursors, adminToken: configuration.adminToken
         ),
-        requestMetrics: RequestMetrics(registry: metrics, flows: flows)
+        requestMetrics: RequestMetrics(registry: metrics, flows: flows),
+        admission: Admission(poolSize: configuration.maxDatabaseConnections, maxWait: configuration.admissionWait, registry: metrics)
     )
     let refresher = CatalogRefresher(
         store: catalogStore, catalog: catalog, region: configuration.region,

@@ -13,13 +13,15 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     carts: CartController<Carts>,
     orders: OrderController<Orders>,
     admin: AdminController<Orders, Stock>,
-    requestMetrics: RequestMetrics
+    requestMetrics: RequestMetrics,
+    admission: Admission
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(region: region))
     router.add(middleware: AccessLogMiddleware())
     router.add(middleware: RequestMetricsMiddleware(metrics: requestMetrics))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: AdmissionMiddleware(admission: admission))
     health.addRoutes(to: router.group("health"))
     router.get("metrics") { _, _ in
         JSON.response(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")

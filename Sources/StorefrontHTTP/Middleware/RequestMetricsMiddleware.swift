@@ -18,7 +18,15 @@ struct RequestMetricsMiddleware: RouterMiddleware {
         }
         do {
             let response = try await next(request, context)
-            record(response.status.code)
+            // Saturation is not failure: a request shed by admission control counts in its route's series,
+            // not in its flow's errors.
+            if response.headers[.shed] != nil {
+                metrics.record(
+                    method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code,
+                    elapsed: .now - start, inFlow: false)
+            } else {
+                record(response.status.code)
+            }
             return response
         } catch {
             record((error as? any HTTPResponseError)?.status.code ?? 500)
@@ -51,7 +59,7 @@ public final class RequestMetrics: Sendable {
         inFlight = registry.makeGauge(descriptor: .storefront("http", "requests", unit: "in_flight", help: "Requests being served"))
     }
 
-    func record(method: String, route: String, status: Int, elapsed: Duration) {
+    func record(method: String, route: String, status: Int, elapsed: Duration, inFlow: Bool = true) {
         let series = series.metric(method + " " + route) {
             let labels = [("method", method), ("route", route)]
             return Series(
@@ -74,7 +82,7 @@ public final class RequestMetrics: Sendable {
                 descriptor: .storefront("http", "responses", unit: "total", help: "Responses, by route and status code"),
                 labels: [("method", method), ("route", route), ("status", String(status))])
         }.increment()
-        if let flow = series.flow {
+        if inFlow, let flow = series.flow {
             flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500)
         }
     }

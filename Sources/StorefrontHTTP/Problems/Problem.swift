@@ -64,6 +64,7 @@ public struct Problem: Error, Sendable, Codable, Equatable {
         public static let payloadTooLarge = Kind(slug: "payload-too-large", title: "The request body is too large", status: 413)
         public static let unsupportedMediaType = Kind(slug: "unsupported-media-type", title: "Unsupported media type", status: 415)
         public static let unavailable = Kind(slug: "unavailable", title: "Temporarily unavailable", status: 503)
+        public static let overloaded = Kind(slug: "overloaded", title: "At capacity", status: 503)
         public static let internalError = Kind(slug: "internal", title: "Internal error", status: 500)
     }
 }

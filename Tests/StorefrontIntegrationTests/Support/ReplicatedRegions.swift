@@ -55,6 +55,7 @@ struct ReplicatedRegions: Sendable {
             "STOREFRONT_DATABASE_URL": urlString(appURL(region)), "STOREFRONT_MIGRATION_DATABASE_URL": urlString(ownerURL(region)),
             "STOREFRONT_CURSOR_SECRET": "test-cursor-secret", "STOREFRONT_ADMIN_TOKEN": Shopper.adminToken,
             "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "500", "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000", "STOREFRONT_DB_MAX_CONNECTIONS": "8",
+            "STOREFRONT_ADMISSION_WAIT_MS": "30000",
         ]
     }
 

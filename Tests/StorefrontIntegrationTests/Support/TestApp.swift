@@ -133,6 +133,8 @@ func appEnvironment(_ database: TestDatabase) -> [String: String] {
         "STOREFRONT_PROBE_INTERVAL_MS": "500",
         // Tests run many apps and three clusters at once on two cores: lock waits can be long.
         "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000",
+        // Their races queue hundreds of requests on purpose: admission control is tested on its own.
+        "STOREFRONT_ADMISSION_WAIT_MS": "30000",
         "STOREFRONT_DB_MAX_CONNECTIONS": "10",
         "STOREFRONT_DRAIN_GRACE_MS": "0",
         "STOREFRONT_STOP_TIMEOUT_MS": "15000",
