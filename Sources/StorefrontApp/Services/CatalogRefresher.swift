@@ -3,8 +3,8 @@ import Foundation
 import Logging
 import StorefrontCore
 
-/// Keeps the in-memory catalog and its stock close to the database: a full load at start, then every
-/// interval only what changed.
+/// Keeps the in-memory catalog and its stock close to the database: a full load at start, in pages, then
+/// every interval only what changed.
 struct CatalogRefresher<Store: CatalogStore>: Sendable {
     let store: Store
     let catalog: Catalog
@@ -20,15 +20,27 @@ struct CatalogRefresher<Store: CatalogStore>: Sendable {
         var stock: Date
     }
 
+    /// Products per page of the first load: a page is three short statements whatever the catalog's size.
+    var pageSize = 1000
+
+    /// Loads the catalog page by page, then the region's stock. The watermark is the first page's read
+    /// time: whatever changes while later pages load is caught by the first refresh.
     func loadAll() async throws -> Watermarks {
-        let changes = try await store.catalogChanges(since: nil)
-        let stock = try await store.stockChanges(in: region, since: nil)
-        catalog.update { snapshot in
-            snapshot.apply(changes)
-            snapshot.apply(stock)
+        var after: UUID?
+        var readAt: Date?
+        var products = 0
+        while true {
+            let page = try await store.catalogPage(after: after, limit: pageSize)
+            readAt = readAt ?? page.readAt
+            catalog.update { $0.apply(page) }
+            products += page.products.count
+            guard page.products.count == pageSize, let last = page.products.last else { break }
+            after = last.id
         }
-        logger.info("catalog loaded", metadata: ["products": "\(changes.products.count)", "skus": "\(stock.available.count)"])
-        return Watermarks(catalog: changes.readAt, stock: stock.readAt)
+        let stock = try await store.stockChanges(in: region, since: nil)
+        catalog.update { $0.apply(stock) }
+        logger.info("catalog loaded", metadata: ["products": "\(products)", "skus": "\(stock.available.count)"])
+        return Watermarks(catalog: readAt!, stock: stock.readAt)
     }
 
     /// Refreshes every interval until cancelled; a failed refresh is logged and retried at the next tick.

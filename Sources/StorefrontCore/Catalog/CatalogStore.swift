@@ -7,6 +7,10 @@ public protocol CatalogStore: Sendable {
     /// `since` is nil.
     func catalogChanges(since: Date?) async throws -> CatalogChanges
 
+    /// Up to `limit` products after `after` in id order, with every brand and category: the first load
+    /// reads the catalog page by page, so that no catalog is too big for one statement's timeout.
+    func catalogPage(after: UUID?, limit: Int) async throws -> CatalogChanges
+
     /// The serving region's stock of every SKU changed at or after `since`; every SKU when `since` is nil.
     func stockChanges(in region: Region, since: Date?) async throws -> StockChanges
 

@@ -17,22 +17,40 @@ public struct PostgresCatalogStore: CatalogStore {
         try await client.transaction(logger: logger) { connection in
             // One snapshot for all three reads, so products never name a brand the read missed.
             try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            let readAt = try await connection.rows("SELECT now()", logger: logger).first!.decode(Date.self)
-            var brands: [Brand] = []
-            for (slug, name) in try await connection.rows(
-                "SELECT slug, name FROM brands ORDER BY slug", logger: logger
-            ).decode((String, String).self) {
-                brands.append(Brand(slug: slug, name: name))
-            }
-            var categories: [StorefrontCore.Category] = []
-            for (slug, name) in try await connection.rows(
-                "SELECT slug, name FROM categories ORDER BY slug", logger: logger
-            ).decode((String, String).self) {
-                categories.append(StorefrontCore.Category(slug: slug, name: name))
-            }
+            let (brands, categories, readAt) = try await brandsAndCategories(connection)
             let products = try await loadProducts(connection, changedSince: since, ids: nil)
             return CatalogChanges(brands: brands, categories: categories, products: products, readAt: readAt)
         }
+    }
+
+    public func catalogPage(after: UUID?, limit: Int) async throws -> CatalogChanges {
+        try await client.withConnection { connection in
+            let (brands, categories, readAt) = try await brandsAndCategories(connection)
+            let ids = try await connection.rows(
+                "SELECT id FROM products WHERE \(after)::uuid IS NULL OR id > \(after) ORDER BY id LIMIT \(limit)", logger: logger
+            ).decode(UUID.self).reduce(into: [UUID]()) { $0.append($1) }
+            let products = ids.isEmpty ? [] : try await loadProducts(connection, changedSince: nil, ids: ids)
+            // In id order, so the caller's next page starts after the last one.
+            let byID = Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0) })
+            return CatalogChanges(brands: brands, categories: categories, products: ids.compactMap { byID[$0] }, readAt: readAt)
+        }
+    }
+
+    private func brandsAndCategories(_ connection: PostgresConnection) async throws -> ([Brand], [StorefrontCore.Category], Date) {
+        let readAt = try await connection.rows("SELECT now()", logger: logger).first!.decode(Date.self)
+        var brands: [Brand] = []
+        for (slug, name) in try await connection.rows(
+            "SELECT slug, name FROM brands ORDER BY slug", logger: logger
+        ).decode((String, String).self) {
+            brands.append(Brand(slug: slug, name: name))
+        }
+        var categories: [StorefrontCore.Category] = []
+        for (slug, name) in try await connection.rows(
+            "SELECT slug, name FROM categories ORDER BY slug", logger: logger
+        ).decode((String, String).self) {
+            categories.append(StorefrontCore.Category(slug: slug, name: name))
+        }
+        return (brands, categories, readAt)
     }
 
     public func products(ids: [UUID]) async throws -> [Product] {
