@@ -109,7 +109,10 @@ import Testing
                     try await Task.sleep(for: .milliseconds(1500))
                     let after = try await Self.transactions(owner, database: database.appURL.database)
                     print("10000 probes in \(elapsed); the database counted \(after - before) transactions meanwhile (the counting queries included)")
-                    #expect(after - before < 20)
+                    // The background loops still run a round or two while the probes run (more on a loaded
+                    // machine, where 10,000 probes take longer): the bound is one transaction per hundred
+                    // probes, far below the 10,000 a probe that queried would add.
+                    #expect(after - before < 100)
                 }
             }
         }
