@@ -10,11 +10,11 @@ import Testing
     let sku = CatalogOracle().products[12].variants[0].sku
 
     /// A placed order of two units, with stock left at 8.
-    func placeOrder(_ shopper: Shopper) async throws -> (id: String, token: String, cart: Shopper.OpenedCart) {
+    func placeOrder(_ shopper: Shopper, key: String = UUID().uuidString) async throws -> (id: String, token: String, cart: Shopper.OpenedCart) {
         try await shopper.setStock(sku, 10)
         let cart = try await shopper.openCart()
         try await shopper.set(sku, quantity: 2, in: cart)
-        let order = try await shopper.checkout(cart).json()
+        let order = try await shopper.checkout(cart, key: key).json()
         return (order["id"] as! String, order["order_token"] as! String, cart)
     }
 
@@ -48,21 +48,18 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in
                 let shopper = Shopper(client: client)
-                try await shopper.setStock(sku, 10)
-                let cart = try await shopper.openCart()
-                try await shopper.set(sku, quantity: 1, in: cart)
-                let placed = try await shopper.checkout(cart, key: "token-at-rest")
-                let token = try #require(try placed.json()["order_token"] as? String)
+                let placed = try await placeOrder(shopper, key: "token-at-rest")
+                let token = placed.token
                 #expect(token.count >= 43)
                 let stored = try await database.asOwner { owner async throws in
                     try await owner.scalar("SELECT convert_from(response_body, 'UTF8') FROM idempotency_keys", as: String.self)
                 }
                 #expect(!stored.contains(token))
                 #expect(stored.contains(#""order_token":"""#))
-                let replay = try await shopper.checkout(cart, key: "token-at-rest")
+                let replay = try await shopper.checkout(placed.cart, key: "token-at-rest")
                 #expect(replay.headers[.idempotentReplayed] == "true")
                 #expect(try replay.json()["order_token"] as? String == token)
-                #expect(try await shopper.order(try #require(try placed.json()["id"] as? String), token: token).status == .ok)
+                #expect(try await shopper.order(placed.id, token: token).status == .ok)
             }
         }
     }

@@ -1,4 +1,3 @@
-import AsyncAlgorithms
 import Logging
 import Metrics
 import Prometheus
@@ -20,18 +19,8 @@ struct PurgeService: Service {
                 descriptor: .storefront("purge", "rows", unit: "total", help: "Rows purged past their retention, by table"),
                 labels: [("table", table.rawValue)]))
         })
-        await cancelWhenGracefulShutdown {
-            for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
-                do {
-                    activity.set("purging")
-                    for (table, rows) in try await purger.purge() where rows > 0 { counters[table]?.increment(by: Int64(rows)) }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning("purging failed; the next round retries", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                activity.set("waiting for the next round")
-            }
+        await everyInterval(interval, activity: activity, doing: "purging", failure: "purging failed; the next round retries", logger: logger) {
+            for (table, rows) in try await purger.purge() where rows > 0 { counters[table]?.increment(by: Int64(rows)) }
         }
     }
 }

@@ -1,4 +1,3 @@
-import AsyncAlgorithms
 import Logging
 import Metrics
 import Prometheus
@@ -22,24 +21,14 @@ struct ReconcileService: Service {
                 descriptor: .storefront("reconciled", "orders", unit: "total", help: "Duplicate orders of one checkout superseded here, by outcome"),
                 labels: [("outcome", outcome)]))
         })
-        await cancelWhenGracefulShutdown {
-            for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
-                do {
-                    activity.set("reconciling")
-                    for reconciliation in try await reconciler.reconcile() {
-                        let outcome = reconciliation.status == .cancelled ? "cancelled" : "left_for_operator"
-                        counters[outcome]?.increment()
-                        logger.warning("superseded a duplicate order of one checkout", metadata: [
-                            "order": "\(reconciliation.order.id)", "standing_order": "\(reconciliation.standing.id)",
-                            "standing_region": "\(reconciliation.standing.region)", "status": "\(reconciliation.status.rawValue)",
-                        ])
-                    }
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning("reconciling failed; the next round retries", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                activity.set("waiting for the next round")
+        await everyInterval(interval, activity: activity, doing: "reconciling", failure: "reconciling failed; the next round retries", logger: logger) {
+            for reconciliation in try await reconciler.reconcile() {
+                let outcome = reconciliation.status == .cancelled ? "cancelled" : "left_for_operator"
+                counters[outcome]?.increment()
+                logger.warning("superseded a duplicate order of one checkout", metadata: [
+                    "order": "\(reconciliation.order.id)", "standing_order": "\(reconciliation.standing.id)",
+                    "standing_region": "\(reconciliation.standing.region)", "status": "\(reconciliation.status.rawValue)",
+                ])
             }
         }
     }

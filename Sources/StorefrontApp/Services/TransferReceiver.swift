@@ -1,4 +1,3 @@
-import AsyncAlgorithms
 import Logging
 import ServiceLifecycle
 import StorefrontCore
@@ -11,18 +10,8 @@ struct TransferReceiver: Service {
     let activity = Activity()
 
     func run() async throws {
-        await cancelWhenGracefulShutdown {
-            for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
-                do {
-                    activity.set("receiving transfers")
-                    _ = try await stock.receiveTransfers()
-                } catch is CancellationError {
-                    return
-                } catch {
-                    logger.warning("receiving stock transfers failed", metadata: ["error": "\(String(reflecting: error))"])
-                }
-                activity.set("waiting for the next round")
-            }
+        await everyInterval(interval, activity: activity, doing: "receiving transfers", failure: "receiving stock transfers failed", logger: logger) {
+            _ = try await stock.receiveTransfers()
         }
     }
 }
