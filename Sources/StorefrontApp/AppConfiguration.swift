@@ -34,6 +34,8 @@ public struct AppConfiguration: Sendable {
     /// How long a cart lives without a change.
     public var cartLifetime: Duration
     public var catalogRefreshInterval: Duration
+    /// Products held in memory at most (`CatalogCache`); the rest are read from the database on first use.
+    public var catalogCacheProducts: Int
     public var probeInterval: Duration
     /// How often this region purges its rows past their retention (`DataPurger`).
     public var purgeInterval: Duration
@@ -52,6 +54,8 @@ public struct AppConfiguration: Sendable {
     /// pool) before the process names what did not stop and exits non-zero.
     public var stopTimeout: Duration
     public var logLevel: Logger.Level
+    /// One successful request in this many gets an access log line; failed and slow ones always do.
+    public var accessLogSampleOneIn: Int
 
     public struct Peer: Sendable, Equatable {
         public var region: Region
@@ -78,6 +82,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_ADMIN_TOKEN", "none (admin calls refused)", "bearer token for admin calls"),
         ("STOREFRONT_CART_TTL_SECONDS", "604800 (7 days)", "how long a cart lives without a change"),
         ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
+        ("STOREFRONT_CATALOG_CACHE_PRODUCTS", "5000", "products held in memory at most, with their stock and encoded pages; the rest are read from the database on first use"),
         ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often every health signal is sampled; a sample older than three intervals counts as failed"),
         ("STOREFRONT_PURGE_INTERVAL_S", "300", "how often this region deletes its own rows past retention: abandoned carts, old idempotency keys, received transfers (docs/data-retention.md)"),
         ("STOREFRONT_RECONCILE_INTERVAL_MS", "5000", "how often this region looks for a checkout that became orders in two regions and supersedes its own later one"),
@@ -87,6 +92,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_DRAIN_GRACE_MS", "5000", "after SIGTERM, how long to keep serving with readiness at 503 before closing the listener"),
         ("STOREFRONT_STOP_TIMEOUT_MS", "10000", "after the drain, how long the rest of a stop may take; past it the process logs what did not stop and exits 70"),
         ("STOREFRONT_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
+        ("STOREFRONT_ACCESS_LOG_SAMPLE", "100", "one successful request in this many gets an access log line (1: all, 0: none); failed and slow (500 ms) requests always do"),
     ]
 
     static func peers(_ text: String, region: Region) throws(StorefrontError) -> [Peer] {
@@ -147,6 +153,7 @@ public struct AppConfiguration: Sendable {
         }
         cartLifetime = .seconds(try integer("STOREFRONT_CART_TTL_SECONDS", default: 604_800, range: 1...31_536_000))
         catalogRefreshInterval = .milliseconds(try integer("STOREFRONT_CATALOG_REFRESH_MS", default: 1000, range: 50...60_000))
+        catalogCacheProducts = try integer("STOREFRONT_CATALOG_CACHE_PRODUCTS", default: 5000, range: 2...1_000_000)
         probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))
         purgeInterval = .seconds(try integer("STOREFRONT_PURGE_INTERVAL_S", default: 300, range: 1...86_400))
         reconcileInterval = .milliseconds(try integer("STOREFRONT_RECONCILE_INTERVAL_MS", default: 5000, range: 50...3_600_000))
@@ -169,5 +176,6 @@ public struct AppConfiguration: Sendable {
             throw .invalidConfiguration("STOREFRONT_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         self.logLevel = logLevel
+        accessLogSampleOneIn = try integer("STOREFRONT_ACCESS_LOG_SAMPLE", default: 100, range: 0...1_000_000)
     }
 }

@@ -70,7 +70,6 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let pool = PoolWatch()
     let postgres = PostgresClient(configuration: databaseConfiguration, backgroundLogger: pool.watching(logger))
     let health = health ?? HealthMonitor(configuration)
-    let catalog = Catalog()
     let catalogStore = PostgresCatalogStore(client: postgres, logger: logger)
     let orderStore = PostgresOrderStore(
         client: postgres, region: configuration.region, cartLifetime: configuration.cartLifetime, logger: logger)
@@ -78,6 +77,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let stockStore = PostgresStockStore(
         client: postgres, region: configuration.region, catalogHome: configuration.catalogHome, logger: logger)
     let metrics = PrometheusCollectorRegistry()
+    let catalogCache = CatalogCache(region: configuration.region, capacity: configuration.catalogCacheProducts, registry: metrics)
     let flows = FlowWindows()
     let forwarder = configuration.peerSecret.map { secret in
         PeerHTTPForwarder(
@@ -91,11 +91,12 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         region: configuration.region, peers: configuration.peers.map(\.region), forwarder: forwarder,
         secret: configuration.peerSecret, monitor: health, registry: metrics)
 
+    let admission = Admission(poolSize: configuration.maxDatabaseConnections, maxWait: configuration.admissionWait, registry: metrics)
     let router = buildRouter(
         region: configuration.region,
         health: HealthController(monitor: health, region: configuration.region),
         drain: DrainController(monitor: health, adminToken: configuration.adminToken),
-        catalog: CatalogController(store: catalogStore, catalog: catalog, cursors: cursors, region: configuration.region),
+        catalog: CatalogController(store: catalogStore, cache: catalogCache, cursors: cursors, region: configuration.region, admission: admission),
         carts: CartController(
             store: PostgresCartStore(client: postgres, region: configuration.region, idleLifetime: configuration.cartLifetime, logger: logger),
             home: home
@@ -105,10 +106,11 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
             orders: orderStore, stock: stockStore, cursors: cursors, adminToken: configuration.adminToken
         ),
         requestMetrics: RequestMetrics(registry: metrics, flows: flows),
-        admission: Admission(poolSize: configuration.maxDatabaseConnections, maxWait: configuration.admissionWait, registry: metrics)
+        admission: admission,
+        accessLog: AccessLogSampling(oneIn: configuration.accessLogSampleOneIn)
     )
     let refresher = CatalogRefresher(
-        store: catalogStore, catalog: catalog, region: configuration.region,
+        store: catalogStore, cache: catalogCache, region: configuration.region,
         interval: configuration.catalogRefreshInterval, logger: logger
     )
     let prober = HealthProber(

@@ -14,11 +14,12 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     orders: OrderController<Orders>,
     admin: AdminController<Orders, Stock>,
     requestMetrics: RequestMetrics,
-    admission: Admission
+    admission: Admission,
+    accessLog: AccessLogSampling
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(region: region))
-    router.add(middleware: AccessLogMiddleware())
+    router.add(middleware: AccessLogMiddleware(sampling: accessLog))
     router.add(middleware: RequestMetricsMiddleware(metrics: requestMetrics))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: AdmissionMiddleware(admission: admission))

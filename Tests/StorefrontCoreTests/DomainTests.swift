@@ -82,30 +82,3 @@ import Testing
         #expect(stock != skus.map { generator.initialStock(sku: $0, region: west) })
     }
 }
-
-@Suite struct CatalogSnapshotTests {
-    @Test func aStockChangeBumpsOnlyItsProductsRevision() {
-        let generator = CatalogGenerator()
-        let first = generator.product(0)
-        let second = generator.product(1)
-        var snapshot = CatalogSnapshot()
-        snapshot.apply(CatalogChanges(brands: [], categories: [], products: [first, second], readAt: Date()))
-        let before = snapshot.revisions
-        let changed = snapshot.apply(StockChanges(available: [first.variants[0].sku: 7], readAt: Date()))
-        #expect(changed)
-        #expect(snapshot.available(first.variants[0].sku) == 7)
-        #expect(snapshot.revisions[first.id]! > before[first.id]!)
-        #expect(snapshot.revisions[second.id] == before[second.id])
-        let changedAgain = snapshot.apply(StockChanges(available: [first.variants[0].sku: 7], readAt: Date()))
-        #expect(!changedAgain)
-    }
-
-    @Test func inStockMeansSomeVariantHasUnits() {
-        let product = CatalogGenerator().product(3)
-        var snapshot = CatalogSnapshot()
-        snapshot.insert([product])
-        #expect(!snapshot.isInStock(product))
-        snapshot.apply(StockChanges(available: [product.variants.last!.sku: 1], readAt: Date()))
-        #expect(snapshot.isInStock(product))
-    }
-}

@@ -148,6 +148,31 @@ import Testing
         }
     }
 
+    /// A catalog ten times the cache: every page is still served, with the region's stock, and memory holds
+    /// no more than the cache's capacity.
+    @Test func aCatalogLargerThanTheCacheServesEveryProduct() async throws {
+        let oracle = oracle
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database, environment: ["STOREFRONT_CATALOG_CACHE_PRODUCTS": "6"]) { client in
+                let listed = try await walk(client, "", limit: 20).map { $0["id"] as! String }
+                #expect(Set(listed) == Set(oracle.products.map { $0.id.uuidString.lowercased() }))
+                for product in oracle.products + oracle.products.prefix(3) {
+                    let response = try await client.get("/v1/products/\(product.id.uuidString)")
+                    #expect(response.status == .ok)
+                    guard response.status == .ok else { continue }
+                    let variants = try response.json()["variants"] as! [[String: Any]]
+                    #expect(variants.map { $0["sku"] as! String } == product.variants.map(\.sku))
+                    #expect(variants.allSatisfy { $0["available"] as? Int == oracle.stock[$0["sku"] as! String] })
+                }
+                let metrics = String(buffer: try await client.get("/metrics").body)
+                let held = try #require(metricValue(metrics, "storefront_catalog_products_held"))
+                #expect(held <= 6)
+                let reads = try #require(metricValue(metrics, "storefront_catalog_product_reads_total"))
+                #expect(reads >= Double(oracle.products.count - 6), "products not held are read from the database")
+            }
+        }
+    }
+
     @Test func stockChangesReachProductPagesWithinTheRefreshInterval() async throws {
         let variant = oracle.products[2].variants[0]
         let id = oracle.products[2].id.uuidString.lowercased()
@@ -247,9 +272,10 @@ import Testing
                 #expect(echoed.headers[HTTPField.Name("X-Region")!] == "us-east")
                 let forged = try await client.get("/v1/brands", headers: [requestID: "bad\" id\n"])
                 let replaced = try #require(forged.headers[requestID])
-                #expect(replaced != "bad\" id\n" && UUID(uuidString: replaced) != nil)
+                #expect(replaced != "bad\" id\n" && replaced.allSatisfy { $0.isHexDigit || $0 == "-" }, "\(replaced)")
                 let fresh = try await client.get("/v1/nothing-here")
                 #expect(fresh.headers[requestID] != nil && fresh.headers[HTTPField.Name("X-Region")!] == "us-east")
+                #expect(fresh.headers[requestID] != replaced, "every request gets an id of its own")
             }
         }
     }

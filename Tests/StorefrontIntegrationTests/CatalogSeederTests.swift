@@ -1,6 +1,10 @@
+import Foundation
+import NIOCore
 import PostgresNIO
+import Prometheus
 @testable import StorefrontApp
 import StorefrontCore
+import StorefrontHTTP
 import StorefrontPostgres
 import Testing
 
@@ -20,26 +24,49 @@ import Testing
     }
 }
 
-/// The first load reads the catalog in pages, each a few short statements, so that no catalog is too big
-/// to load within one statement's timeout.
-@Suite struct PagedCatalogLoadTests {
-    @Test(arguments: [7, 60, 1000])
-    func everyProductArrivesWithItsVariantsWhateverThePageSize(pageSize: Int) async throws {
+/// A region starts with what serving needs and keeps what it holds fresh, whatever the catalog's size: every
+/// statement reads a bounded page.
+@Suite struct CatalogRefresherTests {
+    func refresher(_ client: PostgresClient, capacity: Int, pageSize: Int) -> CatalogRefresher<PostgresCatalogStore> {
+        var refresher = CatalogRefresher(
+            store: PostgresCatalogStore(client: client, logger: TestDatabase.logger),
+            cache: CatalogCache(region: TestDatabase.region, capacity: capacity, registry: PrometheusCollectorRegistry()),
+            region: TestDatabase.region, interval: .seconds(1), logger: TestDatabase.logger)
+        refresher.pageSize = pageSize
+        return refresher
+    }
+
+    @Test func aStartHoldsTheNewestPageAndLeavesTheRestOfHalfTheCacheToWarm() async throws {
         try await TestDatabase.withDatabase { database async throws in
             try await database.asApp { client async throws in
-                let catalog = Catalog()
-                var refresher = CatalogRefresher(
-                    store: PostgresCatalogStore(client: client, logger: TestDatabase.logger), catalog: catalog,
-                    region: TestDatabase.region, interval: .seconds(1), logger: TestDatabase.logger)
-                refresher.pageSize = pageSize
-                _ = try await refresher.loadAll()
-                let oracle = CatalogOracle()
-                let snapshot = catalog.snapshot
-                #expect(snapshot.products.count == oracle.products.count)
-                for product in oracle.products {
-                    #expect(snapshot.products[product.id]?.variants.map(\.sku) == product.variants.map(\.sku))
+                let refresher = refresher(client, capacity: 60, pageSize: 7)
+                let start = try await refresher.start()
+                let newest = try await PostgresCatalogStore(client: client, logger: TestDatabase.logger).newestProductIDs(limit: 30)
+                #expect(refresher.cache.holding(newest) == Array(newest.prefix(7)))
+                #expect(start.warming == Array(newest.dropFirst(7)))
+                let facets = try #require(refresher.cache.facets)
+                let brands = try JSONSerialization.jsonObject(with: Data(String(buffer: facets.brands).utf8)) as! [String: Any]
+                let counts = (brands["items"] as! [[String: Any]]).map { $0["product_count"] as! Int }
+                #expect(counts.reduce(0, +) == CatalogOracle().products.count, "counts come from the database, not from what is held")
+            }
+        }
+    }
+
+    @Test func aRefreshReadsAgainTheHeldProductsThatChangedAndNoOthers() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await database.asApp { client async throws in
+                let refresher = refresher(client, capacity: 10, pageSize: 5)
+                let start = try await refresher.start()
+                let held = refresher.cache.holding(CatalogOracle().products.map(\.id))
+                #expect(held.count == 5)
+                let notHeld = try #require(CatalogOracle().products.map(\.id).first { !held.contains($0) })
+                try await database.asOwner { owner async throws in
+                    try await owner.run("UPDATE products SET name = 'Renamed', updated_at = now() WHERE id = ANY(\([held[0], notHeld])::uuid[])")
                 }
-                #expect(snapshot.brands.count > 0 && snapshot.categories.count > 0)
+                _ = try await refresher.refresh(since: start.watermarks)
+                let page = try #require(try refresher.cache.detail(held[0]))
+                #expect(String(buffer: page).contains(#""name":"Renamed""#))
+                #expect(!refresher.cache.contains(notHeld), "a product not held is read on first use, not by the refresh")
             }
         }
     }

@@ -6,7 +6,7 @@ import StorefrontHealth
 /// latencies, the pool's lease wait and each peer's replication lag.
 final class HealthGauges: Sendable {
     private let registry: PrometheusCollectorRegistry
-    private let gauges = MetricCache<Gauge>()
+    private let gauges = MetricCache<String, Gauge>()
 
     init(registry: PrometheusCollectorRegistry, poolSize: Int) {
         self.registry = registry

@@ -5,7 +5,8 @@ import StorefrontCore
 import StorefrontHealth
 import StorefrontPostgres
 
-/// Brings the region up in order — migrations, then the catalog — and then keeps the catalog fresh.
+/// Brings the region up in order — migrations, then what the catalog needs to serve — and then keeps the
+/// catalog fresh.
 ///
 /// While the database is unreachable it retries, so a region whose database starts late comes up by itself;
 /// a schema this binary does not know stops the process, since serving it could corrupt data.
@@ -22,10 +23,10 @@ struct StartupService<Store: CatalogStore>: Service {
             try await cancelWhenGracefulShutdown {
                 try await retrying("migrations") { try await prepareSchema() }
                 health.markMigrated()
-                let watermarks = try await retrying("catalog load") { try await refresher.loadAll() }
+                let start = try await retrying("catalog load") { try await refresher.start() }
                 health.markCatalogLoaded()
                 activity.set("refreshing the catalog")
-                await refresher.keepFresh(from: watermarks)
+                await refresher.keepFresh(from: start)
             }
         } catch is CancellationError {
             // Shutting down: not a failure.

@@ -1,47 +1,101 @@
 import Foundation
 
-/// Where the catalog comes from. The PostgreSQL store is the real one; reads of the catalog go through
-/// ``CatalogSnapshot`` in memory, so these calls run in the background and for text search.
+/// Where the catalog comes from. The PostgreSQL store is the real one; a region keeps the products shoppers
+/// look at in memory (`CatalogCache`) and asks the store for the rest on first use.
 public protocol CatalogStore: Sendable {
-    /// Brands, categories, and the products (with variants) changed at or after `since`; every product when
-    /// `since` is nil.
-    func catalogChanges(since: Date?) async throws -> CatalogChanges
+    /// Brands and categories with their product counts, and the database's clock when they were read.
+    func facets() async throws -> CatalogFacets
 
-    /// Up to `limit` products after `after` in id order, with every brand and category: the first load
-    /// reads the catalog page by page, so that no catalog is too big for one statement's timeout.
-    func catalogPage(after: UUID?, limit: Int) async throws -> CatalogChanges
+    /// The ids of up to `limit` products, newest first: what a launch's shoppers look at first.
+    func newestProductIDs(limit: Int) async throws -> [UUID]
 
-    /// The serving region's stock of every SKU changed at or after `since`; every SKU when `since` is nil.
-    func stockChanges(in region: Region, since: Date?) async throws -> StockChanges
+    /// Products by id with the region's stock of their SKUs; unknown ids are left out.
+    func products(ids: [UUID], stockIn region: Region) async throws -> [StockedProduct]
 
-    /// Products by id, for ones newer than the snapshot; unknown ids are left out.
-    func products(ids: [UUID]) async throws -> [Product]
+    /// The ids of products changed at or after `since`.
+    func productChanges(since: Date) async throws -> ProductChanges
+
+    /// The region's stock of every SKU changed at or after `since`.
+    func stockChanges(in region: Region, since: Date) async throws -> StockChanges
 
     /// The ids and sort keys of up to `limit` products matching `query` after `cursor`, in the query's order.
     func search(_ query: ProductQuery, after cursor: PageCursor?, stockRegion: Region, limit: Int) async throws -> [PageCursor]
 }
 
-public struct CatalogChanges: Sendable {
-    public var brands: [Brand]
-    public var categories: [Category]
-    public var products: [Product]
-    /// The database's clock when the read began: pass it back as `since`.
+/// A product with the serving region's available units of each of its SKUs.
+public struct StockedProduct: Sendable, Hashable {
+    public var product: Product
+    public var available: [String: Int]
+
+    public init(_ product: Product, available: [String: Int]) {
+        self.product = product
+        self.available = available
+    }
+
+    public var id: UUID { product.id }
+
+    public func available(_ sku: String) -> Int { available[sku] ?? 0 }
+
+    public var isInStock: Bool { product.variants.contains { available($0.sku) > 0 } }
+}
+
+/// A brand or a category with how many products (with at least one variant) it has.
+public struct Facet: Sendable, Hashable {
+    public var slug: String
+    public var name: String
+    public var productCount: Int
+
+    public init(slug: String, name: String, productCount: Int) {
+        self.slug = slug
+        self.name = name
+        self.productCount = productCount
+    }
+}
+
+public struct CatalogFacets: Sendable, Hashable {
+    public var brands: [Facet]
+    public var categories: [Facet]
+    /// The database's clock when the read began: a starting point for `productChanges(since:)`.
     public var readAt: Date
 
-    public init(brands: [Brand], categories: [Category], products: [Product], readAt: Date) {
+    public init(brands: [Facet], categories: [Facet], readAt: Date) {
         self.brands = brands
         self.categories = categories
-        self.products = products
         self.readAt = readAt
     }
 }
 
-public struct StockChanges: Sendable {
-    public var available: [String: Int]
+public struct ProductChanges: Sendable {
+    public var ids: [UUID]
+    /// The database's clock when the read began: pass it back as `since`.
     public var readAt: Date
 
-    public init(available: [String: Int], readAt: Date) {
+    public init(ids: [UUID], readAt: Date) {
+        self.ids = ids
+        self.readAt = readAt
+    }
+}
+
+/// One SKU's available units in a region, with the product it belongs to.
+public struct StockLevel: Sendable, Hashable {
+    public var productID: UUID
+    public var sku: String
+    public var available: Int
+
+    public init(productID: UUID, sku: String, available: Int) {
+        self.productID = productID
+        self.sku = sku
         self.available = available
+    }
+}
+
+public struct StockChanges: Sendable {
+    public var levels: [StockLevel]
+    /// The database's clock when the read began: pass it back as `since`.
+    public var readAt: Date
+
+    public init(levels: [StockLevel], readAt: Date) {
+        self.levels = levels
         self.readAt = readAt
     }
 }

@@ -7,7 +7,8 @@ import StorefrontCore
 /// The classes of work a region bounds separately, so that a flood of one cannot starve the others: above
 /// all, checkout keeps its share of the database when browsing floods.
 public enum WorkClass: String, Sendable, CaseIterable {
-    /// Answered from memory: product pages, brands, categories.
+    /// Answered from memory: product pages, brands, categories. A product page not in memory is read from
+    /// the database as a `databaseRead` too.
     case memoryRead = "memory_read"
     /// A query per request: listings, searches, order reads.
     case databaseRead = "database_read"
@@ -55,20 +56,28 @@ public struct Admission: Sendable {
     }
 }
 
+extension Admission {
+    /// Runs `body` once `work`'s gate admits it; a refusal is a `503 overloaded`.
+    func admit<Result>(_ work: WorkClass, _ body: () async throws -> Result) async throws -> Result {
+        guard let gate = gates[work] else { return try await body() }
+        guard await gate.enter() else {
+            shed[work]?.increment()
+            throw Problem.overloaded(work)
+        }
+        defer { gate.leave() }
+        return try await body()
+    }
+}
+
 struct AdmissionMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let admission: Admission
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let route = context.endpointPath, let work = WorkClass(method: request.method, route: route),
-            let gate = admission.gates[work]
-        else { return try await next(request, context) }
-        guard await gate.enter() else {
-            admission.shed[work]?.increment()
-            throw Problem.overloaded(work)
+        guard let route = context.endpointPath, let work = WorkClass(method: request.method, route: route) else {
+            return try await next(request, context)
         }
-        defer { gate.leave() }
-        return try await next(request, context)
+        return try await admission.admit(work) { try await next(request, context) }
     }
 }
 

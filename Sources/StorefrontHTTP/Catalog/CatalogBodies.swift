@@ -14,7 +14,8 @@ struct ProductSummaryBody: Encodable {
     var inStock: Bool
     var createdAt: Date
 
-    init(_ product: Product, in snapshot: CatalogSnapshot) {
+    init(_ stocked: StockedProduct) {
+        let product = stocked.product
         id = product.id.uuidString.lowercased()
         name = product.name
         brand = product.brand
@@ -23,7 +24,7 @@ struct ProductSummaryBody: Encodable {
         priceFrom = product.priceFrom
         colours = product.colours
         imageUrl = product.imageURLs.first
-        inStock = snapshot.isInStock(product)
+        inStock = stocked.isInStock
         createdAt = product.createdAt
     }
 }
@@ -60,7 +61,8 @@ struct ProductDetailBody: Encodable {
         var us: String
     }
 
-    init(_ product: Product, in snapshot: CatalogSnapshot, region: Region) {
+    init(_ stocked: StockedProduct, region: Region) {
+        let product = stocked.product
         id = product.id.uuidString.lowercased()
         name = product.name
         description = product.description
@@ -71,11 +73,11 @@ struct ProductDetailBody: Encodable {
         imageUrls = product.imageURLs
         priceFrom = product.priceFrom
         colours = product.colours
-        inStock = snapshot.isInStock(product)
+        inStock = stocked.isInStock
         createdAt = product.createdAt
         stockRegion = region.name
         variants = product.variants.map { variant in
-            let available = snapshot.available(variant.sku)
+            let available = stocked.available(variant.sku)
             return VariantBody(
                 sku: variant.sku, colour: variant.colour,
                 size: SizeBody(eu: variant.euSize.description, us: variant.usSize.description),

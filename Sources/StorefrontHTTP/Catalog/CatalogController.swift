@@ -1,32 +1,32 @@
 import Foundation
 import Hummingbird
-import StorefrontCore
 import NIOCore
+import StorefrontCore
 
 /// `GET /v1/products`, `/v1/products/{id}`, `/v1/brands`, `/v1/categories`.
 ///
-/// Pages come from the in-memory catalog; only the choice of products for a listing (filters, text search,
-/// order) is one query to the database.
+/// Answers come from the `CatalogCache`; the choice of products for a listing (filters, text search, order)
+/// is one query to the database, and a product not held yet is read once and then kept.
 public struct CatalogController<Store: CatalogStore>: Sendable {
     let store: Store
-    let catalog: Catalog
+    let cache: CatalogCache
     let cursors: CursorCodec
     let region: Region
-    let encoded: EncodedCatalog
+    let admission: Admission
 
-    public init(store: Store, catalog: Catalog, cursors: CursorCodec, region: Region) {
+    public init(store: Store, cache: CatalogCache, cursors: CursorCodec, region: Region, admission: Admission) {
         self.store = store
-        self.catalog = catalog
+        self.cache = cache
         self.cursors = cursors
         self.region = region
-        self.encoded = EncodedCatalog(region: region)
+        self.admission = admission
     }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get("products", use: list)
         group.get("products/{id}", use: show)
-        group.get("brands") { _, _ in JSON.response(try encoded.brands(in: catalog.snapshot)) }
-        group.get("categories") { _, _ in JSON.response(try encoded.categories(in: catalog.snapshot)) }
+        group.get("brands") { _, _ in JSON.response(try await facets().brands) }
+        group.get("categories") { _, _ in JSON.response(try await facets().categories) }
     }
 
     @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -35,24 +35,26 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         let after = try parsed.cursor.map { cursor throws(StorefrontError) in try cursors.open(cursor, scope: query.fingerprint) }
         // One more than the page tells whether another page follows.
         let matches = try await store.search(query, after: after, stockRegion: region, limit: query.limit + 1)
-        let page = matches.prefix(query.limit)
+        let page = Array(matches.prefix(query.limit))
 
-        var snapshot = catalog.snapshot
-        let missing = page.map(\.id).filter { snapshot.products[$0] == nil }
+        var summaries = try page.map { try cache.summary($0.id) }
+        let missing = zip(page, summaries).compactMap { match, summary in summary == nil ? match.id : nil }
         if !missing.isEmpty {
-            // Products created since the last refresh: fetch them once and keep them.
-            let fresh = try await store.products(ids: missing)
-            catalog.update { $0.insert(fresh) }
-            snapshot = catalog.snapshot
+            // This request already holds a database-read slot: read every missing product in one go.
+            let fetched = try await store.products(ids: missing, stockIn: region).filter { !$0.product.variants.isEmpty }
+            cache.insert(fetched)
+            cache.countReads(missing.count)
+            let byID = Dictionary(uniqueKeysWithValues: fetched.map { ($0.id, $0) })
+            summaries = try zip(page, summaries).map { match, summary in
+                try summary ?? byID[match.id].map { try JSON.encode(ProductSummaryBody($0)) }
+            }
         }
 
         var body = ByteBuffer(string: #"{"items":["#)
         var first = true
-        for match in page {
-            guard let product = snapshot.products[match.id] else { continue }
+        for case var summary? in summaries {
             if !first { body.writeString(",") }
             first = false
-            var summary = try encoded.summary(product, in: snapshot)
             body.writeBuffer(&summary)
         }
         body.writeString(#"],"limit":\#(query.limit),"next_cursor":"#)
@@ -68,10 +70,20 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
             throw StorefrontError.invalid("id", "must be a UUID")
         }
-        let snapshot = catalog.snapshot
-        guard let product = snapshot.products[id], !product.variants.isEmpty else {
+        if let page = try cache.detail(id) { return JSON.response(page) }
+        // Not held: a database read, admitted as one so that a flood of cold pages cannot take the pool.
+        let fetched = try await admission.admit(.databaseRead) { try await store.products(ids: [id], stockIn: region) }
+        guard let product = fetched.first, !product.product.variants.isEmpty else {
             throw StorefrontError.notFound(resource: "product")
         }
-        return JSON.response(try encoded.detail(product, in: snapshot))
+        cache.insert([product])
+        cache.countReads(1)
+        return JSON.response(try cache.detail(id) ?? JSON.encode(ProductDetailBody(product, region: region)))
+    }
+
+    private func facets() async throws -> CatalogCache.Facets {
+        if let facets = cache.facets { return facets }
+        try cache.setFacets(try await admission.admit(.databaseRead) { try await store.facets() })
+        return cache.facets!
     }
 }

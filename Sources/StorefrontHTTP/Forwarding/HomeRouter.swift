@@ -21,7 +21,7 @@ public struct HomeRouter: Sendable {
     let forwarder: (any PeerForwarder)?
     let secret: String?
     let monitor: HealthMonitor
-    let outcomes: MetricCache<Counter>
+    let outcomes: MetricCache<String, Counter>
     let registry: PrometheusCollectorRegistry
 
     /// Without `secret` no request is forwarded, and a forwarded one is refused.

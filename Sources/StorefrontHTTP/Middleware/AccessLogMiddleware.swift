@@ -1,26 +1,53 @@
-import Hummingbird
 import Foundation
+import Hummingbird
 import Logging
 import StorefrontCore
+import Synchronization
 
-/// One structured log line per request, written when the response is ready.
+/// One structured log line per request worth reading: every failed or slow one, and one successful request in
+/// `oneIn`. On launch day a line per request would cost more than the requests themselves.
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    let sampling: AccessLogSampling
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
         let elapsed = ContinuousClock.now - start
-        context.logger.info(
-            "request",
-            metadata: [
-                "method": .string(request.method.rawValue),
-                "path": .string(request.uri.path),
-                "route": .string(context.endpointPath ?? "-"),
-                "status": .stringConvertible(response.status.code),
-                "duration_ms": .string(String(format: "%.3f", elapsed.milliseconds)),
-            ]
-        )
+        guard let sampled = sampling.shouldLog(status: response.status.code, elapsed: elapsed) else { return response }
+        var metadata: Logger.Metadata = [
+            "method": .string(request.method.rawValue),
+            "path": .string(request.uri.path),
+            "route": .string(context.endpointPath ?? "-"),
+            "status": .stringConvertible(response.status.code),
+            "duration_ms": .string(String(format: "%.3f", elapsed.milliseconds)),
+        ]
+        if sampled { metadata["sampled_one_in"] = .stringConvertible(sampling.oneIn) }
+        context.logger.info("request", metadata: metadata)
         return response
+    }
+}
+
+/// Which requests the access log writes.
+public final class AccessLogSampling: Sendable {
+    /// One successful request in this many is logged; 1 logs all, 0 none.
+    public let oneIn: Int
+    /// A request slower than this is logged whatever its status.
+    public let slow: Duration
+    private let successes = Atomic<Int>(0)
+
+    public init(oneIn: Int, slow: Duration = .milliseconds(500)) {
+        precondition(oneIn >= 0)
+        self.oneIn = oneIn
+        self.slow = slow
+    }
+
+    /// nil: not logged; false: logged because it failed or was slow; true: logged as the sample of its kind.
+    func shouldLog(status: Int, elapsed: Duration) -> Bool? {
+        if status >= 400 || elapsed >= slow { return false }
+        guard oneIn > 0 else { return nil }
+        if oneIn == 1 { return false }
+        let count = successes.wrappingAdd(1, ordering: .relaxed).newValue
+        return count % oneIn == 0 ? true : nil
     }
 }

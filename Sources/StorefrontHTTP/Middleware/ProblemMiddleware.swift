@@ -13,7 +13,9 @@ struct ProblemMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch {
             let problem = Problem.from(error)
-            if problem.status >= 500 {
+            // A request shed by admission control is no fault: `storefront_shed_requests_total` counts it, and
+            // a line each would add to the load that shed it.
+            if problem.status >= 500, problem.headers[HTTPField.Name.shed.rawName] == nil {
                 context.logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
             }
             return Self.response(problem)

@@ -3,6 +3,7 @@ import Hummingbird
 import StorefrontCore
 import HTTPTypes
 import Logging
+import Synchronization
 
 /// Gives every request an id (the client's `X-Request-ID` when it is sane, a new one otherwise), puts it on
 /// every log line of the request, and names the id and the serving region on every response.
@@ -12,7 +13,7 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let requestID = request.headers[.requestID].flatMap { Self.isSane($0) ? $0 : nil } ?? UUID().uuidString.lowercased()
+        let requestID = request.headers[.requestID].flatMap { Self.isSane($0) ? $0 : nil } ?? Self.newID()
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
         context.logger[metadataKey: "hb.request.id"] = nil
@@ -22,6 +23,16 @@ struct RequestIDMiddleware: RouterMiddleware {
         if response.headers[.region] == nil { response.headers[.region] = region.name }
         return response
     }
+
+    /// A random prefix for this process, then a count: unique across processes and regions without drawing
+    /// random bytes for every request.
+    static func newID() -> String {
+        let count = issued.wrappingAdd(1, ordering: .relaxed).newValue
+        return processPrefix + String(count, radix: 16)
+    }
+
+    private static let processPrefix = String(String(UInt64.random(in: 0..<(1 << 48)) | (1 << 48), radix: 16).dropFirst()) + "-"
+    private static let issued = Atomic<UInt64>(0)
 
     /// Up to 128 characters of letters, digits and `-_.:`; anything else could forge log lines.
     static func isSane(_ id: String) -> Bool {

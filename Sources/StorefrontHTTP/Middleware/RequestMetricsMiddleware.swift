@@ -48,8 +48,19 @@ public final class RequestMetrics: Sendable {
     let registry: PrometheusCollectorRegistry
     let flows: FlowWindows
     let inFlight: Gauge
-    private let series = MetricCache<Series>()
-    private let statusCounters = MetricCache<Counter>()
+    private let series = MetricCache<RouteKey, Series>()
+    private let statusCounters = MetricCache<StatusKey, Counter>()
+
+    /// Keys made of the request's own strings: nothing is built for a lookup.
+    struct RouteKey: Hashable, Sendable {
+        var method: String
+        var route: String
+    }
+
+    struct StatusKey: Hashable, Sendable {
+        var route: RouteKey
+        var status: Int
+    }
 
     static let buckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map { .milliseconds($0) }
 
@@ -60,7 +71,8 @@ public final class RequestMetrics: Sendable {
     }
 
     func record(method: String, route: String, status: Int, elapsed: Duration, inFlow: Bool = true) {
-        let series = series.metric(method + " " + route) {
+        let key = RouteKey(method: method, route: route)
+        let series = series.metric(key) {
             let labels = [("method", method), ("route", route)]
             return Series(
                 requests: registry.makeCounter(
@@ -77,7 +89,7 @@ public final class RequestMetrics: Sendable {
         series.requests.increment()
         if status >= 500 { series.errors.increment() }
         series.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
-        statusCounters.metric("\(method) \(route) \(status)") {
+        statusCounters.metric(StatusKey(route: key, status: status)) {
             registry.makeCounter(
                 descriptor: .storefront("http", "responses", unit: "total", help: "Responses, by route and status code"),
                 labels: [("method", method), ("route", route), ("status", String(status))])
@@ -90,12 +102,12 @@ public final class RequestMetrics: Sendable {
 
 /// Metrics made once per key and kept: making one takes the registry's lock and builds its labels, which
 /// the request path should not pay each time.
-public final class MetricCache<Metric: Sendable>: Sendable {
-    private let metrics = Mutex<[String: Metric]>([:])
+public final class MetricCache<Key: Hashable & Sendable, Metric: Sendable>: Sendable {
+    private let metrics = Mutex<[Key: Metric]>([:])
 
     public init() {}
 
-    public func metric(_ key: String, make: () -> Metric) -> Metric {
+    public func metric(_ key: Key, make: () -> Metric) -> Metric {
         metrics.withLock { metrics in
             if let metric = metrics[key] { return metric }
             let metric = make()

@@ -13,67 +13,71 @@ public struct PostgresCatalogStore: CatalogStore {
         self.logger = logger
     }
 
-    public func catalogChanges(since: Date?) async throws -> CatalogChanges {
-        try await client.transaction(logger: logger) { connection in
-            // One snapshot for all three reads, so products never name a brand the read missed.
-            try await connection.run("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", logger: logger)
-            let (brands, categories, readAt) = try await brandsAndCategories(connection)
-            let products = try await loadProducts(connection, changedSince: since, ids: nil)
-            return CatalogChanges(brands: brands, categories: categories, products: products, readAt: readAt)
-        }
-    }
-
-    public func catalogPage(after: UUID?, limit: Int) async throws -> CatalogChanges {
+    public func facets() async throws -> CatalogFacets {
         try await client.withConnection { connection in
-            let (brands, categories, readAt) = try await brandsAndCategories(connection)
-            let ids = try await connection.rows(
-                "SELECT id FROM products WHERE \(after)::uuid IS NULL OR id > \(after) ORDER BY id LIMIT \(limit)", logger: logger
-            ).decode(UUID.self).reduce(into: [UUID]()) { $0.append($1) }
-            let products = ids.isEmpty ? [] : try await loadProducts(connection, changedSince: nil, ids: ids)
-            // In id order, so the caller's next page starts after the last one.
-            let byID = Dictionary(uniqueKeysWithValues: products.map { ($0.id, $0) })
-            return CatalogChanges(brands: brands, categories: categories, products: ids.compactMap { byID[$0] }, readAt: readAt)
+            let readAt = try await now(connection)
+            // Only products with a variant count: the others have no page.
+            let brands = try await facets(connection, """
+                SELECT f.slug, f.name, count(p.id) FROM brands f
+                LEFT JOIN products p ON p.brand = f.slug AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id)
+                GROUP BY f.slug, f.name ORDER BY f.slug
+                """)
+            let categories = try await facets(connection, """
+                SELECT f.slug, f.name, count(p.id) FROM categories f
+                LEFT JOIN products p ON p.category = f.slug AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id)
+                GROUP BY f.slug, f.name ORDER BY f.slug
+                """)
+            return CatalogFacets(brands: brands, categories: categories, readAt: readAt)
         }
     }
 
-    private func brandsAndCategories(_ connection: PostgresConnection) async throws -> ([Brand], [StorefrontCore.Category], Date) {
-        let readAt = try await connection.rows("SELECT now()", logger: logger).first!.decode(Date.self)
-        var brands: [Brand] = []
-        for (slug, name) in try await connection.rows(
-            "SELECT slug, name FROM brands ORDER BY slug", logger: logger
-        ).decode((String, String).self) {
-            brands.append(Brand(slug: slug, name: name))
+    private func facets(_ connection: PostgresConnection, _ query: PostgresQuery) async throws -> [Facet] {
+        var facets: [Facet] = []
+        for (slug, name, count) in try await connection.rows(query, logger: logger).decode((String, String, Int).self) {
+            facets.append(Facet(slug: slug, name: name, productCount: count))
         }
-        var categories: [StorefrontCore.Category] = []
-        for (slug, name) in try await connection.rows(
-            "SELECT slug, name FROM categories ORDER BY slug", logger: logger
-        ).decode((String, String).self) {
-            categories.append(StorefrontCore.Category(slug: slug, name: name))
-        }
-        return (brands, categories, readAt)
+        return facets
     }
 
-    public func products(ids: [UUID]) async throws -> [Product] {
+    public func newestProductIDs(limit: Int) async throws -> [UUID] {
+        try await client.rows("SELECT id FROM products ORDER BY created_at DESC, id DESC LIMIT \(limit)", logger: logger)
+            .decode(UUID.self).reduce(into: []) { $0.append($1) }
+    }
+
+    public func products(ids: [UUID], stockIn region: Region) async throws -> [StockedProduct] {
         guard !ids.isEmpty else { return [] }
         return try await client.withConnection { connection in
-            try await loadProducts(connection, changedSince: nil, ids: ids)
+            try await loadProducts(connection, ids: ids, stockIn: region)
         }
     }
 
-    public func stockChanges(in region: Region, since: Date?) async throws -> StockChanges {
+    public func productChanges(since: Date) async throws -> ProductChanges {
         try await client.withConnection { connection in
-            let readAt = try await connection.rows("SELECT now()", logger: logger).first!.decode(Date.self)
-            var available: [String: Int] = [:]
+            let readAt = try await now(connection)
+            let ids = try await connection.rows("SELECT id FROM products WHERE updated_at >= \(since)", logger: logger)
+                .decode(UUID.self).reduce(into: [UUID]()) { $0.append($1) }
+            return ProductChanges(ids: ids, readAt: readAt)
+        }
+    }
+
+    public func stockChanges(in region: Region, since: Date) async throws -> StockChanges {
+        try await client.withConnection { connection in
+            let readAt = try await now(connection)
+            var levels: [StockLevel] = []
             let rows = try await connection.rows(
                 """
-                SELECT sku, available FROM stock
-                WHERE region = \(region.name) AND updated_at >= \(since ?? .distantPast)
+                SELECT v.product_id, s.sku, s.available FROM stock s JOIN variants v ON v.sku = s.sku
+                WHERE s.region = \(region.name) AND s.updated_at >= \(since)
                 """, logger: logger)
-            for (sku, count) in try rows.decode((String, Int32).self) {
-                available[sku] = Int(count)
+            for (productID, sku, available) in try rows.decode((UUID, String, Int32).self) {
+                levels.append(StockLevel(productID: productID, sku: sku, available: Int(available)))
             }
-            return StockChanges(available: available, readAt: readAt)
+            return StockChanges(levels: levels, readAt: readAt)
         }
+    }
+
+    private func now(_ connection: PostgresConnection) async throws -> Date {
+        try await connection.rows("SELECT now()", logger: logger).first!.decode(Date.self)
     }
 
     public func search(_ query: ProductQuery, after cursor: PageCursor?, stockRegion: Region, limit: Int) async throws -> [PageCursor] {
@@ -87,45 +91,45 @@ public struct PostgresCatalogStore: CatalogStore {
         return page
     }
 
-    /// Two queries whatever the number of products: the products, then all their variants in order.
-    private func loadProducts(_ connection: PostgresConnection, changedSince since: Date?, ids: [UUID]?) async throws -> [Product] {
-        var products: [UUID: Product] = [:]
-        var order: [UUID] = []
-        let since = since ?? .distantPast
+    /// Two queries whatever the number of products: the products, then all their variants in order with
+    /// the region's stock. Products come back in the order of `ids`.
+    private func loadProducts(_ connection: PostgresConnection, ids: [UUID], stockIn region: Region) async throws -> [StockedProduct] {
+        var products: [UUID: StockedProduct] = [:]
         let productQuery: PostgresQuery = """
             SELECT p.id, p.name, p.description, b.slug, b.name, c.slug, c.name, p.gender, p.tags, p.image_urls, p.created_at
             FROM products p JOIN brands b ON b.slug = p.brand JOIN categories c ON c.slug = p.category
-            WHERE p.updated_at >= \(since) AND (\(ids)::uuid[] IS NULL OR p.id = ANY(\(ids)::uuid[]))
-            ORDER BY p.created_at DESC, p.id DESC
+            WHERE p.id = ANY(\(ids)::uuid[])
             """
         for row in try await connection.rows(productQuery, logger: logger).decode(
             (UUID, String, String, String, String, String, String, String, [String], [String], Date).self
         ) {
             let (id, name, description, brandSlug, brandName, categorySlug, categoryName, gender, tags, images, createdAt) = row
-            products[id] = Product(
+            let product = Product(
                 id: id, name: name, description: description, brand: Brand(slug: brandSlug, name: brandName),
                 category: StorefrontCore.Category(slug: categorySlug, name: categoryName),
                 gender: Gender(rawValue: gender) ?? .unisex, tags: tags, imageURLs: images, createdAt: createdAt, variants: []
             )
-            order.append(id)
+            products[id] = StockedProduct(product, available: [:])
         }
         guard !products.isEmpty else { return [] }
         let variantQuery: PostgresQuery = """
-            SELECT v.product_id, v.sku, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width, v.price_amount, v.currency
-            FROM variants v JOIN products p ON p.id = v.product_id
-            WHERE p.updated_at >= \(since) AND (\(ids)::uuid[] IS NULL OR p.id = ANY(\(ids)::uuid[]))
+            SELECT v.product_id, v.sku, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width, v.price_amount, v.currency,
+                   coalesce(s.available, 0)
+            FROM variants v LEFT JOIN stock s ON s.region = \(region.name) AND s.sku = v.sku
+            WHERE v.product_id = ANY(\(ids)::uuid[])
             ORDER BY v.product_id, v.position
             """
         for row in try await connection.rows(variantQuery, logger: logger).decode(
-            (UUID, String, String, Int16, Int16, String, Int64, String).self
+            (UUID, String, String, Int16, Int16, String, Int64, String, Int32).self
         ) {
-            let (productID, sku, colour, eu, us, width, amount, currency) = row
-            products[productID]?.variants.append(Variant(
+            let (productID, sku, colour, eu, us, width, amount, currency, available) = row
+            products[productID]?.product.variants.append(Variant(
                 sku: sku, colour: colour, euSize: ShoeSize(tenths: Int(eu)), usSize: ShoeSize(tenths: Int(us)),
                 width: Width(rawValue: width) ?? .standard,
                 price: Money(amount: amount, currency: Currency(currency) ?? .usd)
             ))
+            products[productID]?.available[sku] = Int(available)
         }
-        return order.compactMap { products[$0] }
+        return ids.compactMap { products[$0] }
     }
 }

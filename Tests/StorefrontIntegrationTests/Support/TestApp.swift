@@ -135,6 +135,8 @@ func appEnvironment(_ database: TestDatabase) -> [String: String] {
         "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000",
         // Their races queue hundreds of requests on purpose: admission control is tested on its own.
         "STOREFRONT_ADMISSION_WAIT_MS": "30000",
+        // A failing test's log shows every request.
+        "STOREFRONT_ACCESS_LOG_SAMPLE": "1",
         "STOREFRONT_DB_MAX_CONNECTIONS": "10",
         "STOREFRONT_DRAIN_GRACE_MS": "0",
         "STOREFRONT_STOP_TIMEOUT_MS": "15000",
@@ -170,4 +172,14 @@ extension TestResponse {
         }
         return object
     }
+}
+
+/// The value of an unlabelled metric in a Prometheus text exposition.
+func metricValue(_ exposition: String, _ name: String) -> Double? {
+    exposition.split(separator: "\n").lazy
+        .compactMap { line -> Double? in
+            let parts = line.split(separator: " ")
+            return parts.count == 2 && parts[0] == name ? Double(parts[1]) : nil
+        }
+        .first
 }
