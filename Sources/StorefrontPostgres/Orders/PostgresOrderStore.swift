@@ -7,9 +7,10 @@ import StorefrontCore
 /// Orders and checkout in PostgreSQL.
 ///
 /// A checkout is one transaction with a fixed number of statements whatever the number of lines: lock the
-/// cart (adopting it if it is homed in a region that is away), lock its stock rows in SKU order, take the
-/// stock with one conditional UPDATE, write the order, its lines, the closed cart and the idempotency
-/// response.
+/// cart (adopting it if it is homed in a region that is away), price its lines, write the order, its lines,
+/// the closed cart and the idempotency response in one statement, and last take the stock with one
+/// conditional UPDATE (after locking the rows in SKU order when there are several), so that a hot SKU's row
+/// is locked for one statement and the commit.
 public struct PostgresOrderStore: OrderStore {
     let client: PostgresClient
     let region: Region
@@ -30,17 +31,30 @@ public struct PostgresOrderStore: OrderStore {
 
     public func claim(idempotencyKey key: String, fingerprint: [UInt8]) async throws -> IdempotencyClaim {
         let fingerprint = ByteBuffer(bytes: fingerprint)
-        // The insert is the claim: a conflict means the key exists here, and only then do we look at it.
+        // The insert is the claim: a conflict means the key exists here, and only then do we look at it. A
+        // claimed key comes back with another region's placed order under it, if one has replicated here.
         let claimed = try await client.rows(
             """
-            INSERT INTO idempotency_keys (region, key, fingerprint, state) VALUES (\(region.name), \(key), \(fingerprint), 'running')
-            ON CONFLICT (region, key) DO UPDATE SET claimed_at = now()
-                WHERE idempotency_keys.state = 'running' AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
-                  AND idempotency_keys.claimed_at < now() - \(Self.abandonedAfterSeconds) * interval '1 second'
-            RETURNING 1
+            WITH claimed AS (
+                INSERT INTO idempotency_keys (region, key, fingerprint, state) VALUES (\(region.name), \(key), \(fingerprint), 'running')
+                ON CONFLICT (region, key) DO UPDATE SET claimed_at = now()
+                    WHERE idempotency_keys.state = 'running' AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
+                      AND idempotency_keys.claimed_at < now() - \(Self.abandonedAfterSeconds) * interval '1 second'
+                RETURNING 1
+            )
+            SELECT elsewhere.fingerprint, elsewhere.response_status, elsewhere.response_body FROM claimed
+            LEFT JOIN LATERAL (
+                SELECT fingerprint, response_status, response_body FROM idempotency_keys
+                WHERE key = \(key) AND region <> \(region.name) AND state = 'done' AND response_status = 201
+                ORDER BY claimed_at, region LIMIT 1
+            ) elsewhere ON true
             """, logger: logger
         )
-        if !claimed.isEmpty { return try await placedElsewhere(key, fingerprint) ?? .claimed }
+        if let row = claimed.first {
+            let (stored, status, body) = try row.decode((ByteBuffer?, Int?, ByteBuffer?).self)
+            guard let stored, let status, let body else { return .claimed }
+            return try await placedElsewhere(key, fingerprint, StoredResponse(status: status, body: Array(body.readableBytesView)), stored)
+        }
 
         let rows = try await client.rows(
             """
@@ -62,20 +76,13 @@ public struct PostgresOrderStore: OrderStore {
     /// a checkout whose answer was lost, through another region), as replicated here. Its answer becomes
     /// this region's answer to the key too. Only placed orders count: another region's refusal spoke of
     /// that region's state then.
-    private func placedElsewhere(_ key: String, _ fingerprint: ByteBuffer) async throws -> IdempotencyClaim? {
-        guard let row = try await client.rows(
-            """
-            SELECT fingerprint, response_status, response_body FROM idempotency_keys
-            WHERE key = \(key) AND region <> \(region.name) AND state = 'done' AND response_status = 201
-            ORDER BY claimed_at, region LIMIT 1
-            """, logger: logger
-        ).first else { return nil }
-        let (stored, status, body) = try row.decode((ByteBuffer, Int, ByteBuffer).self)
+    private func placedElsewhere(
+        _ key: String, _ fingerprint: ByteBuffer, _ response: StoredResponse, _ stored: ByteBuffer
+    ) async throws -> IdempotencyClaim {
         guard stored == fingerprint else {
             try await settle(idempotencyKey: key, response: nil)
             throw StorefrontError.idempotencyKeyReused
         }
-        let response = StoredResponse(status: status, body: Array(body.readableBytesView))
         try await settle(idempotencyKey: key, response: response)
         return .replay(response)
     }
@@ -103,9 +110,8 @@ public struct PostgresOrderStore: OrderStore {
         try await client.transaction(logger: logger) { connection in
             let cart = try await resolver.resolve(request.cartID, token: cartToken, connection)
             let cartID = cart.id
-            let lines = try await pricedLines(of: cartID, connection)
+            let (lines, now) = try await pricedLines(of: cartID, connection)
             guard !lines.isEmpty else { throw StorefrontError.invalid("cart_id", "the cart is empty") }
-            try await takeStock(stockRequest(lines.map { (sku: $0.sku, quantity: $0.quantity) }), connection)
 
             let orderLines = lines.map { line in
                 OrderLine(
@@ -117,83 +123,92 @@ public struct PostgresOrderStore: OrderStore {
             guard let subtotal = lines.subtotal else { throw StorefrontError.invalid("cart_id", "the cart's prices cannot be added up") }
             let orderID = UUID.homed(in: region)
             let address = String(decoding: try Self.addressEncoder.encode(request.shippingAddress), as: UTF8.self)
-            let createdAt = try await connection.rows(
-                """
-                INSERT INTO orders (region, id, cart_id, cart_root, token_digest, status, email, shipping_address, subtotal_amount, currency)
-                VALUES (\(region.name), \(orderID), \(cartID), \(cart.root), \(ByteBuffer(bytes: orderToken.digest)), 'placed',
-                        \(request.email), \(address)::jsonb, \(subtotal.amount), \(subtotal.currency.code))
-                RETURNING created_at
-                """, logger: logger
-            ).first!.decode(Date.self)
-            try await connection.run(
-                """
-                INSERT INTO order_lines (region, order_id, sku, product_id, product_name, colour, eu_size, us_size, width,
-                                         quantity, unit_price_amount, currency)
-                SELECT \(region.name), \(orderID), * FROM unnest(
-                    \(orderLines.map(\.sku))::text[], \(orderLines.map(\.productID))::uuid[], \(orderLines.map(\.productName))::text[],
-                    \(orderLines.map(\.colour))::text[], \(orderLines.map(\.euSize))::text[], \(orderLines.map(\.usSize))::text[],
-                    \(orderLines.map(\.width.rawValue))::text[], \(orderLines.map { Int32($0.quantity) })::int4[],
-                    \(orderLines.map(\.unitPrice.amount))::int8[], \(orderLines.map(\.unitPrice.currency.code))::text[])
-                """, logger: logger)
-            try await connection.run(
-                """
-                UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = now()
-                WHERE region = \(region.name) AND id = \(cartID)
-                """, logger: logger)
-
+            // `now()` is the transaction's start: the order's created_at as the database sets it.
             let order = Order(
                 id: orderID, region: region, cartID: cartID, status: .placed, email: request.email,
-                shippingAddress: request.shippingAddress, lines: orderLines, subtotal: subtotal, createdAt: createdAt,
-                updatedAt: createdAt
+                shippingAddress: request.shippingAddress, lines: orderLines, subtotal: subtotal, createdAt: now, updatedAt: now
             )
             let response = try render(order)
+            // The order, its lines, the closed cart and the stored answer: one statement.
             try await connection.run(
                 """
+                WITH placed AS (
+                    INSERT INTO orders (region, id, cart_id, cart_root, token_digest, status, email, shipping_address, subtotal_amount, currency)
+                    VALUES (\(region.name), \(orderID), \(cartID), \(cart.root), \(ByteBuffer(bytes: orderToken.digest)), 'placed',
+                            \(request.email), \(address)::jsonb, \(subtotal.amount), \(subtotal.currency.code))
+                ), lines AS (
+                    INSERT INTO order_lines (region, order_id, sku, product_id, product_name, colour, eu_size, us_size, width,
+                                             quantity, unit_price_amount, currency)
+                    SELECT \(region.name), \(orderID), * FROM unnest(
+                        \(orderLines.map(\.sku))::text[], \(orderLines.map(\.productID))::uuid[], \(orderLines.map(\.productName))::text[],
+                        \(orderLines.map(\.colour))::text[], \(orderLines.map(\.euSize))::text[], \(orderLines.map(\.usSize))::text[],
+                        \(orderLines.map(\.width.rawValue))::text[], \(orderLines.map { Int32($0.quantity) })::int4[],
+                        \(orderLines.map(\.unitPrice.amount))::int8[], \(orderLines.map(\.unitPrice.currency.code))::text[])
+                ), closed AS (
+                    UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = now()
+                    WHERE region = \(region.name) AND id = \(cartID)
+                )
                 UPDATE idempotency_keys SET state = 'done', response_status = \(response.status),
                     response_body = \(ByteBuffer(bytes: response.body))
                 WHERE region = \(region.name) AND key = \(idempotencyKey)
                 """, logger: logger)
+            // Last: a launch's hot SKU is one row every checkout locks, and it stays locked only for this and
+            // the commit. A shortage rolls everything above back.
+            try await takeStock(stockRequest(lines.map { (sku: $0.sku, quantity: $0.quantity) }), connection)
             return response
         }
     }
 
-    /// The lines of a local cart, priced from the catalog as it is now.
-    private func pricedLines(of cartID: UUID, _ connection: PostgresConnection) async throws -> [CartLine] {
+    /// The lines of a local cart, priced from the catalog as it is now, and the transaction's `now()`.
+    private func pricedLines(of cartID: UUID, _ connection: PostgresConnection) async throws -> (lines: [CartLine], now: Date) {
         let rows = try await connection.rows(
             """
             SELECT i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
-                   v.price_amount, v.currency
+                   v.price_amount, v.currency, now()
             FROM cart_items i JOIN variants v ON v.sku = i.sku JOIN products p ON p.id = v.product_id
             WHERE i.region = \(region.name) AND i.cart_id = \(cartID)
             ORDER BY i.sku
             """, logger: logger
         )
-        return try rows.map { try CartLine($0.makeRandomAccess(), from: 0, available: 0) }
+        var lines: [CartLine] = []
+        var now = Date()
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            lines.append(try CartLine(cells, from: 0, available: 0))
+            now = try cells[10].decode(Date.self)
+        }
+        return (lines, now)
     }
 
     /// Takes the units from this region's allocation, or throws `outOfStock` listing every short SKU.
     private func takeStock(_ wanted: [(sku: String, quantity: Int)], _ connection: PostgresConnection) async throws {
         let skus = wanted.map(\.sku)
-        // Lock in SKU order first: every checkout and cancel does, so none waits on another in a cycle.
-        var available: [String: Int] = [:]
-        for (sku, count) in try await connection.rows(
-            "SELECT sku, available FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus)) ORDER BY sku FOR UPDATE",
-            logger: logger
-        ).decode((String, Int32).self) {
-            available[sku] = Int(count)
+        if skus.count > 1 {
+            // Lock in SKU order first: every checkout and cancel does, so none waits on another in a cycle.
+            try await connection.run(
+                "SELECT 1 FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus)) ORDER BY sku FOR UPDATE", logger: logger)
         }
-        let taken = try await connection.rows(
+        var taken = Set<String>()
+        for sku in try await connection.rows(
             """
             UPDATE stock s SET available = s.available - w.quantity
             FROM unnest(\(skus)::text[], \(wanted.map { Int32($0.quantity) })::int4[]) AS w (sku, quantity)
             WHERE s.region = \(region.name) AND s.sku = w.sku AND s.available >= w.quantity
             RETURNING s.sku
             """, logger: logger
-        ).count
-        guard taken == wanted.count else {
+        ).decode(String.self) {
+            taken.insert(sku)
+        }
+        guard taken.count == wanted.count else {
+            // What the short SKUs have; the transaction rolls back what was taken of the others.
+            var available: [String: Int] = [:]
+            for (sku, count) in try await connection.rows(
+                "SELECT sku, available FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus))", logger: logger
+            ).decode((String, Int32).self) {
+                available[sku] = Int(count)
+            }
             throw StorefrontError.outOfStock(wanted.compactMap { line in
-                let left = available[line.sku] ?? 0
-                return left < line.quantity ? StockShortage(sku: line.sku, requested: line.quantity, available: left) : nil
+                taken.contains(line.sku) ? nil : StockShortage(sku: line.sku, requested: line.quantity, available: available[line.sku] ?? 0)
             })
         }
     }
