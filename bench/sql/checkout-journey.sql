@@ -53,13 +53,21 @@ WHERE c.id = :cart
 ORDER BY i.added_at, i.sku;
 COMMIT;
 -- POST /v1/orders
-INSERT INTO idempotency_keys (region, key, fingerprint, state) VALUES (:region, :key, :digest::bytea, 'running')
-ON CONFLICT (region, key) DO UPDATE SET claimed_at = now()
-    WHERE idempotency_keys.state = 'running' AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
-      AND idempotency_keys.claimed_at < now() - 60 * interval '1 second'
-RETURNING 1;
+WITH claimed AS (
+    INSERT INTO idempotency_keys (region, key, fingerprint, state) VALUES (:region, :key, :digest::bytea, 'running')
+    ON CONFLICT (region, key) DO UPDATE SET claimed_at = now()
+        WHERE idempotency_keys.state = 'running' AND idempotency_keys.fingerprint = EXCLUDED.fingerprint
+          AND idempotency_keys.claimed_at < now() - 60 * interval '1 second'
+    RETURNING 1
+)
+SELECT elsewhere.fingerprint, elsewhere.response_status, elsewhere.response_body FROM claimed
+LEFT JOIN LATERAL (
+    SELECT fingerprint, response_status, response_body FROM idempotency_keys
+    WHERE key = :key AND region <> :region AND state = 'done' AND response_status = 201
+    ORDER BY claimed_at, region LIMIT 1
+) elsewhere ON true;
 BEGIN;
-SELECT c.region, c.token_digest, c.status, c.version, c.expires_at < now(), a.region, a.id
+SELECT c.region, c.token_digest, c.status, c.version, c.expires_at < now(), a.region, a.id, coalesce(c.cart_root, c.id)
 FROM carts c
 LEFT JOIN LATERAL (
     SELECT region, id FROM carts WHERE adopted_from = c.id ORDER BY region = :region DESC, created_at LIMIT 1
@@ -67,29 +75,31 @@ LEFT JOIN LATERAL (
 WHERE c.id = :cart
 FOR UPDATE OF c;
 SELECT i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
-       v.price_amount, v.currency
+       v.price_amount, v.currency, now()
 FROM cart_items i JOIN variants v ON v.sku = i.sku JOIN products p ON p.id = v.product_id
 WHERE i.region = :region AND i.cart_id = :cart
 ORDER BY i.sku;
-SELECT sku, available FROM stock WHERE region = :region AND sku = ANY(ARRAY[:sku]) ORDER BY sku FOR UPDATE;
+WITH placed AS (
+    INSERT INTO orders (region, id, cart_id, cart_root, token_digest, status, email, shipping_address, subtotal_amount, currency)
+    VALUES (:region, :order_id, :cart, :cart, :digest::bytea, 'placed',
+            'shopper@example.org', '{"name": "Launch Shopper", "line1": "1 Main Street", "city": "Springfield", "postal_code": "12345", "country": "US"}'::jsonb, 9900, 'USD')
+), lines AS (
+    INSERT INTO order_lines (region, order_id, sku, product_id, product_name, colour, eu_size, us_size, width,
+                             quantity, unit_price_amount, currency)
+    SELECT :region, :order_id, * FROM unnest(
+        ARRAY[:sku]::text[], ARRAY[gen_random_uuid()]::uuid[], ARRAY['Bench shoe']::text[],
+        ARRAY['black']::text[], ARRAY['42']::text[], ARRAY['8.5']::text[],
+        ARRAY['standard']::text[], ARRAY[1]::int4[],
+        ARRAY[9900]::int8[], ARRAY['USD']::text[])
+), closed AS (
+    UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = now()
+    WHERE region = :region AND id = :cart
+)
+UPDATE idempotency_keys SET state = 'done', response_status = 201,
+    response_body = convert_to('{"id": "bench"}', 'UTF8')
+WHERE region = :region AND key = :key;
 UPDATE stock s SET available = s.available - w.quantity
 FROM unnest(ARRAY[:sku]::text[], ARRAY[1]::int4[]) AS w (sku, quantity)
 WHERE s.region = :region AND s.sku = w.sku AND s.available >= w.quantity
 RETURNING s.sku;
-INSERT INTO orders (region, id, cart_id, token_digest, status, email, shipping_address, subtotal_amount, currency)
-VALUES (:region, :order_id, :cart, :digest::bytea, 'placed',
-        'shopper@example.org', '{"name": "Launch Shopper", "line1": "1 Main Street", "city": "Springfield", "postal_code": "12345", "country": "US"}'::jsonb, 9900, 'USD')
-RETURNING created_at;
-INSERT INTO order_lines (region, order_id, sku, product_id, product_name, colour, eu_size, us_size, width,
-                         quantity, unit_price_amount, currency)
-SELECT :region, :order_id, * FROM unnest(
-    ARRAY[:sku]::text[], ARRAY[gen_random_uuid()]::uuid[], ARRAY['Bench shoe']::text[],
-    ARRAY['black']::text[], ARRAY['42']::text[], ARRAY['8.5']::text[],
-    ARRAY['standard']::text[], ARRAY[1]::int4[],
-    ARRAY[9900]::int8[], ARRAY['USD']::text[]);
-UPDATE carts SET status = 'checked_out', version = version + 1, updated_at = now()
-WHERE region = :region AND id = :cart;
-UPDATE idempotency_keys SET state = 'done', response_status = 201,
-    response_body = convert_to('{"id": "bench"}', 'UTF8')
-WHERE region = :region AND key = :key;
 COMMIT;
