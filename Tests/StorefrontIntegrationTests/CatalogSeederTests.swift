@@ -64,7 +64,7 @@ import Testing
                     try await owner.run("UPDATE products SET name = 'Renamed', updated_at = now() WHERE id = ANY(\([held[0], notHeld])::uuid[])")
                 }
                 _ = try await refresher.refresh(since: start.watermarks)
-                let page = try #require(try refresher.cache.detail(held[0]))
+                let page = try #require(refresher.cache.detail(held[0]))
                 #expect(String(buffer: page).contains(#""name":"Renamed""#))
                 #expect(!refresher.cache.contains(notHeld), "a product not held is read on first use, not by the refresh")
             }

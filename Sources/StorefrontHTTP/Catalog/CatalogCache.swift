@@ -137,22 +137,22 @@ public final class CatalogCache: Sendable {
     public var facets: Facets? { state.withLock { $0.facets } }
 
     /// A held product's listing entry; nil when it is not held.
-    public func summary(_ id: UUID) throws -> ByteBuffer? {
-        try encoded(id, \.summary) { try JSON.encode(ProductSummaryBody($0)) }
+    public func summary(_ id: UUID) -> ByteBuffer? {
+        encoded(id, \.summary) { ProductSummaryBody($0).encoded() }
     }
 
     /// A held product's page; nil when it is not held.
-    public func detail(_ id: UUID) throws -> ByteBuffer? {
-        try encoded(id, \.detail) { [region] in try JSON.encode(ProductDetailBody($0, region: region)) }
+    public func detail(_ id: UUID) -> ByteBuffer? {
+        encoded(id, \.detail) { [region] in ProductDetailBody($0, region: region).encoded() }
     }
 
     private func encoded(
-        _ id: UUID, _ field: WritableKeyPath<Entry, ByteBuffer?>, encode: (StockedProduct) throws -> ByteBuffer
-    ) throws -> ByteBuffer? {
+        _ id: UUID, _ field: WritableKeyPath<Entry, ByteBuffer?>, encode: (StockedProduct) -> ByteBuffer
+    ) -> ByteBuffer? {
         guard let entry = state.withLock({ $0.lookup(id, generationSize: generationSize) }) else { return nil }
         if let hit = entry[keyPath: field] { return hit }
         // Encoded outside the lock; kept only if nothing changed the product meanwhile.
-        let encoded = try encode(entry.product)
+        let encoded = encode(entry.product)
         state.withLock { state in
             state.modify(id) { current in
                 if current.version == entry.version { current[keyPath: field] = encoded }

@@ -37,7 +37,7 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         let matches = try await store.search(query, after: after, stockRegion: region, limit: query.limit + 1)
         let page = Array(matches.prefix(query.limit))
 
-        var summaries = try page.map { try cache.summary($0.id) }
+        var summaries = page.map { cache.summary($0.id) }
         let missing = zip(page, summaries).compactMap { match, summary in summary == nil ? match.id : nil }
         if !missing.isEmpty {
             // This request already holds a database-read slot: read every missing product in one go.
@@ -45,8 +45,8 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
             cache.insert(fetched)
             cache.countReads(missing.count)
             let byID = Dictionary(uniqueKeysWithValues: fetched.map { ($0.id, $0) })
-            summaries = try zip(page, summaries).map { match, summary in
-                try summary ?? byID[match.id].map { try JSON.encode(ProductSummaryBody($0)) }
+            summaries = zip(page, summaries).map { match, summary in
+                summary ?? byID[match.id].map { ProductSummaryBody($0).encoded() }
             }
         }
 
@@ -70,7 +70,7 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
             throw StorefrontError.invalid("id", "must be a UUID")
         }
-        if let page = try cache.detail(id) { return JSON.response(page) }
+        if let page = cache.detail(id) { return JSON.response(page) }
         // Not held: a database read, admitted as one so that a flood of cold pages cannot take the pool.
         let fetched = try await admission.admit(.databaseRead) { try await store.products(ids: [id], stockIn: region) }
         guard let product = fetched.first, !product.product.variants.isEmpty else {
@@ -78,7 +78,7 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         }
         cache.insert([product])
         cache.countReads(1)
-        return JSON.response(try cache.detail(id) ?? JSON.encode(ProductDetailBody(product, region: region)))
+        return JSON.response(cache.detail(id) ?? ProductDetailBody(product, region: region).encoded())
     }
 
     private func facets() async throws -> CatalogCache.Facets {

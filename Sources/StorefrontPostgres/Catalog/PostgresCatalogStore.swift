@@ -91,44 +91,43 @@ public struct PostgresCatalogStore: CatalogStore {
         return page
     }
 
-    /// Two queries whatever the number of products: the products, then all their variants in order with
-    /// the region's stock. Products come back in the order of `ids`.
+    /// One query whatever the number of products: each product's row once per variant, in order, with the
+    /// region's stock. A product read on a shopper's first request costs one round trip. Products come back
+    /// in the order of `ids`.
     private func loadProducts(_ connection: PostgresConnection, ids: [UUID], stockIn region: Region) async throws -> [StockedProduct] {
         var products: [UUID: StockedProduct] = [:]
-        let productQuery: PostgresQuery = """
-            SELECT p.id, p.name, p.description, b.slug, b.name, c.slug, c.name, p.gender, p.tags, p.image_urls, p.created_at
+        let rows = try await connection.rows(
+            """
+            SELECT p.id, p.name, p.description, b.slug, b.name, c.slug, c.name, p.gender, p.tags, p.image_urls, p.created_at,
+                   v.sku, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width, v.price_amount, v.currency, coalesce(s.available, 0)
             FROM products p JOIN brands b ON b.slug = p.brand JOIN categories c ON c.slug = p.category
+            LEFT JOIN variants v ON v.product_id = p.id
+            LEFT JOIN stock s ON s.region = \(region.name) AND s.sku = v.sku
             WHERE p.id = ANY(\(ids)::uuid[])
-            """
-        for row in try await connection.rows(productQuery, logger: logger).decode(
-            (UUID, String, String, String, String, String, String, String, [String], [String], Date).self
-        ) {
-            let (id, name, description, brandSlug, brandName, categorySlug, categoryName, gender, tags, images, createdAt) = row
-            let product = Product(
-                id: id, name: name, description: description, brand: Brand(slug: brandSlug, name: brandName),
-                category: StorefrontCore.Category(slug: categorySlug, name: categoryName),
-                gender: Gender(rawValue: gender) ?? .unisex, tags: tags, imageURLs: images, createdAt: createdAt, variants: []
-            )
-            products[id] = StockedProduct(product, available: [:])
-        }
-        guard !products.isEmpty else { return [] }
-        let variantQuery: PostgresQuery = """
-            SELECT v.product_id, v.sku, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width, v.price_amount, v.currency,
-                   coalesce(s.available, 0)
-            FROM variants v LEFT JOIN stock s ON s.region = \(region.name) AND s.sku = v.sku
-            WHERE v.product_id = ANY(\(ids)::uuid[])
-            ORDER BY v.product_id, v.position
-            """
-        for row in try await connection.rows(variantQuery, logger: logger).decode(
-            (UUID, String, String, Int16, Int16, String, Int64, String, Int32).self
-        ) {
-            let (productID, sku, colour, eu, us, width, amount, currency, available) = row
-            products[productID]?.product.variants.append(Variant(
-                sku: sku, colour: colour, euSize: ShoeSize(tenths: Int(eu)), usSize: ShoeSize(tenths: Int(us)),
-                width: Width(rawValue: width) ?? .standard,
-                price: Money(amount: amount, currency: Currency(currency) ?? .usd)
+            ORDER BY p.id, v.position
+            """, logger: logger)
+        for row in rows {
+            let cells = row.makeRandomAccess()
+            let id = try cells[0].decode(UUID.self)
+            if products[id] == nil {
+                let product = Product(
+                    id: id, name: try cells[1].decode(String.self), description: try cells[2].decode(String.self),
+                    brand: Brand(slug: try cells[3].decode(String.self), name: try cells[4].decode(String.self)),
+                    category: StorefrontCore.Category(slug: try cells[5].decode(String.self), name: try cells[6].decode(String.self)),
+                    gender: Gender(rawValue: try cells[7].decode(String.self)) ?? .unisex, tags: try cells[8].decode([String].self),
+                    imageURLs: try cells[9].decode([String].self), createdAt: try cells[10].decode(Date.self), variants: []
+                )
+                products[id] = StockedProduct(product, available: [:])
+            }
+            // A product without variants has one row, with no variant in it.
+            guard let sku = try cells[11].decode(String?.self) else { continue }
+            products[id]?.product.variants.append(Variant(
+                sku: sku, colour: try cells[12].decode(String.self),
+                euSize: ShoeSize(tenths: Int(try cells[13].decode(Int16.self))), usSize: ShoeSize(tenths: Int(try cells[14].decode(Int16.self))),
+                width: Width(rawValue: try cells[15].decode(String.self)) ?? .standard,
+                price: Money(amount: try cells[16].decode(Int64.self), currency: Currency(try cells[17].decode(String.self)) ?? .usd)
             ))
-            products[productID]?.available[sku] = Int(available)
+            products[id]?.available[sku] = Int(try cells[18].decode(Int32.self))
         }
         return ids.compactMap { products[$0] }
     }

@@ -1,0 +1,120 @@
+import Foundation
+import NIOCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// JSON written straight into a buffer, for the answers a launch serves most: product pages and listing
+/// entries, encoded each time a product or its stock changes, where `JSONEncoder` cost more than the rest
+/// of the request. The output is what `JSON.encode` gives for the same body (snake_case keys, ISO 8601
+/// seconds, nil fields left out); `CatalogJSONTests` holds the two equal.
+struct JSONWriter {
+    private(set) var buffer = ByteBuffer()
+    /// Per open object or array: nothing written in it yet.
+    private var empty: [Bool] = []
+    private var afterKey = false
+
+    init(capacity: Int = 1024) {
+        buffer.reserveCapacity(capacity)
+    }
+
+    mutating func object(_ body: (inout JSONWriter) -> Void) {
+        open("{")
+        body(&self)
+        close("}")
+    }
+
+    mutating func array<Items: Sequence>(_ items: Items, _ element: (inout JSONWriter, Items.Element) -> Void) {
+        open("[")
+        for item in items { element(&self, item) }
+        close("]")
+    }
+
+    mutating func key(_ name: StaticString) {
+        separate()
+        buffer.writeInteger(UInt8(ascii: "\""))
+        buffer.writeStaticString(name)
+        buffer.writeStaticString("\":")
+        afterKey = true
+    }
+
+    mutating func string(_ value: String) {
+        separate()
+        buffer.writeInteger(UInt8(ascii: "\""))
+        for byte in value.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): buffer.writeStaticString("\\\"")
+            case UInt8(ascii: "\\"): buffer.writeStaticString("\\\\")
+            case UInt8(ascii: "\n"): buffer.writeStaticString("\\n")
+            case UInt8(ascii: "\r"): buffer.writeStaticString("\\r")
+            case UInt8(ascii: "\t"): buffer.writeStaticString("\\t")
+            case 0..<0x20:
+                buffer.writeStaticString("\\u00")
+                buffer.writeInteger(Self.hex[Int(byte >> 4)])
+                buffer.writeInteger(Self.hex[Int(byte & 0xF)])
+            default: buffer.writeInteger(byte)
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    mutating func integer(_ value: some BinaryInteger) {
+        separate()
+        buffer.writeString(String(value))
+    }
+
+    mutating func bool(_ value: Bool) {
+        separate()
+        buffer.writeStaticString(value ? "true" : "false")
+    }
+
+    /// In UTC to the second, as `JSONEncoder`'s `.iso8601` writes it.
+    mutating func date(_ value: Date) {
+        var seconds = time_t(value.timeIntervalSince1970.rounded(.down))
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        separate()
+        buffer.writeInteger(UInt8(ascii: "\""))
+        digits(Int(parts.tm_year) + 1900, 4, then: "-")
+        digits(Int(parts.tm_mon) + 1, 2, then: "-")
+        digits(Int(parts.tm_mday), 2, then: "T")
+        digits(Int(parts.tm_hour), 2, then: ":")
+        digits(Int(parts.tm_min), 2, then: ":")
+        digits(Int(parts.tm_sec), 2, then: "Z")
+        buffer.writeInteger(UInt8(ascii: "\""))
+    }
+
+    private static let hex = Array("0123456789abcdef".utf8)
+
+    private mutating func digits(_ value: Int, _ width: Int, then separator: Unicode.Scalar) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = value
+        while divisor > 0 {
+            buffer.writeInteger(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
+            rest %= divisor
+            divisor /= 10
+        }
+        buffer.writeInteger(UInt8(separator.value))
+    }
+
+    private mutating func separate() {
+        if afterKey {
+            afterKey = false
+        } else if let last = empty.indices.last {
+            if empty[last] { empty[last] = false } else { buffer.writeInteger(UInt8(ascii: ",")) }
+        }
+    }
+
+    private mutating func open(_ bracket: Unicode.Scalar) {
+        separate()
+        buffer.writeInteger(UInt8(bracket.value))
+        empty.append(true)
+    }
+
+    private mutating func close(_ bracket: Unicode.Scalar) {
+        empty.removeLast()
+        buffer.writeInteger(UInt8(bracket.value))
+    }
+}
