@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import StorefrontCore
 import StorefrontHealth
+import Synchronization
 
 /// Probes for orchestrators and the edge, the full model for people and tools, and the dashboard. Every
 /// answer comes from the latest background evaluation: none of them touches a dependency.
@@ -11,14 +12,23 @@ public struct HealthController: Sendable {
     let monitor: HealthMonitor
     let region: Region
     let dashboard: ByteBuffer
+    let live: ByteBuffer
+    /// The last answer of each readiness probe, encoded: it changes with an evaluation at most, and the edge
+    /// and orchestrators ask many times between two.
+    private let readyAnswers = LastAnswers()
+
+    final class LastAnswers: Sendable {
+        let byFlow = Mutex<[Flow?: (body: ProbeBody, encoded: ByteBuffer)]>([:])
+    }
 
     public init(monitor: HealthMonitor, region: Region) {
         self.monitor = monitor
         self.region = region
         dashboard = ByteBuffer(string: DashboardPage.html)
+        live = ByteBuffer(bytes: (try? Self.encoder.encode(ProbeBody(status: "pass", region: region.name))) ?? Data())
     }
 
-    struct ProbeBody: Encodable {
+    struct ProbeBody: Encodable, Equatable {
         var status: String
         var region: String
         var flow: String?
@@ -26,7 +36,7 @@ public struct HealthController: Sendable {
     }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("live") { _, _ in try probe(ProbeBody(status: "pass", region: region.name), ok: true) }
+        group.get("live") { _, _ in probe(encoded: live, ok: true) }
         group.get("startup") { _, _ in
             let verdict = monitor.startup()
             return try probe(ProbeBody(status: verdict.ok ? "pass" : "fail", region: region.name, reasons: verdict.reasons.nilIfEmpty), ok: verdict.ok)
@@ -62,14 +72,19 @@ public struct HealthController: Sendable {
         let status = verdict.ok ? (node?.status ?? .healthy).checkStatus : HealthStatus.unhealthy.checkStatus
         var reasons = verdict.reasons
         if verdict.ok, let reason = node?.reason { reasons.append(reason) }
-        return try probe(ProbeBody(status: status, region: region.name, flow: flow?.rawValue, reasons: reasons.nilIfEmpty), ok: verdict.ok)
+        let body = ProbeBody(status: status, region: region.name, flow: flow?.rawValue, reasons: reasons.nilIfEmpty)
+        if let last = readyAnswers.byFlow.withLock({ $0[flow] }), last.body == body { return probe(encoded: last.encoded, ok: verdict.ok) }
+        let encoded = ByteBuffer(bytes: try Self.encoder.encode(body))
+        readyAnswers.byFlow.withLock { $0[flow] = (body, encoded) }
+        return probe(encoded: encoded, ok: verdict.ok)
     }
 
     private func probe(_ body: some Encodable, ok: Bool) throws -> Response {
-        var response = JSON.response(
-            ByteBuffer(bytes: try Self.encoder.encode(body)), status: ok ? .ok : .serviceUnavailable,
-            contentType: "application/health+json"
-        )
+        probe(encoded: ByteBuffer(bytes: try Self.encoder.encode(body)), ok: ok)
+    }
+
+    private func probe(encoded: ByteBuffer, ok: Bool) -> Response {
+        var response = JSON.response(encoded, status: ok ? .ok : .serviceUnavailable, contentType: "application/health+json")
         response.headers[.cacheControl] = "no-store"
         return response
     }
