@@ -5,7 +5,8 @@ import StorefrontCore
 import Synchronization
 
 /// One structured log line per request worth reading: every failed or slow one, and one successful request in
-/// `oneIn`. On launch day a line per request would cost more than the requests themselves.
+/// `oneIn`. A line for every request put hundreds of thousands of identical lines in one bench run, each
+/// paid for on the request's path.
 struct AccessLogMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let sampling: AccessLogSampling
