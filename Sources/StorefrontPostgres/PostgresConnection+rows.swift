@@ -23,19 +23,18 @@ extension PostgresConnection {
     public func rows(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
         let cancelled = Atomic(false)
         let answer: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger, file: file, line: line)
-        let eventLoop = self.eventLoop
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[PostgresRow], any Error>) in
                 let resumed = Atomic(false)
                 let finish: @Sendable (Result<[PostgresRow], any Error>) -> Void = { result in
                     if !resumed.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(with: result) }
                 }
-                answer.whenComplete { finish($0.map(\.rows)) }
-                // One turn of the event loop later, so that a query failed by the close itself reports its own error.
-                closeFuture.whenComplete { _ in
-                    eventLoop.execute {
-                        finish(.failure(cancelled.load(ordering: .acquiring) ? CancellationError() : ConnectionClosed()))
-                    }
+                let token = CloseWatch.shared.enter(self) {
+                    finish(.failure(cancelled.load(ordering: .acquiring) ? CancellationError() : ConnectionClosed()))
+                }
+                answer.whenComplete { result in
+                    CloseWatch.shared.leave(self, token: token)
+                    finish(result.map(\.rows))
                 }
             }
         } onCancel: {

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import PostgresNIO
 import StorefrontCore
-import StorefrontPostgres
+@testable import StorefrontPostgres
 import Synchronization
 import Testing
 
@@ -37,6 +37,19 @@ import Testing
             let start = ContinuousClock.now
             await #expect(throws: ConnectionClosed.self) { try await connection.run("SELECT 1") }
             #expect(ContinuousClock.now - start < .seconds(1))
+        }
+    }
+
+    /// A connection that lives long keeps nothing of the queries it answered: each query's watch on the
+    /// close goes when the query is answered.
+    @Test func answeredQueriesLeaveNothingOnTheirConnection() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            let connection = try await Self.connect(database)
+            for _ in 0..<500 { try await connection.run("SELECT 1") }
+            #expect(CloseWatch.shared.waiting(on: connection) == 0)
+            await #expect(throws: (any Error).self) { try await connection.run("SELECT * FROM no_such_table") }
+            #expect(CloseWatch.shared.waiting(on: connection) == 0)
+            try await connection.close()
         }
     }
 
