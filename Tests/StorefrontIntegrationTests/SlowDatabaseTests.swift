@@ -82,7 +82,8 @@ import Testing
         }
         let changes = logs.all.filter { $0.message == "health state changed" }
         let down = try #require(changes.last { $0.metadata["node"] == "component:database" && $0.metadata["to"] == "unhealthy" })
-        #expect(down.metadata["from"] == "healthy")
+        // From healthy, or from degraded when a probe round on a loaded machine was slow just before.
+        #expect(["healthy", "degraded"].contains(down.metadata["from"] ?? ""), "\(down.metadata)")
         let reason = down.metadata["reason"] ?? ""
         #expect(reason.contains("no answer within") || reason.contains("could not connect: Connect timeout"), "\(reason)")
         #expect(down.metadata["impacted_flows"] == "browse,cart,checkout,order_history")
