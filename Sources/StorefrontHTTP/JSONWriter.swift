@@ -1,9 +1,6 @@
 import Foundation
 import NIOCore
-
-#if canImport(Glibc)
-import Glibc
-#endif
+import StorefrontCore
 
 /// JSON written straight into a buffer, for the answers a launch serves most: product pages and listing
 /// entries, encoded each time a product or its stock changes, where `JSONEncoder` cost more than the rest
@@ -71,33 +68,10 @@ struct JSONWriter {
 
     /// In UTC to the second, as `JSONEncoder`'s `.iso8601` writes it.
     mutating func date(_ value: Date) {
-        var seconds = time_t(value.timeIntervalSince1970.rounded(.down))
-        var parts = tm()
-        gmtime_r(&seconds, &parts)
-        separate()
-        buffer.writeInteger(UInt8(ascii: "\""))
-        digits(Int(parts.tm_year) + 1900, 4, then: "-")
-        digits(Int(parts.tm_mon) + 1, 2, then: "-")
-        digits(Int(parts.tm_mday), 2, then: "T")
-        digits(Int(parts.tm_hour), 2, then: ":")
-        digits(Int(parts.tm_min), 2, then: ":")
-        digits(Int(parts.tm_sec), 2, then: "Z")
-        buffer.writeInteger(UInt8(ascii: "\""))
+        string(UTCTimestamp.iso8601(seconds: Int(value.timeIntervalSince1970.rounded(.down))))
     }
 
     private static let hex = Array("0123456789abcdef".utf8)
-
-    private mutating func digits(_ value: Int, _ width: Int, then separator: Unicode.Scalar) {
-        var divisor = 1
-        for _ in 1..<width { divisor *= 10 }
-        var rest = value
-        while divisor > 0 {
-            buffer.writeInteger(UInt8(ascii: "0") + UInt8(rest / divisor % 10))
-            rest %= divisor
-            divisor /= 10
-        }
-        buffer.writeInteger(UInt8(separator.value))
-    }
 
     private mutating func separate() {
         if afterKey {

@@ -1,11 +1,12 @@
 import Foundation
 @testable import StorefrontApp
+import StorefrontCore
 import Testing
 
 @Suite struct LogLineTests {
     @Test func timestampsAreISO8601InUTCWithMilliseconds() throws {
         let before = Date()
-        let text = JSONLogHandler.now()
+        let text = UTCTimestamp.now()
         let after = Date()
         #expect(text.utf8.count == 24 && text.hasSuffix("Z"), "\(text)")
         let parsed = try #require(try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt)))

@@ -51,6 +51,14 @@ struct Shopper: Sendable {
         )
     }
 
+    /// Every cart checked out at once, each with its own key: a race for stock.
+    func checkoutAll(_ carts: [OpenedCart]) async throws -> [TestResponse] {
+        try await withThrowingTaskGroup(of: TestResponse.self) { group in
+            for cart in carts { group.addTask { try await checkout(cart) } }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
     func order(_ id: String, token: String?) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let token { headers[.orderToken] = token }
