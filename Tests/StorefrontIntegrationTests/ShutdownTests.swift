@@ -116,6 +116,15 @@ import Testing
                         }
                         record.startDrain()
                         print("SIGTERM: /health/ready answered 503 after \(detection)")
+                        // One journey begun now for certain: on a loaded machine the four shoppers can each be
+                        // mid-journey until the sending stops, and begin none while draining.
+                        group.addTask {
+                            do {
+                                record.add(try await Self.journey(base, sku: sku) { record.stopped }, whileDraining: true)
+                            } catch {
+                                record.fail("\(error)")
+                            }
+                        }
                         #expect(try await Self.get("\(base)/health/live").0 == 200)
                         let (_, document) = try await Self.get("\(base)/health")
                         let drain = document["draining"] as? [String: Any]
