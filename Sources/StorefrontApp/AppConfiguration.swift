@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import StorefrontCore
 import StorefrontHealth
+import StorefrontHTTP
 import StorefrontPostgres
 
 /// Everything `storefront serve` needs, read from `STOREFRONT_*` environment variables; flags override.
@@ -56,6 +57,14 @@ public struct AppConfiguration: Sendable {
     public var logLevel: Logger.Level
     /// One successful request in this many gets an access log line; failed and slow ones always do.
     public var accessLogSampleOneIn: Int
+    /// What one client may ask of the HTTP server: connections, deadlines, sizes.
+    public var httpLimits: HTTPLimits
+    /// Per-client token buckets on cart creation, cart writes and checkout; empty when turned off.
+    public var rateLimits: [RateLimitPolicy]
+    /// The edge's addresses: only a connection from one of them may name the client in `X-Forwarded-For`.
+    public var trustedProxies: Set<String>
+    /// Lets `serve` start with development secrets (the built-in cursor secret, short tokens).
+    public var development: Bool
 
     public struct Peer: Sendable, Equatable {
         public var region: Region
@@ -93,6 +102,20 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_STOP_TIMEOUT_MS", "10000", "after the drain, how long the rest of a stop may take; past it the process logs what did not stop and exits 70"),
         ("STOREFRONT_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
         ("STOREFRONT_ACCESS_LOG_SAMPLE", "100", "one successful request in this many gets an access log line (1: all, 0: none); failed and slow (500 ms) requests always do"),
+        ("STOREFRONT_MAX_CONNECTIONS", "4096", "open HTTP connections at most; one more is closed as soon as it is accepted"),
+        ("STOREFRONT_HEADER_TIMEOUT_MS", "10000", "a new connection's first request head must arrive within this (slow clients are closed)"),
+        ("STOREFRONT_BODY_TIMEOUT_MS", "10000", "a request's body must arrive within this of its head"),
+        ("STOREFRONT_IDLE_TIMEOUT_MS", "30000", "a kept-alive connection's next request head must arrive within this of the last response"),
+        ("STOREFRONT_MAX_HEADER_BYTES", "16384", "all of a request's header lines together (431 beyond)"),
+        ("STOREFRONT_MAX_HEADERS", "64", "header lines per request (431 beyond)"),
+        ("STOREFRONT_MAX_URL_BYTES", "4096", "the request target, path and query (414 beyond)"),
+        ("STOREFRONT_MAX_QUERY_PARAMETERS", "32", "query parameters per request (400 beyond)"),
+        ("STOREFRONT_MAX_BODY_BYTES", "65536", "a request body (413 beyond)"),
+        ("STOREFRONT_MAX_JSON_DEPTH", "16", "how deeply a request body's arrays and objects may nest (400 beyond)"),
+        ("STOREFRONT_RATE_LIMITS", RateLimitPolicy.defaults.map(\.description).joined(separator: ","),
+         "per-client token buckets, name=requests/seconds (cart_create, cart_write, checkout), or off; beyond them 429 with Retry-After and RateLimit headers"),
+        ("STOREFRONT_TRUSTED_PROXIES", "none", "addresses of the edge, comma-separated: only a connection from one of them may name the client in X-Forwarded-For"),
+        ("STOREFRONT_DEVELOPMENT", "false", "let serve start with the built-in cursor secret and tokens shorter than 32 characters"),
     ]
 
     static func peers(_ text: String, region: Region) throws(StorefrontError) -> [Peer] {
@@ -177,5 +200,41 @@ public struct AppConfiguration: Sendable {
         }
         self.logLevel = logLevel
         accessLogSampleOneIn = try integer("STOREFRONT_ACCESS_LOG_SAMPLE", default: 100, range: 0...1_000_000)
+        var limits = HTTPLimits()
+        limits.maxConnections = try integer("STOREFRONT_MAX_CONNECTIONS", default: limits.maxConnections, range: 1...1_000_000)
+        limits.headerTimeout = .milliseconds(try integer("STOREFRONT_HEADER_TIMEOUT_MS", default: 10_000, range: 100...600_000))
+        limits.bodyTimeout = .milliseconds(try integer("STOREFRONT_BODY_TIMEOUT_MS", default: 10_000, range: 100...600_000))
+        limits.idleTimeout = .milliseconds(try integer("STOREFRONT_IDLE_TIMEOUT_MS", default: 30_000, range: 100...3_600_000))
+        limits.maxHeaderBytes = try integer("STOREFRONT_MAX_HEADER_BYTES", default: limits.maxHeaderBytes, range: 1024...1_048_576)
+        limits.maxHeaderCount = try integer("STOREFRONT_MAX_HEADERS", default: limits.maxHeaderCount, range: 8...10_000)
+        limits.maxURLBytes = try integer("STOREFRONT_MAX_URL_BYTES", default: limits.maxURLBytes, range: 256...1_048_576)
+        limits.maxQueryParameters = try integer("STOREFRONT_MAX_QUERY_PARAMETERS", default: limits.maxQueryParameters, range: 1...10_000)
+        limits.maxBodyBytes = try integer("STOREFRONT_MAX_BODY_BYTES", default: limits.maxBodyBytes, range: 1024...16_777_216)
+        limits.maxJSONDepth = try integer("STOREFRONT_MAX_JSON_DEPTH", default: limits.maxJSONDepth, range: 2...512)
+        httpLimits = limits
+        rateLimits = try RateLimitPolicy.parse(value("STOREFRONT_RATE_LIMITS"))
+        trustedProxies = Set((value("STOREFRONT_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        development = try boolean("STOREFRONT_DEVELOPMENT", default: false)
     }
+
+    /// Why `serve` must not start with this configuration: secrets anyone could know or guess. Empty in
+    /// development.
+    public var unfitToServe: [String] {
+        guard !development else { return [] }
+        var refusals: [String] = []
+        if cursorSecret == Self.developmentCursorSecret {
+            refusals.append("STOREFRONT_CURSOR_SECRET is not set: cursors would be signed with a secret published in the source")
+        } else if cursorSecret.utf8.count < Self.minimumSecretLength {
+            refusals.append("STOREFRONT_CURSOR_SECRET is shorter than \(Self.minimumSecretLength) characters")
+        }
+        if let adminToken, adminToken.utf8.count < Self.minimumSecretLength {
+            refusals.append("STOREFRONT_ADMIN_TOKEN is shorter than \(Self.minimumSecretLength) characters")
+        }
+        if let peerSecret, peerSecret.utf8.count < Self.minimumSecretLength {
+            refusals.append("STOREFRONT_PEER_SECRET is shorter than \(Self.minimumSecretLength) characters")
+        }
+        return refusals
+    }
+
+    static let minimumSecretLength = 32
 }

@@ -84,6 +84,3 @@ final class PeerHTTPForwarder: PeerForwarder, Service {
     }
 }
 
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
-}

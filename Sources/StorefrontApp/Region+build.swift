@@ -21,13 +21,21 @@ public struct RegionRuntime {
     public let health: HealthMonitor
     public let lifecycle: Lifecycle
     public let logger: Logger
+    /// Counts the server's connections against `HTTPLimits.maxConnections`.
+    let connections: ConnectionGuard.Census
 
     /// The HTTP server over the router, with no services of its own.
     public func application() -> some ApplicationProtocol {
-        Application(
+        let limits = configuration.httpLimits
+        let connections = connections
+        return Application(
             router: router,
-            // A client that sends nothing for this long loses its connection, so slow clients cannot hold sockets.
-            server: .http1(configuration: .init(idleTimeout: .seconds(30))),
+            // The guard closes connections that are one too many or too slow; the decoder refuses big headers.
+            server: .http1(configuration: .init(
+                additionalChannelHandlers: [ConnectionGuard(census: connections)],
+                httpDecoderConfiguration: .init(
+                    maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
+                    maxHeaderFieldCount: limits.maxHeaderCount))),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "storefront"),
             logger: logger
         )
@@ -105,9 +113,12 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         admin: AdminController(
             orders: orderStore, stock: stockStore, cursors: cursors, adminToken: configuration.adminToken
         ),
+        contract: try ContractController(),
         requestMetrics: RequestMetrics(registry: metrics, flows: flows),
         admission: admission,
-        accessLog: AccessLogSampling(oneIn: configuration.accessLogSampleOneIn)
+        accessLog: AccessLogSampling(oneIn: configuration.accessLogSampleOneIn),
+        limits: configuration.httpLimits,
+        rateLimits: RateLimitMiddleware(policies: configuration.rateLimits, trustedProxies: configuration.trustedProxies)
     )
     let refresher = CatalogRefresher(
         store: catalogStore, cache: catalogCache, region: configuration.region,
@@ -148,7 +159,8 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         services: services,
         health: health,
         lifecycle: lifecycle,
-        logger: logger
+        logger: logger,
+        connections: ConnectionGuard.Census(limits: configuration.httpLimits, registry: metrics)
     )
 }
 

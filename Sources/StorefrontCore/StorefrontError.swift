@@ -52,7 +52,14 @@ public struct FieldError: Hashable, Sendable, Codable {
 }
 
 /// An error of a dependency that a retry may not meet (a lock wait or statement that ran out of time, a
-/// serialization failure, a database that is starting). The HTTP layer answers 503 with `Retry-After`.
+/// serialization failure, a database that is starting or gone). The HTTP layer answers 503 with `Retry-After`.
 public protocol TransientFailure: Error {
     var isTransient: Bool { get }
+    /// The connection was lost while a statement was in flight: a change it carried, a COMMIT above all, may
+    /// have been made. The answer must not say that nothing changed.
+    var outcomeUnknown: Bool { get }
+}
+
+extension TransientFailure {
+    public var outcomeUnknown: Bool { false }
 }

@@ -1,5 +1,6 @@
 import Hummingbird
 import Logging
+import NIOCore
 
 /// Per-request facts every route and middleware can rely on.
 public struct AppRequestContext: RequestContext {
@@ -7,10 +8,17 @@ public struct AppRequestContext: RequestContext {
     /// The request id echoed in `X-Request-ID` and carried by every log line of the request.
     public var requestID: String = ""
 
+    /// The connection the request came on: its peer is the client, or the edge in front of it.
+    public let channel: any Channel
+
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        channel = source.channel
     }
 
+    /// Set by `RequestLimitsMiddleware` before any route runs.
+    public var limits = HTTPLimits()
+
     /// Shopper requests are small JSON documents; anything bigger is refused before it is read.
-    public var maxUploadSize: Int { 64 * 1024 }
+    public var maxUploadSize: Int { limits.maxBodyBytes }
 }

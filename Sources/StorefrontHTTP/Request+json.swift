@@ -10,13 +10,39 @@ extension Request {
         try Self.decodeJSON(type, from: try await collectJSON(context: context))
     }
 
-    /// The body of a JSON document (415 for another media type), within the context's size limit (413).
+    /// The body of a JSON document (415 for another media type), within the context's size limit (413) and
+    /// nesting limit (400).
     func collectJSON(context: AppRequestContext) async throws -> ByteBuffer {
         let mediaType = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
             throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
         }
-        return try await self.body.collect(upTo: context.maxUploadSize)
+        let body = try await self.body.collect(upTo: context.maxUploadSize)
+        guard Self.nesting(of: body.readableBytesView) <= context.limits.maxJSONDepth else {
+            throw StorefrontError.invalid("body", "nests deeper than \(context.limits.maxJSONDepth) levels")
+        }
+        return body
+    }
+
+    /// How deeply arrays and objects nest in `json`, brackets inside strings aside: checked before decoding,
+    /// whose cost and stack grow with the depth.
+    static func nesting(of json: some Collection<UInt8>) -> Int {
+        var depth = 0, deepest = 0, inString = false, escaped = false
+        for byte in json {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "["), UInt8(ascii: "{"):
+                depth += 1
+                deepest = max(deepest, depth)
+            case UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            default: break
+            }
+        }
+        return deepest
     }
 
     /// `body` as `T`, or 400 naming the field that does not decode.

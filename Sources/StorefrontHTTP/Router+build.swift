@@ -13,17 +13,23 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     carts: CartController<Carts>,
     orders: OrderController<Orders>,
     admin: AdminController<Orders, Stock>,
+    contract: ContractController,
     requestMetrics: RequestMetrics,
     admission: Admission,
-    accessLog: AccessLogSampling
+    accessLog: AccessLogSampling,
+    limits: HTTPLimits,
+    rateLimits: RateLimitMiddleware
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(region: region))
     router.add(middleware: AccessLogMiddleware(sampling: accessLog))
     router.add(middleware: RequestMetricsMiddleware(metrics: requestMetrics))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: RequestLimitsMiddleware(limits: limits))
+    router.add(middleware: rateLimits)
     router.add(middleware: AdmissionMiddleware(admission: admission))
     health.addRoutes(to: router.group("health"))
+    contract.addRoutes(to: router)
     router.get("metrics") { _, _ in
         JSON.response(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import StorefrontCore
 
 /// How fast journeys arrive in an open model: a sequence of segments, each a constant rate, a linear ramp or
 /// a spike, given as `ramp:0-2000/30s,hold:2000/60s,spike:10x/20s` (rates in journeys per second).
@@ -133,9 +134,7 @@ public func parseDuration(_ text: String) -> Duration? {
     return nil
 }
 
-extension Duration {
-    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}
+
 
 public enum LoadError: Error, CustomStringConvertible, Equatable {
     case invalid(String)

@@ -1,4 +1,5 @@
 import Histogram
+import StorefrontCore
 import Synchronization
 
 /// What happened to one request, as a load test counts it.

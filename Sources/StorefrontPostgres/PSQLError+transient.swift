@@ -1,13 +1,48 @@
+import _ConnectionPoolModule
 import PostgresNIO
 import StorefrontCore
 
 extension PSQLError: TransientFailure {
-    /// Lock timeout, statement timeout, serialization failure, deadlock, too many connections, shutting
-    /// down or starting up: worth a retry, not the shopper's fault, and not a bug.
+    /// A failure of the database rather than of the query: it could not be reached, it ran out of time or
+    /// resources, it ended the session, or the transaction lost a conflict. Worth a retry, not the shopper's
+    /// fault, and not a bug. A query PostgreSQL refused as wrong (syntax, types, constraints) is a bug: 500.
     public var isTransient: Bool {
-        guard let state = serverInfo?[.sqlState] else { return code == .connectionError }
-        return ["55P03", "57014", "40001", "40P01", "53300", "57P01", "57P03"].contains(state)
+        switch code {
+        case .server:
+            guard let state = serverInfo?[.sqlState] else { return false }
+            return Self.transientStates.contains(state) || Self.transientClasses.contains(String(state.prefix(2)))
+        case .tooManyParameters, .invalidCommandTag:
+            return false
+        default:
+            return true
+        }
     }
+
+    /// Lost while a statement may have been running, so what it changed is not known.
+    public var outcomeUnknown: Bool {
+        switch code {
+        case .serverClosedConnection, .uncleanShutdown, .connectionError, .messageDecodingFailure, .unexpectedBackendMessage:
+            return true
+        case .server:
+            // The session was ended from the server's side (administrator, crash, connection failure).
+            guard let state = serverInfo?[.sqlState] else { return false }
+            return state.hasPrefix("08") || ["57P01", "57P02"].contains(state)
+        default:
+            return false
+        }
+    }
+
+    /// Lock or statement timeout, object in use.
+    static let transientStates: Set<String> = ["55P03", "57014", "55006"]
+    /// Connection exception, transaction rollback (serialization, deadlock), insufficient resources,
+    /// operator intervention, system error, internal error.
+    static let transientClasses: Set<String> = ["08", "40", "53", "57", "58", "XX"]
+}
+
+extension ConnectionPoolError: TransientFailure {
+    /// No connection could be had (the pool is shut down or its connection attempts keep failing): nothing
+    /// was sent.
+    public var isTransient: Bool { true }
 }
 
 extension PSQLError {

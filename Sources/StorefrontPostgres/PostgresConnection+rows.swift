@@ -88,6 +88,7 @@ public let unlogged = Logger(label: "storefront-postgres-unlogged") { _ in Swift
 public struct ConnectionClosed: Error, TransientFailure, CustomStringConvertible {
     public init() {}
     public var isTransient: Bool { true }
+    public var outcomeUnknown: Bool { true }
     public var description: String { "the database connection closed before the query was answered" }
 }
 

@@ -77,6 +77,8 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Address to listen on (STOREFRONT_HOST).") var host: String?
     @Option(help: "Port to listen on (STOREFRONT_PORT).") var port: Int?
     @Flag(help: "Do not migrate; refuse to start if migrations are pending (STOREFRONT_MIGRATE=false).") var noMigrate = false
+    @Flag(help: "Allow the built-in cursor secret and short tokens, on a developer's machine (STOREFRONT_DEVELOPMENT=true).")
+    var development = false
 
     /// The exit status of a stop that overran its bound (EX_SOFTWARE): the log names what did not stop.
     static let stopOverranStatus: Int32 = 70
@@ -88,7 +90,13 @@ struct Serve: AsyncParsableCommand {
     func serve() async throws {
         let configuration = try common.configuration([
             "STOREFRONT_HOST": host, "STOREFRONT_PORT": port.map(String.init), "STOREFRONT_MIGRATE": noMigrate ? "false" : nil,
+            "STOREFRONT_DEVELOPMENT": development ? "true" : nil,
         ])
+        let refusals = configuration.unfitToServe
+        guard refusals.isEmpty else {
+            throw ValidationError(
+                "refusing to serve: \(refusals.joined(separator: "; ")). Set them, or pass --development on a developer's machine.")
+        }
         let logger = makeLogger(configuration)
         let health = HealthMonitor(configuration)
         let region = try buildRegion(configuration, health: health, logger: logger)

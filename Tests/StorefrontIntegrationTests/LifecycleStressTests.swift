@@ -60,7 +60,7 @@ import Testing
                     "STOREFRONT_REGION": "ap-southeast",
                     "STOREFRONT_DATABASE_URL": "postgres://storefront:\(password)@127.0.0.1:\(proxy.port)/\(database)",
                     "STOREFRONT_MIGRATION_DATABASE_URL": "postgres://storefront_owner:\(password)@127.0.0.1:\(proxy.port)/\(database)",
-                    "STOREFRONT_CURSOR_SECRET": "test-cursor-secret",
+                    "STOREFRONT_CURSOR_SECRET": "test-cursor-secret-0123456789abcdef",
                     "STOREFRONT_PROBE_INTERVAL_MS": "100", "STOREFRONT_CATALOG_REFRESH_MS": "100",
                     "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "2000", "STOREFRONT_DB_MAX_CONNECTIONS": "4",
                     "STOREFRONT_DRAIN_GRACE_MS": "0", "STOREFRONT_STOP_TIMEOUT_MS": "5000",

@@ -44,7 +44,7 @@ public struct HomeRouter: Sendable {
         here: () async throws -> Response
     ) async throws -> Response {
         if let sender = request.headers[.forwardedBy] {
-            guard let secret, let offered = request.headers[.peerSecret], constantTimeEquals(offered.utf8, secret.utf8) else {
+            guard let secret, let offered = request.headers[.peerSecret], secretsMatch(offered, secret) else {
                 // Marked, so that a region whose secret differs (a rollout half done) adopts rather than
                 // passing the refusal on to its shopper.
                 var problem = Problem(.forbidden, detail: "Only a region may forward a request.")

@@ -1,7 +1,23 @@
+import Foundation
+import StorefrontCore
+
 /// `GET /health/dashboard`: one self-contained page (no external assets) that draws the region's health
 /// model as a graph — signals, components, flows, region — refreshed from `/health` every two seconds,
 /// with the cascade from every troubled signal highlighted.
 enum DashboardPage {
+    /// The page may run its own script and style and no other, and talk to this origin only: hashes rather
+    /// than 'unsafe-inline', so nothing injected into the page could run.
+    static let contentSecurityPolicy =
+        "default-src 'none'; script-src 'sha256-\(sha256Base64(inline("script")))'; "
+        + "style-src 'sha256-\(sha256Base64(inline("style")))'; connect-src 'self'; img-src data:; "
+        + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+
+    /// The text between `<tag>` and `</tag>`, exactly as the browser hashes it.
+    private static func inline(_ tag: String) -> Substring {
+        let start = html.range(of: "<\(tag)>")!.upperBound
+        return html[start..<html.range(of: "</\(tag)>", range: start..<html.endIndex)!.lowerBound]
+    }
+
     static let html = #"""
     <!doctype html>
     <html lang="en">

@@ -57,9 +57,7 @@ public struct HealthController: Sendable {
         }
         group.get("dashboard") { _, _ in
             var response = JSON.response(dashboard, contentType: "text/html; charset=utf-8")
-            // The page is self-contained: it may talk to this origin and nothing else.
-            response.headers[.contentSecurityPolicy] =
-                "default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; connect-src 'self'; img-src data:"
+            response.headers[.contentSecurityPolicy] = DashboardPage.contentSecurityPolicy
             response.headers[.cacheControl] = "no-store"
             return response
         }

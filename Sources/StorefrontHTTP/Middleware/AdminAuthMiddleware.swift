@@ -2,7 +2,8 @@ import HTTPTypes
 import Hummingbird
 import StorefrontCore
 
-/// Lets a request through only with `Authorization: Bearer <admin token>`, compared in constant time.
+/// Lets a request through only with `Authorization: Bearer <admin token>`, compared in constant time
+/// whatever the length offered.
 /// Without a configured token every admin call is refused.
 struct AdminAuthMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
@@ -10,7 +11,7 @@ struct AdminAuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         guard let token, let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            constantTimeEquals(Array(header.dropFirst("Bearer ".count).utf8), Array(token.utf8))
+            secretsMatch(header.dropFirst("Bearer ".count), token)
         else {
             throw StorefrontError.unauthorized
         }

@@ -12,7 +12,7 @@ struct ProblemMiddleware: RouterMiddleware {
         do {
             return try await next(request, context)
         } catch {
-            let problem = Problem.from(error)
+            let problem = Problem.from(error, changing: request.method != .get && request.method != .head)
             // A request shed by admission control is no fault: `storefront_shed_requests_total` counts it, and
             // a line each would add to the load that shed it.
             if problem.status >= 500, problem.headers[HTTPField.Name.shed.rawName] == nil {

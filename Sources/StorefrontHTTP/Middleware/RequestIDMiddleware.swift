@@ -6,7 +6,8 @@ import Logging
 import Synchronization
 
 /// Gives every request an id (the client's `X-Request-ID` when it is sane, a new one otherwise), puts it on
-/// every log line of the request, and names the id and the serving region on every response.
+/// every log line of the request, and names the id and the serving region on every response, with the
+/// headers every answer carries: no content sniffing, no referrer, and no caching unless the route allows it.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let region: Region
@@ -21,6 +22,10 @@ struct RequestIDMiddleware: RouterMiddleware {
         response.headers[.requestID] = requestID
         // A response the home region gave to a forwarded request already names that region.
         if response.headers[.region] == nil { response.headers[.region] = region.name }
+        response.headers[.xContentTypeOptions] = "nosniff"
+        response.headers[.referrerPolicy] = "no-referrer"
+        // Carts, orders and problems are private; a route whose answer may be cached says so itself.
+        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
         return response
     }
 
@@ -47,4 +52,5 @@ struct RequestIDMiddleware: RouterMiddleware {
 extension HTTPField.Name {
     static let requestID = Self("X-Request-ID")!
     static let region = Self("X-Region")!
+    static let referrerPolicy = Self("Referrer-Policy")!
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import StorefrontCore
 import HTTPTypes
+import NIOHTTP1
 
 /// An RFC 9457 problem document: the body of every error response.
 public struct Problem: Error, Sendable, Codable, Equatable {
@@ -62,17 +63,27 @@ public struct Problem: Error, Sendable, Codable, Equatable {
             slug: "idempotency-key-reused", title: "The idempotency key was used for another request", status: 422)
         public static let methodNotAllowed = Kind(slug: "method-not-allowed", title: "Method not allowed", status: 405)
         public static let payloadTooLarge = Kind(slug: "payload-too-large", title: "The request body is too large", status: 413)
+        public static let uriTooLong = Kind(slug: "uri-too-long", title: "The request target is too long", status: 414)
+        public static let headersTooLarge = Kind(
+            slug: "headers-too-large", title: "The request's headers are too large", status: 431)
+        public static let requestTimeout = Kind(slug: "request-timeout", title: "The request was not received in time", status: 408)
+        public static let tooManyRequests = Kind(slug: "too-many-requests", title: "Too many requests", status: 429)
         public static let unsupportedMediaType = Kind(slug: "unsupported-media-type", title: "Unsupported media type", status: 415)
         public static let unavailable = Kind(slug: "unavailable", title: "Temporarily unavailable", status: 503)
+        public static let outcomeUnknown = Kind(slug: "outcome-unknown", title: "The outcome is unknown", status: 503)
         public static let overloaded = Kind(slug: "overloaded", title: "At capacity", status: 503)
         public static let internalError = Kind(slug: "internal", title: "Internal error", status: 500)
     }
 }
 
 extension Problem {
+    /// At most this many field errors are listed in one answer.
+    static let maxListedErrors = 10
+
     /// The one place a thrown error becomes a problem document. Unknown errors become a 500 that says
-    /// nothing about their cause; the caller logs them.
-    public static func from(_ error: any Error) -> Problem {
+    /// nothing about their cause; the caller logs them. `changing` is whether the request may have changed
+    /// something (it is not a GET or HEAD): only such a request can leave an outcome unknown.
+    public static func from(_ error: any Error, changing: Bool = true) -> Problem {
         switch error {
         case let problem as Problem:
             return problem
@@ -88,12 +99,22 @@ extension Problem {
                                detail: error.body ?? error.status.reasonPhrase)
             default: return Problem(.internalError, detail: "The server could not complete the request.")
             }
+        case let error as any TransientFailure where error.isTransient && error.outcomeUnknown && changing:
+            var problem = Problem(
+                .outcomeUnknown,
+                detail: "The database connection was lost before the outcome was known: the change may or may not have been made. Retrying with the same Idempotency-Key is safe; a cart change can be read back first."
+            )
+            problem.headers["Retry-After"] = "1"
+            return problem
         case let error as any TransientFailure where error.isTransient:
-            var problem = Problem(.unavailable, detail: "The region is busy; retry in a moment.")
+            var problem = Problem(.unavailable, detail: "The database cannot answer right now; retry in a moment.")
             problem.headers["Retry-After"] = "1"
             return problem
         case let error as any HTTPResponseError where error.status == .contentTooLarge:
             return Problem(.payloadTooLarge, detail: "The request body exceeds the limit.")
+        case is HTTPParserError:
+            // The client sent what is not HTTP, or left in the middle of its body: its fault, and it is gone.
+            return Problem(.invalidRequest, detail: "The request is not valid HTTP or ended before its body did.")
         case is DecodingError:
             return Problem(.invalidRequest, detail: "The request body is not the JSON document this endpoint takes.")
         default:
@@ -104,8 +125,12 @@ extension Problem {
     static func from(_ error: StorefrontError) -> Problem {
         switch error {
         case .invalidRequest(let errors):
-            let detail = errors.count == 1 ? "\(errors[0].field) \(errors[0].detail)." : "\(errors.count) fields are invalid."
-            return Problem(.invalidRequest, detail: detail, errors: errors)
+            // However many problems a request has, its answer stays small.
+            let listed = Array(errors.prefix(Self.maxListedErrors))
+            let detail = errors.count == 1
+                ? "\(errors[0].field) \(errors[0].detail)."
+                : "\(errors.count) fields are invalid\(listed.count < errors.count ? "; the first \(listed.count) are listed" : "")."
+            return Problem(.invalidRequest, detail: detail, errors: listed)
         case .notFound(let resource):
             return Problem(.notFound, detail: "There is no such \(resource).")
         case .unauthorized:

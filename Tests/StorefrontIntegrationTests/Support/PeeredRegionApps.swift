@@ -15,7 +15,7 @@ import Testing
 /// its own (`run`), so a test can stop one region while another keeps serving; a stopped region's address
 /// refuses connections.
 struct PeeredRegions: Sendable {
-    static let secret = "test-peer-secret-0123456789"
+    static let secret = "test-peer-secret-0123456789abcdef"
     let regions: ReplicatedRegions
     let ports: [Region: Int]
 

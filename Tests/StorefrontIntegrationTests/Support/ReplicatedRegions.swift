@@ -53,9 +53,9 @@ struct ReplicatedRegions: Sendable {
         return [
             "STOREFRONT_REGION": region.name, "STOREFRONT_CATALOG_HOME": Self.catalogHome.name,
             "STOREFRONT_DATABASE_URL": urlString(appURL(region)), "STOREFRONT_MIGRATION_DATABASE_URL": urlString(ownerURL(region)),
-            "STOREFRONT_CURSOR_SECRET": "test-cursor-secret", "STOREFRONT_ADMIN_TOKEN": Shopper.adminToken,
+            "STOREFRONT_CURSOR_SECRET": "test-cursor-secret-0123456789abcdef", "STOREFRONT_ADMIN_TOKEN": Shopper.adminToken,
             "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "500", "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000", "STOREFRONT_DB_MAX_CONNECTIONS": "8",
-            "STOREFRONT_ADMISSION_WAIT_MS": "30000",
+            "STOREFRONT_ADMISSION_WAIT_MS": "30000", "STOREFRONT_RATE_LIMITS": "off",
         ]
     }
 

@@ -8,7 +8,7 @@ import Testing
 struct Shopper: Sendable {
     let client: any TestClientProtocol
 
-    static let adminToken = "test-admin-token-0123456789"
+    static let adminToken = "test-admin-token-0123456789abcdef"
 
     struct OpenedCart: Sendable {
         var id: String

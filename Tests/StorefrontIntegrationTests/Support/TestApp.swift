@@ -127,8 +127,8 @@ func appEnvironment(_ database: TestDatabase) -> [String: String] {
         "STOREFRONT_REGION": TestDatabase.region.name,
         "STOREFRONT_DATABASE_URL": urlString(database.appURL),
         "STOREFRONT_MIGRATION_DATABASE_URL": urlString(database.ownerURL),
-        "STOREFRONT_CURSOR_SECRET": "test-cursor-secret",
-        "STOREFRONT_ADMIN_TOKEN": "test-admin-token-0123456789",
+        "STOREFRONT_CURSOR_SECRET": "test-cursor-secret-0123456789abcdef",
+        "STOREFRONT_ADMIN_TOKEN": "test-admin-token-0123456789abcdef",
         "STOREFRONT_CATALOG_REFRESH_MS": "100",
         "STOREFRONT_PROBE_INTERVAL_MS": "500",
         // Tests run many apps and three clusters at once on two cores: lock waits can be long.
@@ -140,6 +140,8 @@ func appEnvironment(_ database: TestDatabase) -> [String: String] {
         "STOREFRONT_DB_MAX_CONNECTIONS": "10",
         "STOREFRONT_DRAIN_GRACE_MS": "0",
         "STOREFRONT_STOP_TIMEOUT_MS": "15000",
+        // Every test shopper comes from 127.0.0.1; the limits are tested on their own.
+        "STOREFRONT_RATE_LIMITS": "off",
     ]
 }
 

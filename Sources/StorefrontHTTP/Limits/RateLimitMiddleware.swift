@@ -1,0 +1,56 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StorefrontCore
+
+/// Holds each client to the rate limits of cart creation, cart writes and checkout, and tells it where it
+/// stands (`RateLimit`, `RateLimit-Policy`); reads pass untouched. The client is the connection's peer, or,
+/// when the peer is a trusted edge, the last address the edge put in `X-Forwarded-For`.
+public struct RateLimitMiddleware: RouterMiddleware {
+    public typealias Context = AppRequestContext
+    let limiters: [RateLimitPolicy.Kind: RateLimiter]
+    let trustedProxies: Set<String>
+
+    public init(policies: [RateLimitPolicy], trustedProxies: Set<String>) {
+        limiters = Dictionary(uniqueKeysWithValues: policies.map { ($0.kind, RateLimiter($0)) })
+        self.trustedProxies = trustedProxies
+    }
+
+    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard !limiters.isEmpty, let route = context.endpointPath, let kind = RateLimitPolicy.Kind(method: request.method, route: route),
+            let limiter = limiters[kind]
+        else {
+            return try await next(request, context)
+        }
+        let verdict = limiter.take(for: client(request, context))
+        let policy = limiter.policy
+        let headers = [
+            "RateLimit-Policy": "\"\(policy.kind.rawValue)\";q=\(policy.requests);w=\(policy.seconds)",
+            "RateLimit": "\"\(policy.kind.rawValue)\";r=\(verdict.remaining);t=\(verdict.resetAfter)",
+        ]
+        guard verdict.allowed else {
+            var problem = Problem(
+                .tooManyRequests,
+                detail: "This client may make \(policy.requests) \(policy.kind.rawValue.replacingOccurrences(of: "_", with: " ")) requests in \(policy.seconds) s; retry after \(verdict.retryAfter) s.")
+            problem.headers = headers
+            problem.headers["Retry-After"] = String(verdict.retryAfter)
+            throw problem
+        }
+        var response = try await next(request, context)
+        for (name, value) in headers { response.headers[HTTPField.Name(name)!] = value }
+        return response
+    }
+
+    func client(_ request: Request, _ context: Context) -> String {
+        let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        guard trustedProxies.contains(peer), let forwarded = request.headers[values: .xForwardedFor].last else { return peer }
+        // The edge appends the address it saw; anything before it the client could have written itself.
+        let hops = forwarded.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return hops.last { !trustedProxies.contains($0) } ?? peer
+    }
+}
+
+extension HTTPField.Name {
+    static let xForwardedFor = Self("X-Forwarded-For")!
+}
