@@ -27,6 +27,16 @@ ensure_packages() {
     command -v swift >/dev/null || die "the Swift toolchain is not on PATH (swift.org toolchain, 6.x)"
 }
 
+# The contract fuzzer scripts/test runs, at the version the project was checked with.
+ensure_fuzzer() {
+    if ! command -v st >/dev/null || ! st --version 2>/dev/null | grep -q "version $SCHEMATHESIS_VERSION"; then
+        log "installing schemathesis $SCHEMATHESIS_VERSION"
+        python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION" >/dev/null
+        hash -r
+    fi
+}
+SCHEMATHESIS_VERSION=4.32.5
+
 # What scripts/bench measures with and against: wrk, and nginx as the reference server (pgbench comes with
 # postgresql-15).
 ensure_bench_packages() {

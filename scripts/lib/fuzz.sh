@@ -1,0 +1,68 @@
+# shellcheck shell=bash
+# fuzz_contract WORK PG_DIR PG_PORT PASSWORD: runs schemathesis against a real `storefront serve` on a
+# database of its own in the test cluster, from the contract the server itself serves at /openapi.yaml.
+# Examples, boundary coverage, random fuzzing (valid and invalid input) and stateful sequences along the
+# contract's links (cart -> item -> checkout -> order -> cancel). Fails on any 5xx, any answer the
+# contract does not describe (status, content type, headers, body), and a server that dies; at least
+# FUZZ_MIN_REQUESTS requests, counted by the server itself.
+FUZZ_MIN_REQUESTS=${FUZZ_MIN_REQUESTS:-1000}
+
+fuzz_contract() {
+    local work=$1 pg_dir=$2 pg_port=$3 password=$4
+    local port base log token pid status=0 before after
+    pg_database "$pg_dir" "$pg_port" storefront_fuzz >/dev/null
+    port=$(free_port 18700)
+    base="http://127.0.0.1:$port"
+    log="$work/fuzz-server.log"
+    token=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+    local env=(
+        STOREFRONT_REGION=us-east STOREFRONT_PORT="$port"
+        "STOREFRONT_DATABASE_URL=postgres://storefront:$password@127.0.0.1:$pg_port/storefront_fuzz"
+        "STOREFRONT_MIGRATION_DATABASE_URL=postgres://storefront_owner:$password@127.0.0.1:$pg_port/storefront_fuzz"
+        "STOREFRONT_CURSOR_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
+        "STOREFRONT_ADMIN_TOKEN=$token" STOREFRONT_LOG_LEVEL=warning STOREFRONT_DRAIN_GRACE_MS=0
+        # One client sends everything: per-client limits would answer 429 to most of it.
+        STOREFRONT_RATE_LIMITS=off
+    )
+    env "${env[@]}" "$STOREFRONT_TEST_BINARY" migrate >/dev/null 2>>"$log"
+    env "${env[@]}" "$STOREFRONT_TEST_BINARY" seed --products 40 >/dev/null 2>>"$log"
+    env "${env[@]}" "$STOREFRONT_TEST_BINARY" serve >>"$log" 2>&1 &
+    pid=$!
+    FUZZ_SERVER_PID=$pid
+    for _ in $(seq 1 150); do
+        curl -fsS "$base/health/ready" >/dev/null 2>&1 && break
+        kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; log "the fuzzing server did not start"; return 1; }
+        sleep 0.2
+    done
+    before=$(requests_served "$base")
+    # The admin token lets the fuzzer reach the admin calls too; drain is left out, for it only turns
+    # readiness off and is tested on its own.
+    timeout "${FUZZ_TIMEOUT:-600}" st run "$base/openapi.yaml" --url "$base" --no-color \
+        --header "Authorization: Bearer $token" \
+        --phases examples,coverage,fuzzing,stateful --mode all --max-examples "${FUZZ_EXAMPLES:-25}" \
+        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection \
+        --exclude-path /v1/admin/drain --exclude-path /v1/admin/undrain \
+        --request-timeout 10 --seed "${FUZZ_SEED:-20261128}" --generation-database none \
+        --report junit --report-dir "$work/fuzz-report" || status=$?
+    after=$(requests_served "$base")
+    if ! kill -0 "$pid" 2>/dev/null; then
+        log "the server died while being fuzzed"; tail -n 40 "$log" >&2; status=1
+    fi
+    kill -TERM "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+    FUZZ_SERVER_PID=""
+    local served=$((after - before))
+    log "fuzzing: the server answered $served requests"
+    if [ "$served" -lt "$FUZZ_MIN_REQUESTS" ]; then
+        log "fuzzing sent fewer than $FUZZ_MIN_REQUESTS requests"; status=1
+    fi
+    mkdir -p "${STOREFRONT_TEST_ARTIFACTS:-$work}"
+    cp -r "$work/fuzz-report" "${STOREFRONT_TEST_ARTIFACTS:-$work}/" 2>/dev/null || true
+    return "$status"
+}
+
+# The server's own count of the requests it answered, every route and status.
+requests_served() {
+    curl -fsS "$1/metrics" | python3 -c '
+import sys
+print(int(sum(float(line.rsplit(" ", 1)[1]) for line in sys.stdin if line.startswith("storefront_http_requests_total{"))))'
+}
