@@ -26,7 +26,7 @@ public struct JSONLogHandler: LogHandler {
         for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
             text += ",\(Self.quote(key)):\(Self.quote(Self.flatten(value)))"
         }
-        if let error = event.error { text += ",\"error\":\(Self.quote(String(reflecting: error)))" }
+        if let error = event.error { text += ",\"error\":\(Self.quote(logDescription(of: error)))" }
         text += "}\n"
         LogWriter.standardOutput.write(text, urgent: event.level >= .warning)
     }

@@ -63,3 +63,14 @@ public protocol TransientFailure: Error {
 extension TransientFailure {
     public var outcomeUnknown: Bool { false }
 }
+
+/// An error whose full description can hold data that must not reach a log, such as a row in a database
+/// error's DETAIL line; `logDescription` keeps what an operator needs and leaves that out.
+public protocol LogSafeDescribable: Error {
+    var logDescription: String { get }
+}
+
+/// How every log line describes an error.
+public func logDescription(of error: any Error) -> String {
+    (error as? any LogSafeDescribable)?.logDescription ?? String(reflecting: error)
+}

@@ -2,8 +2,10 @@ import Foundation
 import PostgresNIO
 import StorefrontCore
 
-/// A `postgres://user:password@host:port/database?sslmode=disable|require` URL, turned into a client
-/// configuration. `?host=/directory` connects through the server's Unix socket in that directory instead.
+/// A `postgres://user:password@host:port/database?sslmode=disable|require|verify-full` URL, turned into a
+/// client configuration. `verify-full` checks the server's certificate and name against the CA file in
+/// `sslrootcert` (the system's roots without it). `?host=/directory` connects through the server's Unix
+/// socket in that directory instead.
 public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -11,6 +13,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var password: String?
     public var database: String
     public var requireTLS: Bool
+    /// Check the server's certificate chain and host name, against `caFile` when set.
+    public var verifyServer: Bool
+    public var caFile: String?
     public var socketDirectory: String?
 
     public init(_ text: String) throws(StorefrontError) {
@@ -22,15 +27,21 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         let database = String(components.path.drop { $0 == "/" })
         guard !database.isEmpty else { throw .invalidConfiguration("database URL names no database") }
         let sslMode = components.queryItems?.first { $0.name == "sslmode" }?.value ?? "disable"
-        guard ["disable", "require"].contains(sslMode) else {
-            throw .invalidConfiguration("sslmode must be disable or require")
+        guard ["disable", "require", "verify-full"].contains(sslMode) else {
+            throw .invalidConfiguration("sslmode must be disable, require or verify-full")
+        }
+        let caFile = components.queryItems?.first { $0.name == "sslrootcert" }?.value
+        if let caFile, sslMode != "verify-full" || !caFile.hasPrefix("/") {
+            throw .invalidConfiguration("sslrootcert is an absolute path to a CA file, with sslmode=verify-full")
         }
         self.host = host
         self.port = components.port ?? 5432
         self.username = username
         self.password = components.password?.removingPercentEncoding
         self.database = database
-        self.requireTLS = sslMode == "require"
+        self.requireTLS = sslMode != "disable"
+        self.verifyServer = sslMode == "verify-full"
+        self.caFile = caFile
         self.socketDirectory = components.queryItems?.first { $0.name == "host" }?.value.flatMap { $0.hasPrefix("/") ? $0 : nil }
     }
 
@@ -52,11 +63,23 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         } else {
             PostgresConnection.Configuration(
                 host: host, port: port, username: username, password: password, database: database,
-                tls: requireTLS ? .require(try! .init(configuration: .makeClientConfiguration())) : .disable
+                tls: requireTLS ? .require(try! .init(configuration: tlsConfiguration)) : .disable
             )
         }
         configuration.options.connectTimeout = .nanoseconds(connectTimeout.nanoseconds)
         return configuration
+    }
+
+    /// `require` encrypts without checking who answers, as libpq's does; `verify-full` checks the chain and
+    /// the host name.
+    var tlsConfiguration: TLSConfiguration {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        if verifyServer {
+            if let caFile { tls.trustRoots = .file(caFile) }
+        } else {
+            tls.certificateVerification = .none
+        }
+        return tls
     }
 
     public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
@@ -66,7 +89,7 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
         } else {
             PostgresClient.Configuration(
                 host: host, port: port, username: username, password: password, database: database,
-                tls: requireTLS ? .require(.makeClientConfiguration()) : .disable
+                tls: requireTLS ? .require(tlsConfiguration) : .disable
             )
         }
         configuration.options.maximumConnections = maximumConnections

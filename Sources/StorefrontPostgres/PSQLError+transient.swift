@@ -46,8 +46,15 @@ extension ConnectionPoolError: TransientFailure {
 }
 
 extension PSQLError {
-    /// What went wrong, for an operator reading the health model: the server's SQLSTATE and message, or the
-    /// network error underneath. Never a query's text or its values.
+    /// What went wrong, for anyone reading the health model: the server's SQLSTATE, or the kind of
+    /// connection failure. Never a message (a DETAIL line can hold a whole row), an address or a query.
+    public var publicSummary: String {
+        if let state = serverInfo?[.sqlState] { return "server error \(state)" }
+        return code == .connectionError ? "could not connect" : "\(code)"
+    }
+
+    /// The same for an operator's log: the server's SQLSTATE and message, or the network error underneath.
+    /// Never a query's text or its values.
     public var operatorSummary: String {
         if let state = serverInfo?[.sqlState] {
             return "server error \(state): \(serverInfo?[.message] ?? "")"
@@ -55,5 +62,25 @@ extension PSQLError {
         if code == .connectionError, let underlying { return "could not connect: \(underlying)" }
         if let underlying { return "\(code): \(underlying)" }
         return "\(code)"
+    }
+}
+
+extension PSQLError: LogSafeDescribable {
+    /// The code, the server's SQLSTATE, severity, message and where, the underlying network error, and the
+    /// statement's text; never its values, nor the DETAIL line that can hold a whole row (an email, an
+    /// address).
+    public var logDescription: String {
+        var parts = ["code: \(code)"]
+        if let info = serverInfo {
+            let fields: [(String, PSQLError.ServerInfo.Field)] = [
+                ("sqlState", .sqlState), ("severity", .severity), ("message", .message), ("table", .tableName),
+                ("constraint", .constraintName), ("context", .locationContext), ("routine", .routine),
+            ]
+            parts += fields.compactMap { name, field in info[field].map { "\(name): \($0)" } }
+        }
+        if let underlying { parts.append("underlying: \(String(reflecting: underlying))") }
+        if let file { parts.append("at: \(file):\(line ?? 0)") }
+        if let query { parts.append("sql: \(query.sql)") }
+        return "PSQLError(\(parts.joined(separator: ", ")))"
     }
 }

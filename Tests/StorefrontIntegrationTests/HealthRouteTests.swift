@@ -18,7 +18,9 @@ import Testing
                     #expect(response.status == .ok, "\(probe)")
                     #expect(response.headers[.contentType] == "application/health+json")
                     #expect(response.headers[.cacheControl] == "no-store")
-                    #expect(try response.json()["status"] as? String == "pass", "\(probe): \(String(buffer: response.body))")
+                    // Ready, healthy or (one slow probe round on a loaded machine) degraded: never failing.
+                    let status = try response.json()["status"] as? String
+                    #expect(status == "pass" || status == "warn", "\(probe): \(String(buffer: response.body))")
                 }
                 let unknown = try await client.get("/health/ready/shoelaces")
                 #expect(unknown.status == .notFound)
@@ -86,6 +88,11 @@ import Testing
             let document = try await client.get("/health")
             #expect(document.status == .serviceUnavailable)
             #expect(try document.json()["status"] as? String == "fail")
+            // Anyone may read the model: it names the kind of failure, not the address or the error's text.
+            let text = String(buffer: document.body) + String(buffer: ready.body)
+            #expect(text.contains("could not connect"))
+            #expect(!text.contains("127.0.0.1"), "\(text)")
+            #expect(!text.lowercased().contains("refused"), "\(text)")
         } }
     }
 

@@ -243,6 +243,27 @@ import _ConnectionPoolModule
         #expect(pool.type.hasSuffix("/unavailable"))
     }
 
+    /// PostgreSQL's DETAIL line can hold a whole row; the log line of a failed request must not.
+    @Test func aLoggedDatabaseErrorLeavesOutTheRowItsDetailHolds() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await database.asOwner { client async throws in
+                try await client.run("CREATE TABLE shoppers (email text PRIMARY KEY)")
+                let email = "ada@example.org"
+                try await client.run("INSERT INTO shoppers VALUES (\(email))")
+                do {
+                    try await client.run("INSERT INTO shoppers VALUES (\(email))")
+                    Issue.record("the duplicate was inserted")
+                } catch {
+                    #expect(String(reflecting: error).contains("ada@example.org"), "the test needs a DETAIL line to hide")
+                    let logged = logDescription(of: error)
+                    #expect(!logged.contains("ada@example.org"), "\(logged)")
+                    #expect(logged.contains("23505"))
+                    #expect(logged.contains("INSERT INTO shoppers"))
+                }
+            }
+        }
+    }
+
     @Test func aQueryTheDatabaseRefusesAsWrongIsStillA500() async throws {
         try await TestDatabase.withDatabase { database async throws in
             try await database.asApp { client async throws in

@@ -87,7 +87,13 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         case .body:
             break
         case .end:
-            phase = .answering
+            // A route may answer before reading the body (a refusal): then the next request is already due.
+            if responsesOwed == 0 {
+                phase = .awaitingHead(until: .now() + TimeAmount(census.limits.idleTimeout))
+                arm(context)
+            } else {
+                phase = .answering
+            }
         }
         context.fireChannelRead(data)
     }

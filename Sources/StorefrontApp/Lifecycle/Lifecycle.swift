@@ -105,7 +105,7 @@ private struct TrackedService<Wrapped: Service>: Service {
             }
             lifecycle.record(name, Task.isCancelled ? "finished (cancelled)" : "finished")
         } catch {
-            lifecycle.record(name, "finished with \(String(reflecting: error))")
+            lifecycle.record(name, "finished with \(logDescription(of: error))")
             throw error
         }
     }

@@ -54,7 +54,7 @@ struct CatalogRefresher<Store: CatalogStore>: Sendable {
         } catch is CancellationError {
             return
         } catch {
-            logger.warning("catalog warming stopped; products are read on first use", metadata: ["error": "\(String(reflecting: error))"])
+            logger.warning("catalog warming stopped; products are read on first use", metadata: ["error": "\(logDescription(of: error))"])
         }
         var watermarks = start.watermarks
         for await _ in AsyncTimerSequence(interval: interval, clock: .continuous) {
@@ -63,7 +63,7 @@ struct CatalogRefresher<Store: CatalogStore>: Sendable {
             } catch is CancellationError {
                 return
             } catch {
-                logger.warning("catalog refresh failed", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("catalog refresh failed", metadata: ["error": "\(logDescription(of: error))"])
             }
         }
     }

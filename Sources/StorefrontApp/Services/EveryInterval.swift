@@ -1,6 +1,7 @@
 import AsyncAlgorithms
 import Logging
 import ServiceLifecycle
+import StorefrontCore
 
 /// The loop of a background service: `round` every interval until graceful shutdown. A failed round is
 /// logged as `failure` and the next one retries; `activity` says what the service is doing, for a stop
@@ -17,7 +18,7 @@ func everyInterval(
             } catch is CancellationError {
                 return
             } catch {
-                logger.warning("\(failure)", metadata: ["error": "\(String(reflecting: error))"])
+                logger.warning("\(failure)", metadata: ["error": "\(logDescription(of: error))"])
             }
             activity.set("waiting for the next round")
         }

@@ -180,13 +180,17 @@ struct HealthProber: Service {
         }
     }
 
+    /// What a failed probe shows in the health model, which anyone may read: the kind of failure, never an
+    /// error's message or an address. The whole error goes to the log, for operators.
     private func describe(_ error: any Error) -> String {
-        switch error {
-        case let error as PSQLError: error.operatorSummary
-        case let error as DeadlineExceeded: error.description
-        case let error as HTTPClientError: "\(error)"
-        default: String(describing: error)
+        let (shown, logged): (String, String) = switch error {
+        case let error as PSQLError: (error.publicSummary, error.operatorSummary)
+        case let error as DeadlineExceeded: (error.description, error.description)
+        case let error as HTTPClientError: ("\(error)", "\(error)")
+        default: ("\(type(of: error))", String(describing: error))
         }
+        logger.info("probe failed", metadata: ["shown": .string(shown), "error": .string(logged)])
+        return shown
     }
 }
 

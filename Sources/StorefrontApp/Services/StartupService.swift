@@ -62,7 +62,7 @@ struct StartupService<Store: CatalogStore>: Service {
             } catch is CancellationError {
                 throw CancellationError()
             } catch {
-                logger.warning("start-up step failed, retrying", metadata: ["step": "\(step)", "error": "\(String(reflecting: error))"])
+                logger.warning("start-up step failed, retrying", metadata: ["step": "\(step)", "error": "\(logDescription(of: error))"])
                 activity.set("waiting \(delay) to retry \(step)")
                 try await Task.sleep(for: delay)
                 delay = min(delay * 2, .seconds(5))

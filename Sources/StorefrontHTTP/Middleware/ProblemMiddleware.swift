@@ -1,7 +1,8 @@
-import Hummingbird
 import HTTPTypes
+import Hummingbird
 import Logging
 import NIOCore
+import StorefrontCore
 
 /// Turns every error thrown below it into an `application/problem+json` response, and logs the ones that
 /// are the server's fault with their cause, which the response never shows.
@@ -16,7 +17,7 @@ struct ProblemMiddleware: RouterMiddleware {
             // A request shed by admission control is no fault: `storefront_shed_requests_total` counts it, and
             // a line each would add to the load that shed it.
             if problem.status >= 500, problem.headers[HTTPField.Name.shed.rawName] == nil {
-                context.logger.error("request failed", metadata: ["error": .string(String(reflecting: error))])
+                context.logger.error("request failed", metadata: ["error": .string(logDescription(of: error))])
             }
             return Self.response(problem)
         }

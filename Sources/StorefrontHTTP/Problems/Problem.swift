@@ -64,9 +64,6 @@ public struct Problem: Error, Sendable, Codable, Equatable {
         public static let methodNotAllowed = Kind(slug: "method-not-allowed", title: "Method not allowed", status: 405)
         public static let payloadTooLarge = Kind(slug: "payload-too-large", title: "The request body is too large", status: 413)
         public static let uriTooLong = Kind(slug: "uri-too-long", title: "The request target is too long", status: 414)
-        public static let headersTooLarge = Kind(
-            slug: "headers-too-large", title: "The request's headers are too large", status: 431)
-        public static let requestTimeout = Kind(slug: "request-timeout", title: "The request was not received in time", status: 408)
         public static let tooManyRequests = Kind(slug: "too-many-requests", title: "Too many requests", status: 429)
         public static let unsupportedMediaType = Kind(slug: "unsupported-media-type", title: "Unsupported media type", status: 415)
         public static let unavailable = Kind(slug: "unavailable", title: "Temporarily unavailable", status: 503)

@@ -68,7 +68,12 @@ extension DatabaseURL {
         }
         var parts = ["host=\(quoted(host))", "port=\(port)", "dbname=\(quoted(database))", "user=\(quoted(username))"]
         if let password { parts.append("password=\(quoted(password))") }
-        if requireTLS { parts.append("sslmode=require") }
+        if verifyServer {
+            parts.append("sslmode=verify-full")
+            if let caFile { parts.append("sslrootcert=\(quoted(caFile))") }
+        } else if requireTLS {
+            parts.append("sslmode=require")
+        }
         return parts.joined(separator: " ")
     }
 }
