@@ -34,10 +34,22 @@ fuzz_contract() {
         kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; log "the fuzzing server did not start"; return 1; }
         sleep 0.2
     done
+    # Stateful sequences need a SKU that exists: cart lines use one of the seeded catalog's, so that carts
+    # fill and checkouts and orders follow; elsewhere the fuzzer draws SKUs from the catalog four times in
+    # five and makes its own up otherwise.
+    local skus
+    skus=$(seeded_skus "$base")
+    {
+        cat scripts/lib/schemathesis.toml
+        printf '\n[dictionaries.skus]\nvalues = [%s]\n\n[parameters]\n"path.sku" = { dictionary = "skus", probability = 0.8 }\n' "$skus"
+        for operation in "PUT /v1/carts/{id}/items/{sku}" "DELETE /v1/carts/{id}/items/{sku}"; do
+            printf '\n[[operations]]\ninclude-name = "%s"\nparameters = { "path.sku" = %s }\n' "$operation" "${skus%%,*}"
+        done
+    } >"$work/schemathesis.toml"
     before=$(requests_served "$base")
     # The admin token lets the fuzzer reach the admin calls too; drain is left out, for it only turns
     # readiness off and is tested on its own.
-    timeout "${FUZZ_TIMEOUT:-600}" st run "$base/openapi.yaml" --url "$base" --no-color \
+    timeout "${FUZZ_TIMEOUT:-600}" st --config-file "$work/schemathesis.toml" run "$base/openapi.yaml" --url "$base" --no-color \
         --header "Authorization: Bearer $token" \
         --phases examples,coverage,fuzzing,stateful --mode all --max-examples "${FUZZ_EXAMPLES:-25}" \
         --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection \
@@ -45,6 +57,18 @@ fuzz_contract() {
         --request-timeout 10 --seed "${FUZZ_SEED:-20261128}" --generation-database none \
         --report junit --report-dir "$work/fuzz-report" || status=$?
     after=$(requests_served "$base")
+    # What the fuzzer got through to: successful answers by route, from the server's own counts.
+    curl -fsS "$base/metrics" | python3 -c '
+import re, sys
+counts = {}
+for line in sys.stdin:
+    m = re.match(r"storefront_http_responses_total\{(.*)\} (\S+)", line)
+    if not m: continue
+    labels = dict(re.findall(r"(\w+)=\"([^\"]*)\"", m.group(1)))
+    if labels.get("status", "").startswith("2"):
+        key = labels.get("method", "") + " " + labels.get("route", "")
+        counts[key] = counts.get(key, 0) + int(float(m.group(2)))
+print("fuzzing: successful answers by route: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))' >&2 || true
     if ! kill -0 "$pid" 2>/dev/null; then
         log "the server died while being fuzzed"; tail -n 40 "$log" >&2; status=1
     fi
@@ -65,4 +89,19 @@ requests_served() {
     curl -fsS "$1/metrics" | python3 -c '
 import sys
 print(int(sum(float(line.rsplit(" ", 1)[1]) for line in sys.stdin if line.startswith("storefront_http_requests_total{"))))'
+}
+
+# Twenty SKUs of the seeded catalog, as a TOML list of strings.
+seeded_skus() {
+    python3 - "$1" <<'PY'
+import json, sys, urllib.request
+base = sys.argv[1]
+def get(path):
+    with urllib.request.urlopen(base + path, timeout=10) as response:
+        return json.load(response)
+skus = []
+for product in get("/v1/products?limit=5")["items"]:
+    skus += [variant["sku"] for variant in get("/v1/products/" + product["id"])["variants"]]
+print(", ".join(json.dumps(sku) for sku in skus[:20]))
+PY
 }
