@@ -50,7 +50,12 @@ extension PSQLError {
     /// connection failure. Never a message (a DETAIL line can hold a whole row), an address or a query.
     public var publicSummary: String {
         if let state = serverInfo?[.sqlState] { return "server error \(state)" }
-        return code == .connectionError ? "could not connect" : "\(code)"
+        guard code == .connectionError else { return "\(code)" }
+        // The kind of network failure tells refused (nothing listens) from timed out (nothing answers).
+        let underlying = underlying.map { String(describing: $0).lowercased() } ?? ""
+        if underlying.contains("refused") { return "could not connect (refused)" }
+        if underlying.contains("timeout") || underlying.contains("timed out") { return "could not connect (timed out)" }
+        return "could not connect"
     }
 
     /// The same for an operator's log: the server's SQLSTATE and message, or the network error underneath.
