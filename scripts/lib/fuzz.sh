@@ -34,6 +34,10 @@ fuzz_contract() {
         kill -0 "$pid" 2>/dev/null || { tail -n 20 "$log" >&2; log "the fuzzing server did not start"; return 1; }
         sleep 0.2
     done
+    if ! curl -fsS "$base/health/ready" >/dev/null 2>&1; then
+        tail -n 20 "$log" >&2; log "the fuzzing server was not ready within 30 s"
+        kill -KILL "$pid" 2>/dev/null; FUZZ_SERVER_PID=""; return 1
+    fi
     # Stateful sequences need a SKU that exists: cart lines use one of the seeded catalog's, so that carts
     # fill and checkouts and orders follow; elsewhere the fuzzer draws SKUs from the catalog four times in
     # five and makes its own up otherwise.
