@@ -25,20 +25,20 @@ public struct RateLimitMiddleware: RouterMiddleware {
         }
         let verdict = limiter.take(for: client(request, context))
         let policy = limiter.policy
-        let headers = [
-            "RateLimit-Policy": "\"\(policy.kind.rawValue)\";q=\(policy.requests);w=\(policy.seconds)",
-            "RateLimit": "\"\(policy.kind.rawValue)\";r=\(verdict.remaining);t=\(verdict.resetAfter)",
+        let headers: [HTTPField.Name: String] = [
+            .rateLimitPolicy: "\"\(policy.kind.rawValue)\";q=\(policy.requests);w=\(policy.seconds)",
+            .rateLimit: "\"\(policy.kind.rawValue)\";r=\(verdict.remaining);t=\(verdict.resetAfter)",
         ]
         guard verdict.allowed else {
             var problem = Problem(
                 .tooManyRequests,
                 detail: "This client may make \(policy.requests) \(policy.kind.rawValue.replacingOccurrences(of: "_", with: " ")) requests in \(policy.seconds) s; retry after \(verdict.retryAfter) s.")
-            problem.headers = headers
+            problem.headers = Dictionary(uniqueKeysWithValues: headers.map { ($0.key.rawName, $0.value) })
             problem.headers["Retry-After"] = String(verdict.retryAfter)
             throw problem
         }
         var response = try await next(request, context)
-        for (name, value) in headers { response.headers[HTTPField.Name(name)!] = value }
+        for (name, value) in headers { response.headers[name] = value }
         return response
     }
 
@@ -53,4 +53,6 @@ public struct RateLimitMiddleware: RouterMiddleware {
 
 extension HTTPField.Name {
     static let xForwardedFor = Self("X-Forwarded-For")!
+    static let rateLimit = Self("RateLimit")!
+    static let rateLimitPolicy = Self("RateLimit-Policy")!
 }
