@@ -63,6 +63,8 @@ public struct AppConfiguration: Sendable {
     public var rateLimits: [RateLimitPolicy]
     /// The edge's addresses: only a connection from one of them may name the client in `X-Forwarded-For`.
     public var trustedProxies: Set<String>
+    /// Who may read the health model's details and the metrics.
+    public var observers: ObserverAccess
     /// Lets `serve` start with development secrets (the built-in cursor secret, short tokens).
     public var development: Bool
 
@@ -105,6 +107,7 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_MAX_CONNECTIONS", "4096", "open HTTP connections at most; one more is closed as soon as it is accepted"),
         ("STOREFRONT_HEADER_TIMEOUT_MS", "10000", "a new connection's first request head must arrive within this (slow clients are closed)"),
         ("STOREFRONT_BODY_TIMEOUT_MS", "10000", "a request's body must arrive within this of its head"),
+        ("STOREFRONT_REQUEST_TIMEOUT_MS", "15000", "a cart, order or admin request's work, every wait together, must end within this (then it is cancelled: 503, outcome-unknown for a change)"),
         ("STOREFRONT_IDLE_TIMEOUT_MS", "30000", "a kept-alive connection's next request head must arrive within this of the last response"),
         ("STOREFRONT_MAX_HEADER_BYTES", "16384", "all of a request's header lines together (431 beyond)"),
         ("STOREFRONT_MAX_HEADERS", "64", "header lines per request (431 beyond)"),
@@ -115,6 +118,8 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_RATE_LIMITS", RateLimitPolicy.defaults.map(\.description).joined(separator: ","),
          "per-client token buckets, name=requests/seconds (cart_create, cart_write, checkout), or off; beyond them 429 with Retry-After and RateLimit headers"),
         ("STOREFRONT_TRUSTED_PROXIES", "none", "addresses of the edge, comma-separated: only a connection from one of them may name the client in X-Forwarded-For"),
+        ("STOREFRONT_HEALTH_DETAILS", "token", "who reads /health's reasons and figures and /metrics: token (only with the observer token; others get statuses and 401) or public"),
+        ("STOREFRONT_OBSERVER_TOKEN", "none", "bearer token for /health's details and /metrics (give it to Prometheus and operators), at least 32 characters"),
         ("STOREFRONT_DEVELOPMENT", "false", "let serve start with the built-in cursor secret and tokens shorter than 32 characters"),
     ]
 
@@ -204,6 +209,7 @@ public struct AppConfiguration: Sendable {
         limits.maxConnections = try integer("STOREFRONT_MAX_CONNECTIONS", default: limits.maxConnections, range: 1...1_000_000)
         limits.headerTimeout = .milliseconds(try integer("STOREFRONT_HEADER_TIMEOUT_MS", default: 10_000, range: 100...600_000))
         limits.bodyTimeout = .milliseconds(try integer("STOREFRONT_BODY_TIMEOUT_MS", default: 10_000, range: 100...600_000))
+        limits.requestTimeout = .milliseconds(try integer("STOREFRONT_REQUEST_TIMEOUT_MS", default: 15_000, range: 100...600_000))
         limits.idleTimeout = .milliseconds(try integer("STOREFRONT_IDLE_TIMEOUT_MS", default: 30_000, range: 100...3_600_000))
         limits.maxHeaderBytes = try integer("STOREFRONT_MAX_HEADER_BYTES", default: limits.maxHeaderBytes, range: 1024...1_048_576)
         limits.maxHeaderCount = try integer("STOREFRONT_MAX_HEADERS", default: limits.maxHeaderCount, range: 8...10_000)
@@ -214,6 +220,9 @@ public struct AppConfiguration: Sendable {
         httpLimits = limits
         rateLimits = try RateLimitPolicy.parse(value("STOREFRONT_RATE_LIMITS"))
         trustedProxies = Set((value("STOREFRONT_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+        let details = value("STOREFRONT_HEALTH_DETAILS") ?? "token"
+        guard ["token", "public"].contains(details) else { throw .invalidConfiguration("STOREFRONT_HEALTH_DETAILS must be token or public") }
+        observers = ObserverAccess(detailsArePublic: details == "public", token: value("STOREFRONT_OBSERVER_TOKEN"))
         development = try boolean("STOREFRONT_DEVELOPMENT", default: false)
     }
 
@@ -229,6 +238,9 @@ public struct AppConfiguration: Sendable {
         }
         if let adminToken, adminToken.utf8.count < Self.minimumSecretLength {
             refusals.append("STOREFRONT_ADMIN_TOKEN is shorter than \(Self.minimumSecretLength) characters")
+        }
+        if let token = observers.token, token.utf8.count < Self.minimumSecretLength {
+            refusals.append("STOREFRONT_OBSERVER_TOKEN is shorter than \(Self.minimumSecretLength) characters")
         }
         if let peerSecret, peerSecret.utf8.count < Self.minimumSecretLength {
             refusals.append("STOREFRONT_PEER_SECRET is shorter than \(Self.minimumSecretLength) characters")

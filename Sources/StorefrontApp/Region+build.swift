@@ -102,7 +102,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let admission = Admission(poolSize: configuration.maxDatabaseConnections, maxWait: configuration.admissionWait, registry: metrics)
     let router = buildRouter(
         region: configuration.region,
-        health: HealthController(monitor: health, region: configuration.region),
+        health: HealthController(monitor: health, region: configuration.region, access: configuration.observers),
         drain: DrainController(monitor: health, adminToken: configuration.adminToken),
         catalog: CatalogController(store: catalogStore, cache: catalogCache, cursors: cursors, region: configuration.region, admission: admission),
         carts: CartController(
@@ -118,7 +118,8 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         admission: admission,
         accessLog: AccessLogSampling(oneIn: configuration.accessLogSampleOneIn),
         limits: configuration.httpLimits,
-        rateLimits: RateLimitMiddleware(policies: configuration.rateLimits, trustedProxies: configuration.trustedProxies)
+        rateLimits: RateLimitMiddleware(policies: configuration.rateLimits, trustedProxies: configuration.trustedProxies),
+        observers: configuration.observers
     )
     let refresher = CatalogRefresher(
         store: catalogStore, cache: catalogCache, region: configuration.region,

@@ -18,7 +18,8 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     admission: Admission,
     accessLog: AccessLogSampling,
     limits: HTTPLimits,
-    rateLimits: RateLimitMiddleware
+    rateLimits: RateLimitMiddleware,
+    observers: ObserverAccess
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(region: region))
@@ -30,14 +31,17 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     router.add(middleware: AdmissionMiddleware(admission: admission))
     health.addRoutes(to: router.group("health"))
     contract.addRoutes(to: router)
-    router.get("metrics") { _, _ in
-        JSON.response(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+    router.get("metrics") { request, _ in
+        guard observers.mayReadDetails(request) else { throw ObserverAccess.refusal }
+        return JSON.response(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let api = router.group("v1")
+    // Catalog reads come from memory or one bounded statement; a deadline's task group would only cost them.
     catalog.addRoutes(to: api)
-    carts.addRoutes(to: api)
-    orders.addRoutes(to: api)
-    admin.addRoutes(to: api, region: region)
+    let bounded = api.group().add(middleware: RequestDeadlineMiddleware(deadline: limits.requestTimeout))
+    carts.addRoutes(to: bounded)
+    orders.addRoutes(to: bounded)
+    admin.addRoutes(to: bounded, region: region)
     drain.addRoutes(to: api)
     return router
 }

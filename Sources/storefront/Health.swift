@@ -2,12 +2,16 @@ import ArgumentParser
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOHTTP1
 
 /// `storefront health`: a region's health model as a coloured tree, for an operator at a terminal.
 struct Health: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print a region's health model as a tree: every node's state, why, and what it impacts.",
-        discussion: "Exits 0 when the region is ready, 1 when it is not, 2 when it cannot be reached."
+        discussion: """
+            Exits 0 when the region is ready, 1 when it is not, 2 when it cannot be reached. Reasons and figures \
+            need the observer token in STOREFRONT_OBSERVER_TOKEN (not an option: a command line is public).
+            """
     )
 
     @Option(help: "The region's base URL.") var url = "http://127.0.0.1:8080"
@@ -44,7 +48,9 @@ struct Health: AsyncParsableCommand {
         let base = url.hasSuffix("/") ? String(url.dropLast()) : url
         let document: Document
         do {
-            let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: base + "/health"), timeout: .seconds(5))
+            var request = HTTPClientRequest(url: base + "/health")
+            if let token = ProcessInfo.processInfo.environment["STOREFRONT_OBSERVER_TOKEN"], !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
             let body = try await response.body.collect(upTo: 4 << 20)
             document = try JSONDecoder().decode(Document.self, from: Data(body.readableBytesView))
         } catch {

@@ -210,6 +210,7 @@ import _ConnectionPoolModule
             ("STOREFRONT_CURSOR_SECRET is not set", ["STOREFRONT_CURSOR_SECRET": ""]),
             ("STOREFRONT_ADMIN_TOKEN is shorter than 32", ["STOREFRONT_ADMIN_TOKEN": "sixteen-chars-ok"]),
             ("STOREFRONT_PEER_SECRET is shorter than 32", ["STOREFRONT_PEER_SECRET": "sixteen-chars-ok"]),
+            ("STOREFRONT_OBSERVER_TOKEN is shorter than 32", ["STOREFRONT_OBSERVER_TOKEN": "short"]),
         ]
         for (refusal, environment) in cases {
             let log = "\(Dashboard.artifacts)/refused-\(UUID().uuidString).log"

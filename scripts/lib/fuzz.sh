@@ -15,12 +15,13 @@ fuzz_contract() {
     base="http://127.0.0.1:$port"
     log="$work/fuzz-server.log"
     token=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
+    FUZZ_OBSERVER_TOKEN=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')
     local env=(
         STOREFRONT_REGION=us-east STOREFRONT_PORT="$port"
         "STOREFRONT_DATABASE_URL=postgres://storefront:$password@127.0.0.1:$pg_port/storefront_fuzz"
         "STOREFRONT_MIGRATION_DATABASE_URL=postgres://storefront_owner:$password@127.0.0.1:$pg_port/storefront_fuzz"
         "STOREFRONT_CURSOR_SECRET=$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')"
-        "STOREFRONT_ADMIN_TOKEN=$token" STOREFRONT_LOG_LEVEL=warning STOREFRONT_DRAIN_GRACE_MS=0
+        "STOREFRONT_ADMIN_TOKEN=$token" "STOREFRONT_OBSERVER_TOKEN=$FUZZ_OBSERVER_TOKEN" STOREFRONT_LOG_LEVEL=warning STOREFRONT_DRAIN_GRACE_MS=0
         # One client sends everything: per-client limits would answer 429 to most of it.
         STOREFRONT_RATE_LIMITS=off
     )
@@ -62,7 +63,7 @@ fuzz_contract() {
         --report junit --report-dir "$work/fuzz-report" || status=$?
     after=$(requests_served "$base")
     # What the fuzzer got through to: successful answers by route, from the server's own counts.
-    curl -fsS "$base/metrics" | python3 -c '
+    curl -fsS -H "Authorization: Bearer $FUZZ_OBSERVER_TOKEN" "$base/metrics" | python3 -c '
 import re, sys
 counts = {}
 for line in sys.stdin:
@@ -90,7 +91,7 @@ print("fuzzing: successful answers by route: " + ", ".join(f"{k} {v}" for k, v i
 
 # The server's own count of the requests it answered, every route and status.
 requests_served() {
-    curl -fsS "$1/metrics" | python3 -c '
+    curl -fsS -H "Authorization: Bearer $FUZZ_OBSERVER_TOKEN" "$1/metrics" | python3 -c '
 import sys
 print(int(sum(float(line.rsplit(" ", 1)[1]) for line in sys.stdin if line.startswith("storefront_http_requests_total{"))))'
 }

@@ -167,7 +167,7 @@ enum DashboardPage {
         const p = positions.get(node.id);
         const group = el("g", { class: `node ${node.status}`, "data-id": node.id, "data-state": node.status,
                                 transform: `translate(${p.x},${p.y})` }, svg);
-        el("title", {}, group).textContent = node.reason ? `${node.id}: ${node.reason}` : `${node.id}: healthy`;
+        el("title", {}, group).textContent = `${node.id}: ${node.reason ?? node.status}`;
         el("rect", { width: p.width, height: boxHeight }, group);
         el("text", { x: 8, y: 19 }, group).textContent = label(node);
         const shown = value(node);
@@ -233,9 +233,12 @@ enum DashboardPage {
       return item;
     }
 
+    // The observer token that unlocks reasons and figures comes in the fragment (#token=...), which a
+    // browser never sends to a server or a log.
+    const token = new URLSearchParams(location.hash.slice(1)).get("token");
     async function refresh() {
       try {
-        const response = await fetch("/health", { cache: "no-store" });
+        const response = await fetch("/health", { cache: "no-store", headers: token ? { Authorization: `Bearer ${token}` } : {} });
         draw(await response.json());
         document.getElementById("error").textContent = "";
       } catch (error) {

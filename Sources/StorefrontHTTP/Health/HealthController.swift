@@ -11,6 +11,7 @@ import Synchronization
 public struct HealthController: Sendable {
     let monitor: HealthMonitor
     let region: Region
+    let access: ObserverAccess
     let dashboard: ByteBuffer
     let live: ByteBuffer
     /// The last answer of each readiness probe, encoded: it changes with an evaluation at most, and the edge
@@ -21,9 +22,10 @@ public struct HealthController: Sendable {
         let byFlow = Mutex<[Flow?: (body: ProbeBody, encoded: ByteBuffer)]>([:])
     }
 
-    public init(monitor: HealthMonitor, region: Region) {
+    public init(monitor: HealthMonitor, region: Region, access: ObserverAccess) {
         self.monitor = monitor
         self.region = region
+        self.access = access
         dashboard = ByteBuffer(string: DashboardPage.html)
         live = ByteBuffer(bytes: (try? Self.encoder.encode(ProbeBody(status: "pass", region: region.name))) ?? Data())
     }
@@ -48,12 +50,12 @@ public struct HealthController: Sendable {
             }
             return try ready(flow: flow)
         }
-        group.get { _, _ in
+        group.get { request, _ in
             let document = HealthDocument(
                 report: monitor.latest, model: monitor.model, readiness: monitor.readiness(), started: monitor.startup().ok,
                 drain: monitor.activeDrain()
             )
-            return try probe(document, ok: document.ready)
+            return try probe(access.mayReadDetails(request) ? document : document.redacted(), ok: document.ready)
         }
         group.get("dashboard") { _, _ in
             var response = JSON.response(dashboard, contentType: "text/html; charset=utf-8")

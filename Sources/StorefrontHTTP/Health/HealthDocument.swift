@@ -78,6 +78,14 @@ struct HealthDocument: Encodable {
             observedUnit = node.sample?.unit
         }
 
+        func redacted() -> NodeBody {
+            var node = self
+            node.reason = nil
+            node.observedValue = nil
+            node.observedUnit = nil
+            return node
+        }
+
         enum CodingKeys: String, CodingKey {
             case id, kind, status, since, reason
             case rootSignals = "root_signals", impactedFlows = "impacted_flows", dependsOn = "depends_on"
@@ -96,6 +104,13 @@ struct HealthDocument: Encodable {
             self.children = children
         }
 
+        private init(node: NodeBody, children: [TreeNode]) {
+            self.node = node
+            self.children = children
+        }
+
+        func redacted() -> TreeNode { TreeNode(node: node.redacted(), children: children.map { $0.redacted() }) }
+
         func encode(to encoder: any Encoder) throws {
             try node.encode(to: encoder)
             var container = encoder.container(keyedBy: ChildKey.self)
@@ -103,6 +118,27 @@ struct HealthDocument: Encodable {
         }
 
         enum ChildKey: String, CodingKey { case children }
+    }
+
+    /// What anyone may read: every node's status, since when, and what it impacts — enough to draw the
+    /// model and to page someone — without the reasons and figures (error kinds, peer names, pool sizes,
+    /// lag) or who asked for a drain. The notes stay: they are the readiness probe's public reasons.
+    func redacted() -> HealthDocument {
+        var document = self
+        document.output = nil
+        document.draining?.requestedBy = "redacted"
+        document.checks = checks.mapValues { checks in
+            checks.map { check in
+                var check = check
+                check.componentId = nil
+                check.observedValue = nil
+                check.output = nil
+                return check
+            }
+        }
+        document.nodes = nodes.map { $0.redacted() }
+        document.tree = tree?.redacted()
+        return document
     }
 
     enum CodingKeys: String, CodingKey {

@@ -7,6 +7,8 @@ public struct HTTPLimits: Sendable, Equatable {
     public var headerTimeout: Duration = .seconds(10)
     /// From a request's head to the end of its body.
     public var bodyTimeout: Duration = .seconds(10)
+    /// From a cart, order or admin route's start to its answer, all its waits together (503 beyond).
+    public var requestTimeout: Duration = .seconds(15)
     /// From a response's end to the next request's complete head on the same connection.
     public var idleTimeout: Duration = .seconds(30)
     /// All header lines of a request together (431 beyond), and how many there may be.

@@ -10,11 +10,15 @@ struct AdminAuthMiddleware: RouterMiddleware {
     let token: String?
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let token, let header = request.headers[.authorization], header.hasPrefix("Bearer "),
-            secretsMatch(header.dropFirst("Bearer ".count), token)
-        else {
-            throw StorefrontError.unauthorized
-        }
+        guard request.carriesBearer(token) else { throw StorefrontError.unauthorized }
         return try await next(request, context)
+    }
+}
+
+extension Request {
+    /// Whether `Authorization: Bearer` offers `token`; never true without a configured token.
+    func carriesBearer(_ token: String?) -> Bool {
+        guard let token, let header = headers[.authorization], header.hasPrefix("Bearer ") else { return false }
+        return secretsMatch(header.dropFirst("Bearer ".count), token)
     }
 }

@@ -96,6 +96,15 @@ extension Problem {
                                detail: error.body ?? error.status.reasonPhrase)
             default: return Problem(.internalError, detail: "The server could not complete the request.")
             }
+        case is RequestDeadlineExceeded:
+            var problem = changing
+                ? Problem(
+                    .outcomeUnknown,
+                    detail: "The request did not finish in time and was abandoned: the change may or may not have been made. Retrying with the same Idempotency-Key is safe; a cart change can be read back first."
+                )
+                : Problem(.unavailable, detail: "The request did not finish in time; retry in a moment.")
+            problem.headers["Retry-After"] = "1"
+            return problem
         case let error as any TransientFailure where error.isTransient && error.outcomeUnknown && changing:
             var problem = Problem(
                 .outcomeUnknown,

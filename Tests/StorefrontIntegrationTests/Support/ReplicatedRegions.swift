@@ -56,6 +56,7 @@ struct ReplicatedRegions: Sendable {
             "STOREFRONT_CURSOR_SECRET": "test-cursor-secret-0123456789abcdef", "STOREFRONT_ADMIN_TOKEN": Shopper.adminToken,
             "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "500", "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000", "STOREFRONT_DB_MAX_CONNECTIONS": "8",
             "STOREFRONT_ADMISSION_WAIT_MS": "30000", "STOREFRONT_RATE_LIMITS": "off",
+            "STOREFRONT_HEALTH_DETAILS": "public",
         ]
     }
 
