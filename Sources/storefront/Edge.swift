@@ -47,14 +47,17 @@ struct EdgeConfig: ParsableCommand {
     @Option(help: "Client address ranges and their continents, one `CIDR CONTINENT` a line.") var cidr = "edge/cidr.map"
     @Option(help: "Reach a region at another address (a delay proxy): NAME=HOST:PORT, repeatable.") var reach: [String] = []
     @Option(help: "The folder to write into (created if missing).") var out: String
+    @Option(help: "Where HAProxy finds that folder's files when it runs, if not there (a container's mount).") var directory: String?
+    @Option(help: "HAProxy's admin socket (default: admin.sock in the folder).") var adminSocket: String?
 
     func run() throws {
         let topology = try table.topology()
         guard let continent = Continent(rawValue: home) else { throw ValidationError("--home must be one of \(Continent.allCases.map(\.rawValue))") }
-        let directory = URL(fileURLWithPath: out).standardizedFileURL.path
+        let out = URL(fileURLWithPath: out).standardizedFileURL.path
         var config = HAProxyConfig(
             topology: topology, bind: try endpoint(bind, "--bind"), statsBind: try endpoint(stats, "--stats"), home: continent,
-            directory: directory)
+            directory: directory ?? out)
+        config.adminSocket = adminSocket
         for entry in reach {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
             guard parts.count == 2, topology.region(named: parts[0]) != nil else { throw ValidationError("--reach \(entry): not NAME=HOST:PORT of a region in the table") }
@@ -66,13 +69,13 @@ struct EdgeConfig: ParsableCommand {
         } catch {
             throw ValidationError("cannot read \(cidr): \(error.localizedDescription)")
         }
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let files = [
             "haproxy.cfg": config.configuration + "\n", "geo.map": HAProxyConfig.geoMap, "continents.map": HAProxyConfig.continentsMap,
             "closest.map": config.closestMap, "cidr.map": cidrText,
         ]
-        for (name, text) in files { try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8) }
-        print("wrote \(files.keys.sorted().joined(separator: ", ")) into \(directory)")
+        for (name, text) in files { try text.write(toFile: "\(out)/\(name)", atomically: true, encoding: .utf8) }
+        print("wrote \(files.keys.sorted().joined(separator: ", ")) into \(out)")
     }
 
     func endpoint(_ text: String, _ option: String) throws -> HAProxyConfig.Endpoint {

@@ -89,6 +89,26 @@ import Testing
         #expect(asia[3] == "    server us-east 127.0.0.11:8081 track checks_browse/us-east backup")
     }
 
+    /// A compose network or a cluster names its regions: HAProxy resolves them while it runs, starts with a
+    /// region it cannot resolve yet marked down, and asks each region's agent at the region itself.
+    @Test func regionsNamedByHostAreResolvedAtRunTime() throws {
+        let table = "us-east storefront-us-east:8080 9080 NA=5 EU=75 SA=1 AF=1 AS=1 OC=1\neu-west storefront-eu-west:8080 9080 NA=75 EU=5 SA=1 AF=1 AS=1 OC=1"
+        var config = HAProxyConfig(
+            topology: try EdgeTopology(parsing: table), bind: .init(host: "0.0.0.0", port: 8080),
+            statsBind: .init(host: "0.0.0.0", port: 8405), home: .europe, directory: "/usr/local/etc/haproxy")
+        config.adminSocket = "/tmp/admin.sock"
+        let text = config.configuration
+        #expect(text.contains("resolvers dns\n    parse-resolv-conf"))
+        #expect(text.contains("resolvers dns init-addr last,libc,none"))
+        #expect(text.contains("stats socket /tmp/admin.sock "))
+        #expect(text.contains("map(/usr/local/etc/haproxy/geo.map)"))
+        let europe = Self.backend("EU_browse", in: text)
+        #expect(europe[1].contains(" agent-check agent-port 9080 "))
+        #expect(!text.contains("agent-addr"))
+        // Addresses need no resolver.
+        #expect(!(try Self.config().configuration).contains("resolvers"))
+    }
+
     /// All active, so a retry can be redispatched to the next region; `first` keeps them in proximity order.
     @Test func cartsCheckoutsAndOrdersGoToTheClosestRegionThatIsUpInOrder() throws {
         let text = try Self.config().configuration

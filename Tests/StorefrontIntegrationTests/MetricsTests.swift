@@ -28,6 +28,11 @@ import Testing
                 #expect(value("storefront_db_pool_max_connections") == 10)
                 #expect(value("storefront_db_read_latency_seconds").map { $0 > 0 && $0 < 1 } == true)
                 #expect(value("storefront_db_pool_wait_seconds") != nil)
+                // What /health/ready answers, for alerts: the test app is ready (the gauge follows the
+                // evaluation that made it so within moments).
+                try await waitUntil("/metrics says the region is ready", timeout: .seconds(15)) {
+                    String(buffer: try await client.get("/metrics").body).contains("\nstorefront_health_ready 1\n")
+                }
                 // Every node is exported with its state. A healthy region exports 0 for each; on a loaded machine
                 // one probe round can be slow and show 1 (degraded) for a moment, so wait for a healthy round.
                 let nodes = ["region", "flow:checkout", "component:database", "signal:database.read_latency"]

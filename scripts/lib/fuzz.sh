@@ -50,19 +50,20 @@ fuzz_contract() {
         for operation in "PUT /v1/carts/{id}/items/{sku}" "DELETE /v1/carts/{id}/items/{sku}"; do
             printf '\n[[operations]]\ninclude-name = "%s"\nparameters = { "path.sku" = %s }\n' "$operation" "${skus%%,*}"
         done
+        # The metrics are for observers: the fuzzer reads them with the observer token, not the admin one.
+        printf '\n[[operations]]\ninclude-name = "GET /metrics"\nheaders = { Authorization = "Bearer %s" }\n' "$FUZZ_OBSERVER_TOKEN"
     } >"$work/schemathesis.toml"
     before=$(requests_served "$base")
-    # The admin token lets the fuzzer reach the admin calls too; drain is left out, for it only turns
-    # readiness off and is tested on its own.
-    timeout "${FUZZ_TIMEOUT:-600}" st --config-file "$work/schemathesis.toml" run "$base/openapi.yaml" --url "$base" --no-color \
-        --header "Authorization: Bearer $token" \
-        --phases examples,coverage,fuzzing,stateful --mode all --max-examples "${FUZZ_EXAMPLES:-25}" \
-        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection \
-        --exclude-path /v1/admin/drain --exclude-path /v1/admin/undrain \
-        --request-timeout 10 --seed "${FUZZ_SEED:-20261128}" --generation-database none \
-        --report junit --report-dir "$work/fuzz-report" || status=$?
+    # Every request, malformed on purpose or not, in the first run; whole shoppers' journeys (cart, item,
+    # checkout, order, cancel, following the contract's links) in the second, with valid data only, for a
+    # step that sends a malformed token ends the journey there.
+    fuzz_run examples,coverage,fuzzing all "${FUZZ_EXAMPLES:-25}" || status=$?
+    fuzz_run stateful positive "${FUZZ_JOURNEYS:-150}" \
+        --include-operation-id createCart --include-operation-id getCart --include-operation-id setCartItem \
+        --include-operation-id checkout --include-operation-id getOrder --include-operation-id cancelOrder || status=$?
     after=$(requests_served "$base")
-    # What the fuzzer got through to: successful answers by route, from the server's own counts.
+    # What the fuzzer got through to: successful answers by route, from the server's own counts. Journeys
+    # that never place an order mean the contract's links broke: the run fails then.
     curl -fsS -H "Authorization: Bearer $FUZZ_OBSERVER_TOKEN" "$base/metrics" | python3 -c '
 import re, sys
 counts = {}
@@ -73,7 +74,10 @@ for line in sys.stdin:
     if labels.get("status", "").startswith("2"):
         key = labels.get("method", "") + " " + labels.get("route", "")
         counts[key] = counts.get(key, 0) + int(float(m.group(2)))
-print("fuzzing: successful answers by route: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))' >&2 || true
+print("fuzzing: successful answers by route: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())), file=sys.stderr)
+for journey_step in ["PUT /v1/carts/{id}/items/{sku}", "POST /v1/orders", "POST /v1/orders/{id}/cancel"]:
+    if counts.get(journey_step, 0) == 0:
+        sys.exit(f"fuzzing: no journey got as far as a successful {journey_step}")' || status=1
     if ! kill -0 "$pid" 2>/dev/null; then
         log "the server died while being fuzzed"; tail -n 40 "$log" >&2; status=1
     fi
@@ -87,6 +91,18 @@ print("fuzzing: successful answers by route: " + ", ".join(f"{k} {v}" for k, v i
     mkdir -p "${STOREFRONT_TEST_ARTIFACTS:-$work}"
     cp -r "$work/fuzz-report" "${STOREFRONT_TEST_ARTIFACTS:-$work}/" 2>/dev/null || true
     return "$status"
+}
+
+# One schemathesis run: its phases, generation mode and examples per operation. The admin token lets the
+# fuzzer reach the admin calls too; drain is left out, for it only turns readiness off and is tested on its own.
+fuzz_run() {
+    timeout "${FUZZ_TIMEOUT:-600}" st --config-file "$work/schemathesis.toml" run "$base/openapi.yaml" --url "$base" --no-color \
+        --header "Authorization: Bearer $token" \
+        --phases "$1" --mode "$2" --max-examples "$3" "${@:4}" \
+        --checks not_a_server_error,status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance,negative_data_rejection \
+        --exclude-path /v1/admin/drain --exclude-path /v1/admin/undrain \
+        --request-timeout 10 --seed "${FUZZ_SEED:-20261128}" --generation-database none \
+        --report "${FUZZ_REPORTS:-junit}" --report-dir "$work/fuzz-report"
 }
 
 # The server's own count of the requests it answered, every route and status.

@@ -14,7 +14,10 @@ final class HealthGauges: Sendable {
             .set(Double(poolSize))
     }
 
-    func update(_ report: HealthReport) {
+    /// `ready` is what `/health/ready` answers: alerts on an unready region read it here rather than
+    /// re-deriving it from the nodes (a drain or a stale evaluation is unready with every node healthy).
+    func update(_ report: HealthReport, ready: Bool) {
+        gauge(.storefront("health", "ready", unit: "", help: "1 while /health/ready answers 200, else 0"), labels: []).set(ready ? 1.0 : 0.0)
         for node in report.nodes {
             gauge(.storefront("health", "node", unit: "status", help: "State of each health node: 0 healthy, 1 degraded, 2 unhealthy"),
                   labels: [("node", node.id), ("kind", node.kind.rawValue)])

@@ -59,7 +59,7 @@ struct HealthProber: Service {
                 ]
             )
         }
-        if let report = monitor.latest { gauges.update(report) }
+        if let report = monitor.latest { gauges.update(report, ready: monitor.readiness().ok) }
         activity.set("waiting for the next round")
     }
 
