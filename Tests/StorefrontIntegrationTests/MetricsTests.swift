@@ -31,7 +31,8 @@ import Testing
                 // What /health/ready answers, for alerts: the test app is ready (the gauge follows the
                 // evaluation that made it so within moments).
                 try await waitUntil("/metrics says the region is ready", timeout: .seconds(15)) {
-                    String(buffer: try await client.get("/metrics").body).contains("\nstorefront_health_ready 1\n")
+                    String(buffer: try await client.get("/metrics").body).split(separator: "\n")
+                        .first { $0.hasPrefix("storefront_health_ready ") }.flatMap { Double($0.split(separator: " ").last!) } == 1
                 }
                 // Every node is exported with its state. A healthy region exports 0 for each; on a loaded machine
                 // one probe round can be slow and show 1 (degraded) for a moment, so wait for a healthy round.
