@@ -42,7 +42,6 @@ let package = Package(
                 // Its error type is what a pool whose connection attempts keep failing throws.
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Migrations")],
             swiftSettings: swiftSettings
@@ -57,11 +56,7 @@ let package = Package(
         ),
         .target(
             name: "StorefrontHealth",
-            dependencies: [
-                "StorefrontCore",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
+            dependencies: ["StorefrontCore"],
             swiftSettings: swiftSettings
         ),
         .target(
