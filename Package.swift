@@ -10,7 +10,7 @@ let package = Package(
     name: "storefront",
     platforms: [.macOS(.v15)],
     products: [
-        .executable(name: "storefront", targets: ["storefront"]),
+        .executable(name: "storefront", targets: ["storefront"])
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),

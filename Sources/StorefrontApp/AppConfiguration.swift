@@ -1,8 +1,8 @@
 import Foundation
 import Logging
 import StorefrontCore
-import StorefrontHealth
 import StorefrontHTTP
+import StorefrontHealth
 import StorefrontPostgres
 
 /// Everything `storefront serve` needs, read from `STOREFRONT_*` environment variables; flags override.
@@ -84,30 +84,60 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_MIGRATION_DATABASE_URL", "the database URL", "the schema owner's connection, used to migrate"),
         ("STOREFRONT_APP_ROLE", "storefront", "role granted row access by migrations"),
         ("STOREFRONT_MIGRATE", "true", "apply pending migrations at start-up (false: refuse to start if any are pending)"),
-        ("STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", "false", "start even when the database's max_slot_wal_keep_size is unlimited (a dead peer's slot could fill its disk)"),
+        (
+            "STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", "false",
+            "start even when the database's max_slot_wal_keep_size is unlimited (a dead peer's slot could fill its disk)"
+        ),
         ("STOREFRONT_DB_MAX_CONNECTIONS", "20", "connection pool size"),
-        ("STOREFRONT_ADMISSION_WAIT_MS", "1000", "how long a request may wait for room in its class of work (database reads: half the pool at once, carts and checkouts a quarter each, at most 256 waiting per class) before a fast 503 overloaded with Retry-After"),
+        (
+            "STOREFRONT_ADMISSION_WAIT_MS", "1000",
+            "how long a request may wait for room in its class of work (database reads: half the pool at once, carts and checkouts a quarter each, at most 256 waiting per class) before a fast 503 overloaded with Retry-After"
+        ),
         ("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", "5000", "longest a statement may take; idle transactions end after twice that"),
         ("STOREFRONT_DB_LOCK_TIMEOUT_MS", "the statement timeout", "longest a statement may wait for a lock (then 503 with Retry-After)"),
-        ("STOREFRONT_CURSOR_SECRET", "none (serve refuses to start)", "key that signs pagination cursors, at least 32 characters; the same in every region"),
+        (
+            "STOREFRONT_CURSOR_SECRET", "none (serve refuses to start)",
+            "key that signs pagination cursors, at least 32 characters; the same in every region"
+        ),
         ("STOREFRONT_ADMIN_TOKEN", "none (admin calls refused)", "bearer token for admin calls, at least 32 characters"),
         ("STOREFRONT_CART_TTL_SECONDS", "604800 (7 days)", "how long a cart lives without a change"),
         ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
-        ("STOREFRONT_CATALOG_CACHE_PRODUCTS", "5000", "products held in memory at most, with their stock and encoded pages; the rest are read from the database on first use"),
+        (
+            "STOREFRONT_CATALOG_CACHE_PRODUCTS", "5000",
+            "products held in memory at most, with their stock and encoded pages; the rest are read from the database on first use"
+        ),
         ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often every health signal is sampled; a sample older than three intervals counts as failed"),
-        ("STOREFRONT_PURGE_INTERVAL_S", "300", "how often this region deletes its own rows past retention: abandoned carts, old idempotency keys, received transfers (docs/data-retention.md)"),
-        ("STOREFRONT_RECONCILE_INTERVAL_MS", "5000", "how often this region looks for a checkout that became orders in two regions and supersedes its own later one"),
+        (
+            "STOREFRONT_PURGE_INTERVAL_S", "300",
+            "how often this region deletes its own rows past retention: abandoned carts, old idempotency keys, received transfers (docs/data-retention.md)"
+        ),
+        (
+            "STOREFRONT_RECONCILE_INTERVAL_MS", "5000",
+            "how often this region looks for a checkout that became orders in two regions and supersedes its own later one"
+        ),
         ("STOREFRONT_PEERS", "none", "the other regions as name=url pairs, comma-separated: their replication and /health/live are watched"),
-        ("STOREFRONT_PEER_SECRET", "none (no forwarding: a region adopts every foreign cart it is asked about)", "shared by every region, at least 32 characters: authenticates a request forwarded to the region that owns its cart or order"),
+        (
+            "STOREFRONT_PEER_SECRET", "none (no forwarding: a region adopts every foreign cart it is asked about)",
+            "shared by every region, at least 32 characters: authenticates a request forwarded to the region that owns its cart or order"
+        ),
         ("STOREFRONT_HEALTH_THRESHOLDS", "see docs/health.md", "overrides such as db_read_ms=100:500,hysteresis=2:3 (degraded:unhealthy)"),
         ("STOREFRONT_DRAIN_GRACE_MS", "5000", "after SIGTERM, how long to keep serving with readiness at 503 before closing the listener"),
-        ("STOREFRONT_STOP_TIMEOUT_MS", "10000", "after the drain, how long the rest of a stop may take; past it the process logs what did not stop and exits 70"),
+        (
+            "STOREFRONT_STOP_TIMEOUT_MS", "10000",
+            "after the drain, how long the rest of a stop may take; past it the process logs what did not stop and exits 70"
+        ),
         ("STOREFRONT_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
-        ("STOREFRONT_ACCESS_LOG_SAMPLE", "100", "one successful request in this many gets an access log line (1: all, 0: none); failed and slow (500 ms) requests always do"),
+        (
+            "STOREFRONT_ACCESS_LOG_SAMPLE", "100",
+            "one successful request in this many gets an access log line (1: all, 0: none); failed and slow (500 ms) requests always do"
+        ),
         ("STOREFRONT_MAX_CONNECTIONS", "4096", "open HTTP connections at most; one more is closed as soon as it is accepted"),
         ("STOREFRONT_HEADER_TIMEOUT_MS", "10000", "a new connection's first request head must arrive within this (slow clients are closed)"),
         ("STOREFRONT_BODY_TIMEOUT_MS", "10000", "a request's body must arrive within this of its head"),
-        ("STOREFRONT_REQUEST_TIMEOUT_MS", "15000", "a cart, order or admin request's work, every wait together, must end within this (then it is cancelled: 503, outcome-unknown for a change)"),
+        (
+            "STOREFRONT_REQUEST_TIMEOUT_MS", "15000",
+            "a cart, order or admin request's work, every wait together, must end within this (then it is cancelled: 503, outcome-unknown for a change)"
+        ),
         ("STOREFRONT_IDLE_TIMEOUT_MS", "30000", "a kept-alive connection's next request head must arrive within this of the last response"),
         ("STOREFRONT_MAX_HEADER_BYTES", "16384", "all of a request's header lines together (431 beyond)"),
         ("STOREFRONT_MAX_HEADERS", "64", "header lines per request (431 beyond)"),
@@ -115,11 +145,22 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_MAX_QUERY_PARAMETERS", "32", "query parameters per request (400 beyond)"),
         ("STOREFRONT_MAX_BODY_BYTES", "65536", "a request body (413 beyond)"),
         ("STOREFRONT_MAX_JSON_DEPTH", "16", "how deeply a request body's arrays and objects may nest (400 beyond)"),
-        ("STOREFRONT_RATE_LIMITS", RateLimitPolicy.defaults.map(\.description).joined(separator: ","),
-         "per-client token buckets, name=requests/seconds (cart_create, cart_write, checkout), or off; beyond them 429 with Retry-After and RateLimit headers"),
-        ("STOREFRONT_TRUSTED_PROXIES", "none", "addresses of the edge, comma-separated: only a connection from one of them may name the client in X-Forwarded-For"),
-        ("STOREFRONT_HEALTH_DETAILS", "token", "who reads /health's reasons and figures and /metrics: token (only with the observer token; others get statuses and 401) or public"),
-        ("STOREFRONT_OBSERVER_TOKEN", "none", "bearer token for /health's details and /metrics (give it to Prometheus and operators), at least 32 characters"),
+        (
+            "STOREFRONT_RATE_LIMITS", RateLimitPolicy.defaults.map(\.description).joined(separator: ","),
+            "per-client token buckets, name=requests/seconds (cart_create, cart_write, checkout), or off; beyond them 429 with Retry-After and RateLimit headers"
+        ),
+        (
+            "STOREFRONT_TRUSTED_PROXIES", "none",
+            "addresses of the edge, comma-separated: only a connection from one of them may name the client in X-Forwarded-For"
+        ),
+        (
+            "STOREFRONT_HEALTH_DETAILS", "token",
+            "who reads /health's reasons and figures and /metrics: token (only with the observer token; others get statuses and 401) or public"
+        ),
+        (
+            "STOREFRONT_OBSERVER_TOKEN", "none",
+            "bearer token for /health's details and /metrics (give it to Prometheus and operators), at least 32 characters"
+        ),
         ("STOREFRONT_DEVELOPMENT", "false", "let serve start with the built-in cursor secret and tokens shorter than 32 characters"),
     ]
 
@@ -165,7 +206,8 @@ public struct AppConfiguration: Sendable {
         port = try integer("STOREFRONT_PORT", default: 8080, range: 0...65535)
         agentPort = try integer("STOREFRONT_AGENT_PORT", default: 0, range: 0...65535)
         databaseURL = try DatabaseURL(value("STOREFRONT_DATABASE_URL") ?? "postgres://storefront@127.0.0.1:5432/storefront")
-        migrationDatabaseURL = try value("STOREFRONT_MIGRATION_DATABASE_URL").map { text throws(StorefrontError) in try DatabaseURL(text) } ?? databaseURL
+        migrationDatabaseURL =
+            try value("STOREFRONT_MIGRATION_DATABASE_URL").map { text throws(StorefrontError) in try DatabaseURL(text) } ?? databaseURL
         appRole = value("STOREFRONT_APP_ROLE") ?? "storefront"
         migrate = try boolean("STOREFRONT_MIGRATE", default: true)
         allowUnlimitedSlotWAL = try boolean("STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", default: false)
@@ -173,7 +215,10 @@ public struct AppConfiguration: Sendable {
         admissionWait = .milliseconds(try integer("STOREFRONT_ADMISSION_WAIT_MS", default: 1000, range: 0...60_000))
         statementTimeoutMilliseconds = try integer("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", default: 5000, range: 100...600_000)
         lockTimeoutMilliseconds = try integer(
-            "STOREFRONT_DB_LOCK_TIMEOUT_MS", default: statementTimeoutMilliseconds, range: 1...statementTimeoutMilliseconds)
+            "STOREFRONT_DB_LOCK_TIMEOUT_MS",
+            default: statementTimeoutMilliseconds,
+            range: 1...statementTimeoutMilliseconds
+        )
         cursorSecret = value("STOREFRONT_CURSOR_SECRET") ?? Self.developmentCursorSecret
         adminToken = value("STOREFRONT_ADMIN_TOKEN")
         if let adminToken, adminToken.utf8.count < 16 {

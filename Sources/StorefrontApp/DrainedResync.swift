@@ -40,7 +40,11 @@ public struct DrainedResync: Sendable {
     public func run(_ setup: ReplicationSetup, peer: ReplicationTopology.Peer, progress: @Sendable (String) -> Void) async throws {
         let drainedAlready = try await admin(.GET, "drain").contains(#""draining":true"#)
         if !drainedAlready {
-            _ = try await admin(.POST, "drain", body: #"{"reason": "replication resync from \#(peer.region)", "requested_by": "storefront replication resync"}"#)
+            _ = try await admin(
+                .POST,
+                "drain",
+                body: #"{"reason": "replication resync from \#(peer.region)", "requested_by": "storefront replication resync"}"#
+            )
         }
         progress("drained \(regionURL); waiting \(settle) for the edge to take it out of rotation")
         try await Task.sleep(for: settle)
@@ -57,7 +61,10 @@ public struct DrainedResync: Sendable {
                 try await Task.sleep(for: .milliseconds(500))
             }
         } catch {
-            throw Failure(description: "the resync failed and the region stays drained (lift it with POST \(regionURL)/v1/admin/undrain once its data is whole): \(error)")
+            throw Failure(
+                description:
+                    "the resync failed and the region stays drained (lift it with POST \(regionURL)/v1/admin/undrain once its data is whole): \(error)"
+            )
         }
         if drainedAlready {
             progress("every table is copied; the region stays drained, as it was before the resync")

@@ -31,11 +31,16 @@ public struct RegionRuntime {
         return Application(
             router: router,
             // The guard closes connections that are one too many or too slow; the decoder refuses big headers.
-            server: .http1(configuration: .init(
-                additionalChannelHandlers: [ConnectionGuard(census: connections)],
-                httpDecoderConfiguration: .init(
-                    maxHeaderFieldSize: limits.maxHeaderBytes, maxHeaderListSize: limits.maxHeaderBytes,
-                    maxHeaderFieldCount: limits.maxHeaderCount))),
+            server: .http1(
+                configuration: .init(
+                    additionalChannelHandlers: [ConnectionGuard(census: connections)],
+                    httpDecoderConfiguration: .init(
+                        maxHeaderFieldSize: limits.maxHeaderBytes,
+                        maxHeaderListSize: limits.maxHeaderBytes,
+                        maxHeaderFieldCount: limits.maxHeaderCount
+                    )
+                )
+            ),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "storefront"),
             logger: logger
         )
@@ -44,11 +49,16 @@ public struct RegionRuntime {
     /// Bounds a stop: `stopTimeout` after the drain grace, the group escalates to cancellation and
     /// `overran` gets the report; five seconds later `abandoned` must end the process.
     public func stopDeadline(
-        overran: @escaping @Sendable (String) -> Void, abandoned: @escaping @Sendable (String) -> Never
+        overran: @escaping @Sendable (String) -> Void,
+        abandoned: @escaping @Sendable (String) -> Never
     ) -> StopDeadline {
         StopDeadline(
-            lifecycle: lifecycle, soft: gracefulStopBound, hard: gracefulStopBound + Self.cancellationBound,
-            overran: overran, abandoned: abandoned)
+            lifecycle: lifecycle,
+            soft: gracefulStopBound,
+            hard: gracefulStopBound + Self.cancellationBound,
+            overran: overran,
+            abandoned: abandoned
+        )
     }
 
     /// The longest a graceful stop may take: the drain, then the stop timeout.
@@ -80,24 +90,40 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let health = health ?? HealthMonitor(configuration)
     let catalogStore = PostgresCatalogStore(client: postgres, logger: logger)
     let orderStore = PostgresOrderStore(
-        client: postgres, region: configuration.region, cartLifetime: configuration.cartLifetime, logger: logger)
+        client: postgres,
+        region: configuration.region,
+        cartLifetime: configuration.cartLifetime,
+        logger: logger
+    )
     let cursors = CursorCodec(secret: configuration.cursorSecret)
     let stockStore = PostgresStockStore(
-        client: postgres, region: configuration.region, catalogHome: configuration.catalogHome, logger: logger)
+        client: postgres,
+        region: configuration.region,
+        catalogHome: configuration.catalogHome,
+        logger: logger
+    )
     let metrics = PrometheusCollectorRegistry()
     let catalogCache = CatalogCache(region: configuration.region, capacity: configuration.catalogCacheProducts, registry: metrics)
     let flows = FlowWindows()
     let forwarder = configuration.peerSecret.map { secret in
         PeerHTTPForwarder(
-            region: configuration.region, peers: configuration.peers, secret: secret,
-            timeout: .milliseconds(configuration.statementTimeoutMilliseconds * 2))
+            region: configuration.region,
+            peers: configuration.peers,
+            secret: secret,
+            timeout: .milliseconds(configuration.statementTimeoutMilliseconds * 2)
+        )
     }
     if configuration.peerSecret == nil, !configuration.peers.isEmpty {
         logger.warning("STOREFRONT_PEER_SECRET is not set: no request is forwarded to its home region, every foreign cart is adopted")
     }
     let home = HomeRouter(
-        region: configuration.region, peers: configuration.peers.map(\.region), forwarder: forwarder,
-        secret: configuration.peerSecret, monitor: health, registry: metrics)
+        region: configuration.region,
+        peers: configuration.peers.map(\.region),
+        forwarder: forwarder,
+        secret: configuration.peerSecret,
+        monitor: health,
+        registry: metrics
+    )
 
     let admission = Admission(poolSize: configuration.maxDatabaseConnections, maxWait: configuration.admissionWait, registry: metrics)
     let router = buildRouter(
@@ -111,7 +137,10 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         ),
         orders: OrderController(store: orderStore, home: home),
         admin: AdminController(
-            orders: orderStore, stock: stockStore, cursors: cursors, adminToken: configuration.adminToken
+            orders: orderStore,
+            stock: stockStore,
+            cursors: cursors,
+            adminToken: configuration.adminToken
         ),
         contract: try ContractController(),
         requestMetrics: RequestMetrics(registry: metrics, flows: flows),
@@ -122,25 +151,42 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         observers: configuration.observers
     )
     let refresher = CatalogRefresher(
-        store: catalogStore, cache: catalogCache, region: configuration.region,
-        interval: configuration.catalogRefreshInterval, logger: logger
+        store: catalogStore,
+        cache: catalogCache,
+        region: configuration.region,
+        interval: configuration.catalogRefreshInterval,
+        logger: logger
     )
     let prober = HealthProber(
-        monitor: health, postgres: postgres,
+        monitor: health,
+        postgres: postgres,
         database: DatabaseProbe(
-            url: configuration.databaseURL, region: configuration.region,
-            connectTimeout: max(configuration.probeInterval * 2, .seconds(1)), statementTimeout: configuration.probeInterval, logger: logger),
-        peers: configuration.peers, http: .shared,
-        flows: flows, gauges: HealthGauges(registry: metrics, poolSize: configuration.maxDatabaseConnections), logger: logger
+            url: configuration.databaseURL,
+            region: configuration.region,
+            connectTimeout: max(configuration.probeInterval * 2, .seconds(1)),
+            statementTimeout: configuration.probeInterval,
+            logger: logger
+        ),
+        peers: configuration.peers,
+        http: .shared,
+        flows: flows,
+        gauges: HealthGauges(registry: metrics, poolSize: configuration.maxDatabaseConnections),
+        logger: logger
     )
     let startup = StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)
     let transfers = TransferReceiver(stock: stockStore, interval: configuration.probeInterval, logger: logger)
     let purge = PurgeService(
-        purger: DataPurger(client: postgres, region: configuration.region, logger: logger), interval: configuration.purgeInterval,
-        registry: metrics, logger: logger)
+        purger: DataPurger(client: postgres, region: configuration.region, logger: logger),
+        interval: configuration.purgeInterval,
+        registry: metrics,
+        logger: logger
+    )
     let reconcile = ReconcileService(
         reconciler: OrderReconciler(client: postgres, region: configuration.region, logger: logger),
-        interval: configuration.reconcileInterval, registry: metrics, logger: logger)
+        interval: configuration.reconcileInterval,
+        registry: metrics,
+        logger: logger
+    )
     var services = [
         lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
         lifecycle.track(prober, as: "health-prober", activity: prober.activity),
@@ -151,8 +197,12 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     ]
     if let forwarder { services.append(lifecycle.track(forwarder, as: "forwarder")) }
     if configuration.agentPort > 0 {
-        services.append(lifecycle.track(
-            EdgeAgent(monitor: health, host: configuration.host, port: configuration.agentPort, logger: logger), as: "edge-agent"))
+        services.append(
+            lifecycle.track(
+                EdgeAgent(monitor: health, host: configuration.host, port: configuration.agentPort, logger: logger),
+                as: "edge-agent"
+            )
+        )
     }
     return RegionRuntime(
         configuration: configuration,
@@ -170,10 +220,12 @@ extension HealthMonitor {
     public convenience init(_ configuration: AppConfiguration) {
         self.init(
             model: HealthModel(
-                region: configuration.region.name, catalogHome: configuration.catalogHome.name,
+                region: configuration.region.name,
+                catalogHome: configuration.catalogHome.name,
                 peers: configuration.peers.map(\.region.name)
             ),
-            thresholds: configuration.healthThresholds, interval: configuration.probeInterval
+            thresholds: configuration.healthThresholds,
+            interval: configuration.probeInterval
         )
     }
 }

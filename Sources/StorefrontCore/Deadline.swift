@@ -2,7 +2,8 @@
 /// sleep and cancels whichever loses, so the body must end when cancelled — every query does, see
 /// `PostgresConnection.rows` — and the caller waits for nothing after the deadline but that.
 public func withDeadline<Value: Sendable>(
-    _ deadline: Duration, _ body: @escaping @Sendable () async throws -> Value
+    _ deadline: Duration,
+    _ body: @escaping @Sendable () async throws -> Value
 ) async throws -> Value {
     try await withThrowingTaskGroup(of: Value?.self) { group in
         group.addTask { try await body() }

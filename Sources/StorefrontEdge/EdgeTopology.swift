@@ -52,8 +52,10 @@ public struct EdgeTopology: Sendable, Equatable {
             for pair in fields.dropFirst(3) {
                 let parts = pair.split(separator: "=")
                 guard parts.count == 2, let continent = Continent(rawValue: String(parts[0])), let milliseconds = Int(parts[1]),
-                      milliseconds >= 0, milliseconds < 10_000
-                else { throw fail("'\(pair)' is not CONTINENT=MILLISECONDS (continents: \(Continent.allCases.map(\.rawValue).joined(separator: " ")))") }
+                    milliseconds >= 0, milliseconds < 10_000
+                else {
+                    throw fail("'\(pair)' is not CONTINENT=MILLISECONDS (continents: \(Continent.allCases.map(\.rawValue).joined(separator: " ")))")
+                }
                 roundTrips[continent] = milliseconds
             }
             regions.append(Region(name: name, host: String(address[0]), port: port, agentPort: agentPort, roundTrips: roundTrips))

@@ -26,22 +26,22 @@ public enum Geography {
     public static let countries: [String: Continent] = {
         let byContinent: [Continent: String] = [
             .northAmerica: """
-                AG AI AW BB BL BM BQ BS BZ CA CR CU CW DM DO GD GL GP GT HN HT JM KN KY LC MF MQ MS MX NI PA PM PR SV \
-                SX TC TT UM US VC VG VI
-                """,
+            AG AI AW BB BL BM BQ BS BZ CA CR CU CW DM DO GD GL GP GT HN HT JM KN KY LC MF MQ MS MX NI PA PM PR SV \
+            SX TC TT UM US VC VG VI
+            """,
             .southAmerica: "AR BO BR CL CO EC FK GF GY PE PY SR UY VE GS",
             .europe: """
-                AD AL AT AX BA BE BG BY CH CY CZ DE DK EE ES FI FO FR GB GG GI GR HR HU IE IM IS IT JE LI LT LU LV MC \
-                MD ME MK MT NL NO PL PT RO RS RU SE SI SJ SK SM UA VA XK
-                """,
+            AD AL AT AX BA BE BG BY CH CY CZ DE DK EE ES FI FO FR GB GG GI GR HR HU IE IM IS IT JE LI LT LU LV MC \
+            MD ME MK MT NL NO PL PT RO RS RU SE SI SJ SK SM UA VA XK
+            """,
             .africa: """
-                AO BF BI BJ BW CD CF CG CI CM CV DJ DZ EG EH ER ET GA GH GM GN GQ GW KE KM LR LS LY MA MG ML MR MU MW \
-                MZ NA NE NG RE RW SC SD SH SL SN SO SS ST SZ TD TG TN TZ UG YT ZA ZM ZW
-                """,
+            AO BF BI BJ BW CD CF CG CI CM CV DJ DZ EG EH ER ET GA GH GM GN GQ GW KE KM LR LS LY MA MG ML MR MU MW \
+            MZ NA NE NG RE RW SC SD SH SL SN SO SS ST SZ TD TG TN TZ UG YT ZA ZM ZW
+            """,
             .asia: """
-                AE AF AM AZ BD BH BN BT CC CN CX GE HK ID IL IN IO IQ IR JO JP KG KH KP KR KW KZ LA LB LK MM MN MO MV \
-                MY NP OM PH PK PS QA SA SG SY TH TJ TL TM TR TW UZ VN YE
-                """,
+            AE AF AM AZ BD BH BN BT CC CN CX GE HK ID IL IN IO IQ IR JO JP KG KH KP KR KW KZ LA LB LK MM MN MO MV \
+            MY NP OM PH PK PS QA SA SG SY TH TJ TL TM TR TW UZ VN YE
+            """,
             .oceania: "AQ AS AU BV CK FJ FM GU HM KI MH MP NC NF NR NU NZ PF PG PN PW SB TF TK TO TV VU WF WS",
         ]
         var countries: [String: Continent] = [:]

@@ -113,7 +113,8 @@ public struct HAProxyConfig: Sendable {
             for flow in Self.flows {
                 let name = "\(continent.rawValue)_\(flow)"
                 lines.append(
-                    "    use_backend \(name)_open if { var(txn.geo) -m str \(continent.rawValue) } { var(txn.flow) -m str \(flow) } { nbsrv(\(name)) eq 0 }")
+                    "    use_backend \(name)_open if { var(txn.geo) -m str \(continent.rawValue) } { var(txn.flow) -m str \(flow) } { nbsrv(\(name)) eq 0 }"
+                )
             }
         }
         lines += ["    use_backend %[var(txn.geo)]_%[var(txn.flow)]", ""]
@@ -130,7 +131,10 @@ public struct HAProxyConfig: Sendable {
 
         // One health check per region and flow, shared by every continent's backend through `track`.
         for flow in Self.flows {
-            lines += ["backend checks_\(flow)", "    option httpchk", "    http-check send meth GET uri /health/ready/\(flow)", "    http-check expect status 200"]
+            lines += [
+                "backend checks_\(flow)", "    option httpchk", "    http-check send meth GET uri /health/ready/\(flow)",
+                "    http-check expect status 200",
+            ]
             for region in topology.regions { lines.append("    server \(region.name) \(endpoint(region).text) check") }
             lines.append("")
         }
@@ -154,7 +158,9 @@ public struct HAProxyConfig: Sendable {
                     }
                 }
                 lines.append("")
-                lines += ["backend \(continent.rawValue)_\(flow)_open", "    balance first", "    http-request set-var(txn.open) str(\"; fail-open\")"]
+                lines += [
+                    "backend \(continent.rawValue)_\(flow)_open", "    balance first", "    http-request set-var(txn.open) str(\"; fail-open\")",
+                ]
                 for region in order {
                     lines.append("    server \(region.name) \(endpoint(region).text) track checks_live/\(region.name)")
                 }

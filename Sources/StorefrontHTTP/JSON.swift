@@ -1,7 +1,7 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
 import NIOCore
-import HTTPTypes
 
 /// One JSON style for every response: snake_case keys, ISO-8601 UTC times, keys in a stable order.
 enum JSON {

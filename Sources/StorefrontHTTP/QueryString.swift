@@ -1,5 +1,4 @@
 import Foundation
-
 import StorefrontCore
 
 /// Decodes `application/x-www-form-urlencoded` query strings (`+` is a space), keeping repeated names so

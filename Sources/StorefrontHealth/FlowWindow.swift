@@ -58,7 +58,8 @@ public final class FlowWindows: Sendable {
     }
 
     public func summary(_ flow: Flow, at epoch: Int64 = FlowWindows.nowEpoch()) -> Summary {
-        var requests = 0, errors = 0
+        var requests = 0
+        var errors = 0
         var latencies = [Int](repeating: 0, count: Self.bucketBounds.count + 1)
         windows[flow]!.seconds.withLock { window in
             for second in window where second.epoch > epoch - Int64(seconds) && second.epoch <= epoch {

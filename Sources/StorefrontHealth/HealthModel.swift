@@ -45,19 +45,21 @@ public struct HealthModel: Sendable {
         self.region = region
         self.peers = peers.sorted()
         let replication = self.peers.flatMap { [SignalID.replicationLag($0), .subscription($0)] }
-        signals = [.databaseRead, .databaseWrite, .poolWait] + replication + self.peers.map(SignalID.peerLive)
+        signals =
+            [.databaseRead, .databaseWrite, .poolWait] + replication + self.peers.map(SignalID.peerLive)
             + Flow.allCases.flatMap { [SignalID.errorRatio($0), .p99($0)] }
         var dependencies: [Flow: [SignalID]] = [:]
         for flow in Flow.allCases {
             let api = [SignalID.errorRatio(flow), .p99(flow)]
-            dependencies[flow] = switch flow {
-            // The catalog is written in its home region and reaches the others by replication.
-            case .browse: [.databaseRead, .poolWait] + api + replication.filter { $0.subject == catalogHome }
-            // Carts and orders from other regions arrive by replication, and this region's orders leave by it:
-            // while it is broken, an order placed here lives in one region only.
-            case .cart, .checkout: [.databaseRead, .databaseWrite, .poolWait] + api + replication
-            case .orderHistory: [.databaseRead, .poolWait] + api + replication
-            }
+            dependencies[flow] =
+                switch flow {
+                // The catalog is written in its home region and reaches the others by replication.
+                case .browse: [.databaseRead, .poolWait] + api + replication.filter { $0.subject == catalogHome }
+                // Carts and orders from other regions arrive by replication, and this region's orders leave by it:
+                // while it is broken, an order placed here lives in one region only.
+                case .cart, .checkout: [.databaseRead, .databaseWrite, .poolWait] + api + replication
+                case .orderHistory: [.databaseRead, .poolWait] + api + replication
+                }
         }
         self.dependencies = dependencies
     }

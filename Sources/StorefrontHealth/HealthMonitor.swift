@@ -67,8 +67,13 @@ public final class HealthMonitor: Sendable {
                 state.catchingUp = behind.isEmpty || instant - first >= Self.catchUpLimit ? nil : behind
             }
             let report = HealthReport.evaluate(
-                model: model, trackers: state.trackers, startupPending: Self.pending(state), previous: state.latest,
-                staleAfter: staleAfter, now: now, instant: instant
+                model: model,
+                trackers: state.trackers,
+                startupPending: Self.pending(state),
+                previous: state.latest,
+                staleAfter: staleAfter,
+                now: now,
+                instant: instant
             )
             defer { state.latest = report }
             if report.started && report.unhealthyFlows().isEmpty {
@@ -107,7 +112,12 @@ public final class HealthMonitor: Sendable {
     // MARK: Drain
 
     public func drain(_ drain: Drain) { state.withLock { $0.drain = drain } }
-    public func undrain() -> Drain? { state.withLock { state in defer { state.drain = nil }; return state.drain } }
+    public func undrain() -> Drain? {
+        state.withLock { state in
+            defer { state.drain = nil }
+            return state.drain
+        }
+    }
 
     /// The drain in force, if any; an expired one is gone.
     public func activeDrain(at now: Date = Date()) -> Drain? {

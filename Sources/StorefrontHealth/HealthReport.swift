@@ -52,8 +52,13 @@ extension HealthReport {
     /// Evaluates the model from each signal's tracker at `now`. A signal whose latest sample is older than
     /// `staleAfter` counts as unhealthy: a prober that hangs must not freeze a green answer.
     public static func evaluate(
-        model: HealthModel, trackers: [SignalID: SignalTracker], startupPending: [String],
-        previous: HealthReport?, staleAfter: Duration, now: Date = Date(), instant: ContinuousClock.Instant = .now
+        model: HealthModel,
+        trackers: [SignalID: SignalTracker],
+        startupPending: [String],
+        previous: HealthReport?,
+        staleAfter: Duration,
+        now: Date = Date(),
+        instant: ContinuousClock.Instant = .now
     ) -> HealthReport {
         var signalStatus: [SignalID: HealthStatus] = [:]
         var nodes: [Node] = []
@@ -69,16 +74,26 @@ extension HealthReport {
             var changed = tracker?.since
             if let sample = tracker?.latest, instant - sample.instant > staleAfter {
                 status = .unhealthy
-                reason = "no sample for \((instant - sample.instant).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))): the prober is stuck"
+                reason =
+                    "no sample for \((instant - sample.instant).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))): the prober is stuck"
                 changed = nil
             }
             signalStatus[signal] = status
             let id = signalID(signal)
-            nodes.append(Node(
-                id: id, kind: .signal, status: status, since: since(id, status, fallback: changed),
-                reason: status == .healthy ? nil : reason, rootSignals: status == .healthy ? [] : [signal.description],
-                impactedFlows: [], dependsOn: [], signal: signal, sample: tracker?.latest
-            ))
+            nodes.append(
+                Node(
+                    id: id,
+                    kind: .signal,
+                    status: status,
+                    since: since(id, status, fallback: changed),
+                    reason: status == .healthy ? nil : reason,
+                    rootSignals: status == .healthy ? [] : [signal.description],
+                    impactedFlows: [],
+                    dependsOn: [],
+                    signal: signal,
+                    sample: tracker?.latest
+                )
+            )
         }
         let reasons = Dictionary(uniqueKeysWithValues: nodes.map { ($0.id, $0.reason) })
         /// How much of a signal's trouble reaches what depends on it.
@@ -90,9 +105,16 @@ extension HealthReport {
             let worst = roots.filter { effect($0) == status }
             let reason = worst.map { "\($0): \(reasons[signalID($0)].flatMap(\.self) ?? "")" }.joined(separator: "; ")
             return Node(
-                id: id, kind: kind, status: status, since: since(id, status, fallback: nil),
-                reason: status == .healthy ? nil : reason, rootSignals: roots.map(\.description),
-                impactedFlows: [], dependsOn: dependsOn, signal: nil, sample: nil
+                id: id,
+                kind: kind,
+                status: status,
+                since: since(id, status, fallback: nil),
+                reason: status == .healthy ? nil : reason,
+                rootSignals: roots.map(\.description),
+                impactedFlows: [],
+                dependsOn: dependsOn,
+                signal: nil,
+                sample: nil
             )
         }
 
@@ -105,10 +127,14 @@ extension HealthReport {
             let components = Set(signals.map(\.component)).sorted().map(componentID)
             nodes.append(aggregate(flowID(flow), kind: .flow, over: signals, dependsOn: components))
         }
-        nodes.append(aggregate(
-            regionID, kind: .region, over: model.signals,
-            dependsOn: Flow.allCases.map(flowID) + Component.allCases.map(componentID)
-        ))
+        nodes.append(
+            aggregate(
+                regionID,
+                kind: .region,
+                over: model.signals,
+                dependsOn: Flow.allCases.map(flowID) + Component.allCases.map(componentID)
+            )
+        )
 
         // The cascade: which troubled flows each node's root signals reach.
         let troubledFlows = Flow.allCases.filter { flow in nodes.first { $0.id == flowID(flow) }!.status > .healthy }

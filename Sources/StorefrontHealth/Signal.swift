@@ -59,8 +59,14 @@ public struct SignalSample: Sendable {
     public var time: Date
     public var instant: ContinuousClock.Instant
 
-    public init(value: Double?, unit: String, status: HealthStatus, output: String,
-                time: Date = Date(), instant: ContinuousClock.Instant = .now) {
+    public init(
+        value: Double?,
+        unit: String,
+        status: HealthStatus,
+        output: String,
+        time: Date = Date(),
+        instant: ContinuousClock.Instant = .now
+    ) {
         self.value = value
         self.unit = unit
         self.status = status
@@ -73,11 +79,12 @@ public struct SignalSample: Sendable {
     public static func measured(_ value: Double, unit: String, against threshold: Threshold, what: String) -> Self {
         let status = threshold.classify(value)
         let shown = value.formatted(.number.precision(.fractionLength(0...2)))
-        let output = switch status {
-        case .healthy: "\(what) \(shown) \(unit)"
-        case .degraded: "\(what) \(shown) \(unit), degraded from \(threshold.degraded.formatted()) \(unit)"
-        case .unhealthy: "\(what) \(shown) \(unit), unhealthy from \(threshold.unhealthy.formatted()) \(unit)"
-        }
+        let output =
+            switch status {
+            case .healthy: "\(what) \(shown) \(unit)"
+            case .degraded: "\(what) \(shown) \(unit), degraded from \(threshold.degraded.formatted()) \(unit)"
+            case .unhealthy: "\(what) \(shown) \(unit), unhealthy from \(threshold.unhealthy.formatted()) \(unit)"
+            }
         return SignalSample(value: value, unit: unit, status: status, output: output)
     }
 

@@ -72,7 +72,8 @@ public struct HealthThresholds: Sendable, Equatable {
         for entry in text.split(separator: ",", omittingEmptySubsequences: true) {
             let parts = entry.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2 else { return "'\(entry)' is not name=value" }
-            let name = parts[0], value = parts[1]
+            let name = parts[0]
+            let value = parts[1]
             if name == "min_requests" {
                 guard let count = Int(value), count >= 1 else { return "min_requests must be a whole number of at least 1" }
                 minimumRequests = count

@@ -114,7 +114,9 @@ public struct ArrivalProfile: Sendable, Equatable, CustomStringConvertible {
         /// Seconds into `segment` at which `count` journeys have arrived, if within it. With the rate
         /// r(t) = a + (b - a) t / d, the count is a t + (b - a) t² / 2d.
         static func time(toReach count: Double, in segment: Segment) -> Double? {
-            let a = segment.from, b = segment.to, d = segment.duration.seconds
+            let a = segment.from
+            let b = segment.to
+            let d = segment.duration.seconds
             guard count <= segment.arrivals else { return nil }
             if abs(b - a) < 1e-12 { return a > 0 ? count / a : nil }
             let slope = (b - a) / d
@@ -133,8 +135,6 @@ public func parseDuration(_ text: String) -> Duration? {
     }
     return nil
 }
-
-
 
 public enum LoadError: Error, CustomStringConvertible, Equatable {
     case invalid(String)

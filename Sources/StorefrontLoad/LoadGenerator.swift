@@ -84,22 +84,40 @@ public enum LoadGenerator {
             }
             let duration = ContinuousClock.now - started
             return LoadReport(
-                recorder: recorder, model: plan.modelName, load: plan.loadDescription, mix: plan.mix, duration: duration,
-                corrected: plan.modelName == "open", cpuCores: cpu.coresUsed(), timelineWidth: plan.timeline, startedUnix: startedUnix
+                recorder: recorder,
+                model: plan.modelName,
+                load: plan.loadDescription,
+                mix: plan.mix,
+                duration: duration,
+                corrected: plan.modelName == "open",
+                cpuCores: cpu.coresUsed(),
+                timelineWidth: plan.timeline,
+                startedUnix: startedUnix
             )
         }
     }
 
     private static func journeys(
-        _ plan: LoadPlan, http: HTTPClient, storefront: Storefront, recorder: LoadRecorder, orders: OrderLog?
+        _ plan: LoadPlan,
+        http: HTTPClient,
+        storefront: Storefront,
+        recorder: LoadRecorder,
+        orders: OrderLog?
     ) async throws {
         var random = SplitMix64(seed: plan.seed)
         var turn = 0
         func shopper(_ random: inout SplitMix64) -> Shopper {
             defer { turn += 1 }
             return Shopper(
-                http: http, base: plan.urls[turn % plan.urls.count], geo: plan.geo?.code(at: random.nextDouble()), storefront: storefront,
-                recorder: recorder, timeout: plan.timeout, hotShare: plan.hotShare, orders: orders)
+                http: http,
+                base: plan.urls[turn % plan.urls.count],
+                geo: plan.geo?.code(at: random.nextDouble()),
+                storefront: storefront,
+                recorder: recorder,
+                timeout: plan.timeout,
+                hotShare: plan.hotShare,
+                orders: orders
+            )
         }
         switch plan.model {
         case .open(let profile):
@@ -142,7 +160,10 @@ public enum LoadGenerator {
     /// One line a second: target and achieved rates, journeys in flight, errors, the second's p99, and the
     /// generator's own CPU.
     private static func reportProgress(
-        _ recorder: LoadRecorder, plan: LoadPlan, started: ContinuousClock.Instant, cpu: ProcessCPU,
+        _ recorder: LoadRecorder,
+        plan: LoadPlan,
+        started: ContinuousClock.Instant,
+        cpu: ProcessCPU,
         _ progress: @Sendable (String) -> Void
     ) async {
         var second = 0

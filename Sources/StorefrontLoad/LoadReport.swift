@@ -61,18 +61,31 @@ public struct LoadReport: Codable, Sendable {
         let latencies = stats.latencies
         let empty = latencies.totalCount == 0
         return Step(
-            count: stats.count, errors: stats.errors.values.reduce(0, +), rejected: stats.rejected.values.reduce(0, +),
-            errorsByKind: stats.errors, rejectedByKind: stats.rejected,
+            count: stats.count,
+            errors: stats.errors.values.reduce(0, +),
+            rejected: stats.rejected.values.reduce(0, +),
+            errorsByKind: stats.errors,
+            rejectedByKind: stats.rejected,
             rps: duration > .zero ? Double(stats.count) / duration.seconds : 0,
-            p50Ms: empty ? 0 : ms(latencies.valueAtPercentile(50)), p90Ms: empty ? 0 : ms(latencies.valueAtPercentile(90)),
-            p99Ms: empty ? 0 : ms(latencies.valueAtPercentile(99)), p999Ms: empty ? 0 : ms(latencies.valueAtPercentile(99.9)),
-            maxMs: empty ? 0 : ms(latencies.max), regions: stats.regions
+            p50Ms: empty ? 0 : ms(latencies.valueAtPercentile(50)),
+            p90Ms: empty ? 0 : ms(latencies.valueAtPercentile(90)),
+            p99Ms: empty ? 0 : ms(latencies.valueAtPercentile(99)),
+            p999Ms: empty ? 0 : ms(latencies.valueAtPercentile(99.9)),
+            maxMs: empty ? 0 : ms(latencies.max),
+            regions: stats.regions
         )
     }
 
     init(
-        recorder: LoadRecorder, model: String, load: String, mix: JourneyMix, duration: Duration, corrected: Bool,
-        cpuCores: Double, timelineWidth: Duration? = nil, startedUnix: Double = Date().timeIntervalSince1970
+        recorder: LoadRecorder,
+        model: String,
+        load: String,
+        mix: JourneyMix,
+        duration: Duration,
+        corrected: Bool,
+        cpuCores: Double,
+        timelineWidth: Duration? = nil,
+        startedUnix: Double = Date().timeIntervalSince1970
     ) {
         let state = recorder.snapshot
         var combined = LoadRecorder.Step()
@@ -104,8 +117,12 @@ public struct LoadReport: Codable, Sendable {
         timeline = timelineWidth.map { width in
             state.timeline.sorted { $0.key < $1.key }.map { index, bucket in
                 TimelineBucket(
-                    startMs: Int((width * index).milliseconds), requests: bucket.requests, errors: bucket.errors,
-                    errorsByKind: bucket.kinds, regions: bucket.regions)
+                    startMs: Int((width * index).milliseconds),
+                    requests: bucket.requests,
+                    errors: bucket.errors,
+                    errorsByKind: bucket.kinds,
+                    regions: bucket.regions
+                )
             }
         }
     }
@@ -125,8 +142,10 @@ public struct LoadReport: Codable, Sendable {
             rows.append([
                 name, "\(step.count)", String(format: "%.1f", step.rps), Self.kinds(step.errorsByKind), Self.kinds(step.rejectedByKind),
                 Self.ms(step.p50Ms), Self.ms(step.p90Ms), Self.ms(step.p99Ms), Self.ms(step.p999Ms), Self.ms(step.maxMs),
-                step.regions.sorted { $0.value > $1.value }.map { "\($0.key) \(Int((Double($0.value) / Double(max(step.count, 1)) * 100).rounded()))%" }
-                    .joined(separator: " "),
+                step.regions.sorted { $0.value > $1.value }.map {
+                    "\($0.key) \(Int((Double($0.value) / Double(max(step.count, 1)) * 100).rounded()))%"
+                }
+                .joined(separator: " "),
             ])
         }
         let widths = header.indices.map { column in rows.map { $0[column].count }.max()! }
@@ -138,9 +157,11 @@ public struct LoadReport: Codable, Sendable {
             }.joined(separator: "  ")
         }
         var text = lines.joined(separator: "\n")
-        text += "\n\n\(journeys) journeys, \(requests) requests in \(String(format: "%.1f", durationS)) s (\(String(format: "%.0f", rps)) requests/s), "
+        text +=
+            "\n\n\(journeys) journeys, \(requests) requests in \(String(format: "%.1f", durationS)) s (\(String(format: "%.0f", rps)) requests/s), "
         text += "\(errors) errors, \(rejected) rejected; \(setupRequests) setup requests not counted. "
-        text += coordinatedOmissionCorrected
+        text +=
+            coordinatedOmissionCorrected
             ? "Latencies count from each request's intended start (open model)."
             : "Closed model: latencies count from each request's actual start, so a stall hides the requests it held back."
         text += String(format: "\nGenerator CPU: %.2f of %d cores", generatorCPUCores, coresAvailable)

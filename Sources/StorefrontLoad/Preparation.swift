@@ -39,8 +39,13 @@ struct Preparation {
         if let stock = plan.hotStock, let token = plan.adminToken {
             for url in plan.urls {
                 for sku in hotSKUs {
-                    try await send(.PUT, url + "/v1/admin/stock/\(sku)", headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
-                                   body: #"{"available": \#(stock)}"#, expect: 200)
+                    try await send(
+                        .PUT,
+                        url + "/v1/admin/stock/\(sku)",
+                        headers: [("Authorization", "Bearer \(token)"), ("Content-Type", "application/json")],
+                        body: #"{"available": \#(stock)}"#,
+                        expect: 200
+                    )
                 }
             }
         }
@@ -53,14 +58,24 @@ struct Preparation {
 
     private func placeOrder(_ base: String, sku: String, into storefront: Storefront) async throws {
         let cart = try await send(.POST, base + "/v1/carts", expect: 201)
-        guard let id = cart["id"] as? String, let token = cart["token"] as? String else { throw LoadError.setup("a cart came back without id or token") }
-        _ = try await send(.PUT, base + "/v1/carts/\(id)/items/\(sku)", headers: [("Cart-Token", token), ("Content-Type", "application/json")],
-                           body: #"{"quantity": 1}"#, expect: 200)
+        guard let id = cart["id"] as? String, let token = cart["token"] as? String else {
+            throw LoadError.setup("a cart came back without id or token")
+        }
+        _ = try await send(
+            .PUT,
+            base + "/v1/carts/\(id)/items/\(sku)",
+            headers: [("Cart-Token", token), ("Content-Type", "application/json")],
+            body: #"{"quantity": 1}"#,
+            expect: 200
+        )
         let order = try await send(
-            .POST, base + "/v1/orders",
+            .POST,
+            base + "/v1/orders",
             headers: [("Cart-Token", token), ("Idempotency-Key", UUID().uuidString), ("Content-Type", "application/json")],
-            body: #"{"cart_id": "\#(id)", "email": "shopper@example.org", "shipping_address": {"name": "Launch Shopper", "line1": "1 Main Street", "city": "Springfield", "postal_code": "12345", "country": "US"}}"#,
-            expect: 201)
+            body:
+                #"{"cart_id": "\#(id)", "email": "shopper@example.org", "shipping_address": {"name": "Launch Shopper", "line1": "1 Main Street", "city": "Springfield", "postal_code": "12345", "country": "US"}}"#,
+            expect: 201
+        )
         if let orderID = order["id"] as? String, let orderToken = order["order_token"] as? String { storefront.placed((orderID, orderToken)) }
     }
 
@@ -70,7 +85,11 @@ struct Preparation {
 
     @discardableResult
     private func send(
-        _ method: HTTPMethod, _ url: String, headers: [(String, String)] = [], body: String? = nil, expect: Int
+        _ method: HTTPMethod,
+        _ url: String,
+        headers: [(String, String)] = [],
+        body: String? = nil,
+        expect: Int
     ) async throws -> [String: Any] {
         var request = HTTPClientRequest(url: url)
         request.method = method

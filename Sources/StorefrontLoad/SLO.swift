@@ -34,7 +34,8 @@ public struct SLO: Sendable, Equatable, CustomStringConvertible {
                 step = String(body[..<colon])
                 body = body[body.index(after: colon)...]
             }
-            guard let operatorRange = body.firstRange(of: "<=") ?? body.firstRange(of: ">=") ?? body.firstRange(of: "<") ?? body.firstRange(of: ">") else {
+            guard let operatorRange = body.firstRange(of: "<=") ?? body.firstRange(of: ">=") ?? body.firstRange(of: "<") ?? body.firstRange(of: ">")
+            else {
                 throw .invalid("SLO '\(raw)' has no comparison: write it as p99<50ms")
             }
             let name = String(body[..<operatorRange.lowerBound])
@@ -54,8 +55,14 @@ public struct SLO: Sendable, Equatable, CustomStringConvertible {
             default:
                 throw .invalid("SLO '\(raw)': \(name) is not p50…p99.9, max, errors or rps")
             }
-            guard let value else { throw .invalid("SLO '\(raw)': '\(quantity)' is not a \(metric == .errors ? "percentage or ratio" : metric == .rps ? "rate" : "duration such as 50ms")") }
-            conditions.append(Condition(step: step, metric: metric, below: symbol.hasPrefix("<"), inclusive: symbol.hasSuffix("="), value: value, text: raw))
+            guard let value else {
+                throw .invalid(
+                    "SLO '\(raw)': '\(quantity)' is not a \(metric == .errors ? "percentage or ratio" : metric == .rps ? "rate" : "duration such as 50ms")"
+                )
+            }
+            conditions.append(
+                Condition(step: step, metric: metric, below: symbol.hasPrefix("<"), inclusive: symbol.hasSuffix("="), value: value, text: raw)
+            )
         }
         guard !conditions.isEmpty else { throw .invalid("the SLO has no condition") }
         self.conditions = conditions
@@ -90,13 +97,15 @@ public struct SLO: Sendable, Equatable, CustomStringConvertible {
                 steps = [report.overall]
             }
             for step in steps {
-                let observed: Double = switch condition.metric {
-                case .percentile(let p): p == 99.9 ? step.p999Ms : p == 99 ? step.p99Ms : p == 90 ? step.p90Ms : step.p50Ms
-                case .max: step.maxMs
-                case .errors: step.count == 0 ? 0 : Double(step.errors) / Double(step.count)
-                case .rps: step.rps
-                }
-                let holds = condition.below
+                let observed: Double =
+                    switch condition.metric {
+                    case .percentile(let p): p == 99.9 ? step.p999Ms : p == 99 ? step.p99Ms : p == 90 ? step.p90Ms : step.p50Ms
+                    case .max: step.maxMs
+                    case .errors: step.count == 0 ? 0 : Double(step.errors) / Double(step.count)
+                    case .rps: step.rps
+                    }
+                let holds =
+                    condition.below
                     ? (condition.inclusive ? observed <= condition.value : observed < condition.value)
                     : (condition.inclusive ? observed >= condition.value : observed > condition.value)
                 if !holds { violations.append("\(condition.text): observed \(Self.format(observed, condition.metric))") }

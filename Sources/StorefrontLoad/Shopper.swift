@@ -88,8 +88,8 @@ struct Shopper: Sendable {
         case .checkout:
             let hot = !storefront.hotSKUs.isEmpty && random.nextDouble() < hotShare
             guard let cart = await openCart(due: nextDue()),
-                  let sku = pick(hot ? storefront.hotSKUs : storefront.skus, &random),
-                  await setLine(cart, sku: sku, quantity: 1, step: "cart.add")?.status == 200
+                let sku = pick(hot ? storefront.hotSKUs : storefront.skus, &random),
+                await setLine(cart, sku: sku, quantity: 1, step: "cart.add")?.status == 200
             else { return }
             await checkout(cart)
         case .orders:
@@ -127,43 +127,59 @@ struct Shopper: Sendable {
 
     private func openCart(due: ContinuousClock.Instant?) async -> Cart? {
         guard let response = await request("cart.open", .POST, "/v1/carts", due: due), response.status == 201,
-              let id = response.json["id"] as? String, let token = response.json["token"] as? String
+            let id = response.json["id"] as? String, let token = response.json["token"] as? String
         else { return nil }
         return Cart(id: id, token: token)
     }
 
     private func setLine(_ cart: Cart, sku: String, quantity: Int, step: String) async -> Response? {
         await request(
-            step, .PUT, "/v1/carts/\(cart.id)/items/\(sku)", headers: [("Cart-Token", cart.token), ("Content-Type", "application/json")],
-            body: #"{"quantity": \#(quantity)}"#)
+            step,
+            .PUT,
+            "/v1/carts/\(cart.id)/items/\(sku)",
+            headers: [("Cart-Token", cart.token), ("Content-Type", "application/json")],
+            body: #"{"quantity": \#(quantity)}"#
+        )
     }
 
     /// Checks out with an Idempotency-Key, retried with the same key (so never two orders) after a
     /// connection error, a timeout, a 503 or a 409 for the same key still running, at most three times.
     private func checkout(_ cart: Cart) async {
         let key = UUID().uuidString
-        let body = #"{"cart_id": "\#(cart.id)", "email": "shopper@example.org", "shipping_address": {"name": "Launch Shopper", "line1": "1 Main Street", "city": "Springfield", "postal_code": "12345", "country": "US"}}"#
+        let body =
+            #"{"cart_id": "\#(cart.id)", "email": "shopper@example.org", "shipping_address": {"name": "Launch Shopper", "line1": "1 Main Street", "city": "Springfield", "postal_code": "12345", "country": "US"}}"#
         let headers = [("Cart-Token", cart.token), ("Idempotency-Key", key), ("Content-Type", "application/json")]
         for attempt in 0..<4 {
             let (response, outcome) = await exchange(
-                attempt == 0 ? "checkout" : "checkout.retry", .POST, "/v1/orders", headers: headers, body: body, due: nil)
+                attempt == 0 ? "checkout" : "checkout.retry",
+                .POST,
+                "/v1/orders",
+                headers: headers,
+                body: body,
+                due: nil
+            )
             if let response, response.status == 201, let id = response.json["id"] as? String, let token = response.json["order_token"] as? String {
                 storefront.placed((id, token))
                 orders?.acknowledged(id: id, region: response.region)
                 return
             }
-            let retriable = switch outcome {
-            case .error(let kind): kind == "connection" || kind == "timeout" || kind.hasPrefix("503")
-            case .rejected(let kind): kind == "409 idempotency-key-in-flight"
-            case .ok: false
-            }
+            let retriable =
+                switch outcome {
+                case .error(let kind): kind == "connection" || kind == "timeout" || kind.hasPrefix("503")
+                case .rejected(let kind): kind == "409 idempotency-key-in-flight"
+                case .ok: false
+                }
             guard retriable, attempt < 3 else { return }
             try? await Task.sleep(for: .milliseconds(100 << attempt))
         }
     }
 
     private func request(
-        _ step: String, _ method: HTTPMethod, _ path: String, headers: [(String, String)] = [], body: String? = nil,
+        _ step: String,
+        _ method: HTTPMethod,
+        _ path: String,
+        headers: [(String, String)] = [],
+        body: String? = nil,
         due: ContinuousClock.Instant? = nil
     ) async -> Response? {
         await exchange(step, method, path, headers: headers, body: body, due: due).response
@@ -172,7 +188,12 @@ struct Shopper: Sendable {
     /// One request, timed from `due` when given (else from now), recorded with its outcome and the region
     /// that served it.
     private func exchange(
-        _ step: String, _ method: HTTPMethod, _ path: String, headers: [(String, String)], body: String?, due: ContinuousClock.Instant?
+        _ step: String,
+        _ method: HTTPMethod,
+        _ path: String,
+        headers: [(String, String)],
+        body: String?,
+        due: ContinuousClock.Instant?
     ) async -> (response: Response?, outcome: Outcome) {
         let start = due ?? .now
         var request = HTTPClientRequest(url: base + path)
@@ -208,7 +229,9 @@ struct Shopper: Sendable {
     }
 
     static func kind(of error: any Error) -> String {
-        if let error = error as? HTTPClientError, [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout].contains(error) {
+        if let error = error as? HTTPClientError,
+            [.deadlineExceeded, .readTimeout, .connectTimeout, .writeTimeout, .getConnectionFromPoolTimeout].contains(error)
+        {
             return "timeout"
         }
         return "connection"

@@ -74,7 +74,8 @@ public struct DataPurger: Sendable {
                     DELETE FROM cart_items i USING doomed d WHERE i.region = \(region.name) AND i.cart_id = d.id
                 )
                 DELETE FROM carts c USING doomed d WHERE c.region = \(region.name) AND c.id = d.id RETURNING 1
-                """, logger: logger
+                """,
+                logger: logger
             ).count
         case .idempotencyKeys:
             return try await client.rows(
@@ -84,7 +85,8 @@ public struct DataPurger: Sendable {
                     WHERE region = \(region.name) AND claimed_at < now() - \(retention.idempotencyKeys.components.seconds) * interval '1 second'
                     LIMIT \(limit) FOR UPDATE SKIP LOCKED
                 ) RETURNING 1
-                """, logger: logger
+                """,
+                logger: logger
             ).count
         case .stockTransfers:
             // Only a transfer its destination has received: the receipt, replicated here, says so.
@@ -96,7 +98,8 @@ public struct DataPurger: Sendable {
                     WHERE t.region = \(region.name) AND r.received_at < now() - \(retention.transfers.components.seconds) * interval '1 second'
                     LIMIT \(limit) FOR UPDATE OF t SKIP LOCKED
                 ) RETURNING 1
-                """, logger: logger
+                """,
+                logger: logger
             ).count
         case .stockTransferReceipts:
             // Only once its transfer is gone: a receipt deleted while its transfer remains would credit it again.
@@ -108,7 +111,8 @@ public struct DataPurger: Sendable {
                       AND NOT EXISTS (SELECT 1 FROM stock_transfers t WHERE t.id = r.transfer_id)
                     LIMIT \(limit) FOR UPDATE OF r SKIP LOCKED
                 ) RETURNING 1
-                """, logger: logger
+                """,
+                logger: logger
             ).count
         }
     }

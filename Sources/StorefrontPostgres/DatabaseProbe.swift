@@ -52,7 +52,9 @@ public final class DatabaseProbe: Sendable {
             """
             INSERT INTO heartbeats (region, beat_at, sequence) VALUES (\(region.name), now(), 1)
             ON CONFLICT (region) DO UPDATE SET beat_at = now(), sequence = heartbeats.sequence + 1
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     /// Each subscription's state and each peer's heartbeat age, as this database has them.

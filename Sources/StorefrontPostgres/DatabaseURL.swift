@@ -57,15 +57,24 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
 
     /// One connection of its own, outside any pool.
     public func connectionConfiguration(connectTimeout: Duration) -> PostgresConnection.Configuration {
-        var configuration = if let socketDirectory {
-            PostgresConnection.Configuration(
-                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
-        } else {
-            PostgresConnection.Configuration(
-                host: host, port: port, username: username, password: password, database: database,
-                tls: requireTLS ? .require(try! .init(configuration: tlsConfiguration)) : .disable
-            )
-        }
+        var configuration =
+            if let socketDirectory {
+                PostgresConnection.Configuration(
+                    unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)",
+                    username: username,
+                    password: password,
+                    database: database
+                )
+            } else {
+                PostgresConnection.Configuration(
+                    host: host,
+                    port: port,
+                    username: username,
+                    password: password,
+                    database: database,
+                    tls: requireTLS ? .require(try! .init(configuration: tlsConfiguration)) : .disable
+                )
+            }
         configuration.options.connectTimeout = .nanoseconds(connectTimeout.nanoseconds)
         return configuration
     }
@@ -83,15 +92,24 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     }
 
     public func clientConfiguration(maximumConnections: Int = 20) -> PostgresClient.Configuration {
-        var configuration = if let socketDirectory {
-            PostgresClient.Configuration(
-                unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)", username: username, password: password, database: database)
-        } else {
-            PostgresClient.Configuration(
-                host: host, port: port, username: username, password: password, database: database,
-                tls: requireTLS ? .require(tlsConfiguration) : .disable
-            )
-        }
+        var configuration =
+            if let socketDirectory {
+                PostgresClient.Configuration(
+                    unixSocketPath: "\(socketDirectory)/.s.PGSQL.\(port)",
+                    username: username,
+                    password: password,
+                    database: database
+                )
+            } else {
+                PostgresClient.Configuration(
+                    host: host,
+                    port: port,
+                    username: username,
+                    password: password,
+                    database: database,
+                    tls: requireTLS ? .require(tlsConfiguration) : .disable
+                )
+            }
         configuration.options.maximumConnections = maximumConnections
         configuration.options.connectTimeout = .seconds(3)
         return configuration

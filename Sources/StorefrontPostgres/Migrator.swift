@@ -76,7 +76,9 @@ public struct Migrator: Sendable {
                 checksum text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now()
             )
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         var applied: [Int] = []
         for migration in migrations {
             let didApply = try await client.transaction(logger: logger) { connection in
@@ -84,7 +86,8 @@ public struct Migrator: Sendable {
                 try await connection.run("SELECT pg_advisory_xact_lock(\(Self.lockKey))", logger: logger)
                 try await verify(try await appliedMigrations(connection))
                 let done = try await connection.rows(
-                    "SELECT 1 FROM schema_migrations WHERE version = \(migration.version)", logger: logger
+                    "SELECT 1 FROM schema_migrations WHERE version = \(migration.version)",
+                    logger: logger
                 )
                 guard done.isEmpty else { return false }
                 for statement in SQLScript.statements(migration.sql) {
@@ -94,7 +97,9 @@ public struct Migrator: Sendable {
                     """
                     INSERT INTO schema_migrations (version, name, checksum)
                     VALUES (\(migration.version), \(migration.name), \(migration.checksum))
-                    """, logger: logger)
+                    """,
+                    logger: logger
+                )
                 return true
             }
             if didApply {
@@ -105,10 +110,13 @@ public struct Migrator: Sendable {
         try await client.run(
             """
             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(unescaped: appRole)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await client.run(
             "REVOKE INSERT, UPDATE, DELETE ON \(unescaped: Self.ownerOnlyTables.joined(separator: ", ")) FROM \(unescaped: appRole)",
-            logger: logger)
+            logger: logger
+        )
         return applied
     }
 
@@ -124,12 +132,14 @@ public struct Migrator: Sendable {
     }
 
     private func appliedMigrations(_ connection: PostgresConnection) async throws -> [Int: String] {
-        let exists = try await connection.rows("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
+        let exists =
+            try await connection.rows("SELECT to_regclass('schema_migrations') IS NOT NULL", logger: logger)
             .first?.decode(Bool.self) ?? false
         guard exists else { return [:] }
         var applied: [Int: String] = [:]
         for (version, checksum) in try await connection.rows(
-            "SELECT version, checksum FROM schema_migrations", logger: logger
+            "SELECT version, checksum FROM schema_migrations",
+            logger: logger
         ).decode((Int, String).self) {
             applied[version] = checksum
         }

@@ -1,6 +1,6 @@
-import _ConnectionPoolModule
 import PostgresNIO
 import StorefrontCore
+import _ConnectionPoolModule
 
 extension PSQLError: TransientFailure {
     /// A failure of the database rather than of the query: it could not be reached, it ran out of time or

@@ -11,11 +11,16 @@ extension PostgresClient {
     /// reaches for the pool task's. With a lease waiting in the owner, the two cancellations — the owner's
     /// and the pool's own on graceful shutdown — deadlocked every thread (`PoolShutdownRaceTests`).
     public static func withRunning<Result: Sendable>(
-        _ url: DatabaseURL, logger: Logger, maximumConnections: Int = 4, watch: PoolWatch = PoolWatch(),
+        _ url: DatabaseURL,
+        logger: Logger,
+        maximumConnections: Int = 4,
+        watch: PoolWatch = PoolWatch(),
         _ body: @escaping @Sendable (PostgresClient) async throws -> Result
     ) async throws -> Result {
         let client = PostgresClient(
-            configuration: url.clientConfiguration(maximumConnections: maximumConnections), backgroundLogger: watch.watching(logger))
+            configuration: url.clientConfiguration(maximumConnections: maximumConnections),
+            backgroundLogger: watch.watching(logger)
+        )
         return try await withThrowingTaskGroup(of: Result?.self, returning: Result.self) { group in
             group.addTask {
                 await client.run()

@@ -64,7 +64,8 @@ extension PostgresClient {
     /// it throws. Throws what `body` threw. A connection that died is not sent a ROLLBACK (its server
     /// session rolled back with it), so no statement ever goes to a closed connection.
     public func transaction<Result: Sendable>(
-        logger: Logger, _ body: (PostgresConnection) async throws -> sending Result
+        logger: Logger,
+        _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> Result {
         try await withConnection { connection in
             try await connection.run("BEGIN", logger: logger)

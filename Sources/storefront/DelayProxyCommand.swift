@@ -31,11 +31,14 @@ struct DelayProxyCommand: AsyncParsableCommand {
             let at = text.split(separator: "@").map(String.init)
             let ends = at.first?.split(separator: "=").map(String.init) ?? []
             guard at.count == 2, ends.count == 2, let milliseconds = Double(at[1]), milliseconds >= 0, milliseconds < 10_000,
-                  let listen = Self.hostPort(ends[0]), let target = Self.hostPort(ends[1])
+                let listen = Self.hostPort(ends[0]), let target = Self.hostPort(ends[1])
             else { throw ValidationError("--link \(text) is not HOST:PORT=HOST:PORT@MILLISECONDS") }
             return Link(
-                listenHost: listen.host, listenPort: listen.port, target: try SocketAddress(ipAddress: target.host, port: target.port),
-                delay: .microseconds(Int64(milliseconds * 1000)))
+                listenHost: listen.host,
+                listenPort: listen.port,
+                target: try SocketAddress(ipAddress: target.host, port: target.port),
+                delay: .microseconds(Int64(milliseconds * 1000))
+            )
         }
     }
 

@@ -55,12 +55,18 @@ struct EdgeConfig: ParsableCommand {
         guard let continent = Continent(rawValue: home) else { throw ValidationError("--home must be one of \(Continent.allCases.map(\.rawValue))") }
         let out = URL(fileURLWithPath: out).standardizedFileURL.path
         var config = HAProxyConfig(
-            topology: topology, bind: try endpoint(bind, "--bind"), statsBind: try endpoint(stats, "--stats"), home: continent,
-            directory: directory ?? out)
+            topology: topology,
+            bind: try endpoint(bind, "--bind"),
+            statsBind: try endpoint(stats, "--stats"),
+            home: continent,
+            directory: directory ?? out
+        )
         config.adminSocket = adminSocket
         for entry in reach {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, topology.region(named: parts[0]) != nil else { throw ValidationError("--reach \(entry): not NAME=HOST:PORT of a region in the table") }
+            guard parts.count == 2, topology.region(named: parts[0]) != nil else {
+                throw ValidationError("--reach \(entry): not NAME=HOST:PORT of a region in the table")
+            }
             config.reach[parts[0]] = try endpoint(parts[1], "--reach")
         }
         let cidrText: String
@@ -80,7 +86,9 @@ struct EdgeConfig: ParsableCommand {
 
     func endpoint(_ text: String, _ option: String) throws -> HAProxyConfig.Endpoint {
         let parts = text.split(separator: ":")
-        guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else { throw ValidationError("\(option) \(text) is not HOST:PORT") }
+        guard parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) else {
+            throw ValidationError("\(option) \(text) is not HOST:PORT")
+        }
         return .init(host: String(parts[0]), port: port)
     }
 }

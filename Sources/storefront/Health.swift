@@ -49,7 +49,9 @@ struct Health: AsyncParsableCommand {
         let document: Document
         do {
             var request = HTTPClientRequest(url: base + "/health")
-            if let token = ProcessInfo.processInfo.environment["STOREFRONT_OBSERVER_TOKEN"], !token.isEmpty { request.headers.add(name: "Authorization", value: "Bearer \(token)") }
+            if let token = ProcessInfo.processInfo.environment["STOREFRONT_OBSERVER_TOKEN"], !token.isEmpty {
+                request.headers.add(name: "Authorization", value: "Bearer \(token)")
+            }
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(5))
             let body = try await response.body.collect(upTo: 4 << 20)
             document = try JSONDecoder().decode(Document.self, from: Data(body.readableBytesView))
@@ -65,11 +67,12 @@ struct Health: AsyncParsableCommand {
     func render(_ document: Document, colour: Bool) -> String {
         func paint(_ text: String, _ status: String) -> String {
             guard colour else { return text }
-            let code = switch status {
-            case "healthy", "pass": "32"
-            case "degraded", "warn": "33"
-            default: "31"
-            }
+            let code =
+                switch status {
+                case "healthy", "pass": "32"
+                case "degraded", "warn": "33"
+                default: "31"
+                }
             return "\u{1B}[\(code)m\(text)\u{1B}[0m"
         }
         var out = "\(document.region): " + paint(document.ready ? "ready" : "NOT READY", document.ready ? "pass" : "fail") + "\n"
@@ -82,7 +85,8 @@ struct Health: AsyncParsableCommand {
             let indent = root ? "    " : prefix + (last ? "   " : "│  ") + "    "
             var line = branch + paint("● \(node.id)", node.status) + " " + paint(node.status, node.status)
             if let value = node.observed_value, let unit = node.observed_unit {
-                line += unit == "ratio"
+                line +=
+                    unit == "ratio"
                     ? "  \((value * 100).formatted(.number.precision(.fractionLength(0...1)))) %"
                     : "  \(value.formatted(.number.precision(.fractionLength(0...2)))) \(unit)"
             }

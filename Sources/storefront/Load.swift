@@ -128,7 +128,9 @@ struct Load: AsyncParsableCommand {
         plan.timeout = timeout
         if let seed { plan.seed = seed }
         if let timeline {
-            guard let width = parseDuration(timeline), width >= .milliseconds(10) else { throw .invalid("--timeline is not a duration of at least 10ms") }
+            guard let width = parseDuration(timeline), width >= .milliseconds(10) else {
+                throw .invalid("--timeline is not a duration of at least 10ms")
+            }
             plan.timeline = width
         }
         plan.ordersFile = orders

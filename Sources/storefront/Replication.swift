@@ -38,7 +38,8 @@ struct ReplicationOptions: ParsableArguments {
                 throw ValidationError("--admin-url or STOREFRONT_REPLICATION_ADMIN_URL is required")
             }
             let adminURL = try DatabaseURL(admin)
-            let peerTexts = peer.isEmpty
+            let peerTexts =
+                peer.isEmpty
                 ? (environment["STOREFRONT_REPLICATION_PEERS"] ?? "").split(separator: ",").map(String.init) : peer
             let peers = try peerTexts.map { text throws -> ReplicationTopology.Peer in
                 let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
@@ -46,9 +47,15 @@ struct ReplicationOptions: ParsableArguments {
                 return .init(region: try Region(parts[0]), url: try DatabaseURL(parts[1]))
             }
             let topology = try ReplicationTopology(
-                region: configuration.region, catalogHome: configuration.catalogHome, peers: peers, database: adminURL.database)
+                region: configuration.region,
+                catalogHome: configuration.catalogHome,
+                peers: peers,
+                database: adminURL.database
+            )
             return Resolved(
-                configuration: configuration, adminURL: adminURL, topology: topology,
+                configuration: configuration,
+                adminURL: adminURL,
+                topology: topology,
                 replicatorRole: replicatorRole ?? environment["STOREFRONT_REPLICATOR_ROLE"] ?? "storefront_replicator"
             )
         } catch let error as StorefrontError {
@@ -75,7 +82,9 @@ struct ReplicationSetupCommand: AsyncParsableCommand {
             try await PostgresClient.withRunning(resolved.adminURL, logger: logger, maximumConnections: 1) { client in
                 try await ReplicationSetup(client: client, topology: topology, replicatorRole: replicatorRole, logger: logger).run()
             }
-            print("replication set up: \(resolved.topology.region) publishes its rows and subscribes to \(resolved.topology.peers.map(\.region.name).joined(separator: ", "))")
+            print(
+                "replication set up: \(resolved.topology.region) publishes its rows and subscribes to \(resolved.topology.peers.map(\.region.name).joined(separator: ", "))"
+            )
         }
     }
 }
@@ -147,10 +156,12 @@ enum ReplicationStatusText {
                 lines.append(pad([peer.region.name, "MISSING (run setup)", "-", "-", "-", lag, "-"]))
                 continue
             }
-            lines.append(pad([
-                peer.region.name, subscription.enabled ? "enabled" : "DISABLED", subscription.workerRunning ? "running" : "NOT RUNNING",
-                subscription.receivedLSN ?? "-", subscription.latestEndLSN ?? "-", lag, "\(subscription.applyErrors)/\(subscription.syncErrors)",
-            ]))
+            lines.append(
+                pad([
+                    peer.region.name, subscription.enabled ? "enabled" : "DISABLED", subscription.workerRunning ? "running" : "NOT RUNNING",
+                    subscription.receivedLSN ?? "-", subscription.latestEndLSN ?? "-", lag, "\(subscription.applyErrors)/\(subscription.syncErrors)",
+                ])
+            )
         }
         lines.append("")
         lines.append("slots peers read this region's changes from:")

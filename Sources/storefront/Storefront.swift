@@ -3,12 +3,12 @@ import Foundation
 import Hummingbird
 import Logging
 import PostgresNIO
-import StorefrontApp
 import ServiceLifecycle
-import UnixSignals
+import StorefrontApp
 import StorefrontCore
 import StorefrontHealth
 import StorefrontPostgres
+import UnixSignals
 
 @main
 struct Storefront: AsyncParsableCommand {
@@ -95,7 +95,8 @@ struct Serve: AsyncParsableCommand {
         let refusals = configuration.unfitToServe
         guard refusals.isEmpty else {
             throw ValidationError(
-                "refusing to serve: \(refusals.joined(separator: "; ")). Set them, or pass --development on a developer's machine.")
+                "refusing to serve: \(refusals.joined(separator: "; ")). Set them, or pass --development on a developer's machine."
+            )
         }
         let logger = makeLogger(configuration)
         let health = HealthMonitor(configuration)

@@ -48,7 +48,14 @@ import Testing
 }
 
 @Suite struct CheckoutRequestTests {
-    let address = ShippingAddress(name: " Ada Lovelace ", line1: "12 St James's Square", line2: "  ", city: "London", postalCode: "SW1Y 4JH", country: "gb")
+    let address = ShippingAddress(
+        name: " Ada Lovelace ",
+        line1: "12 St James's Square",
+        line2: "  ",
+        city: "London",
+        postalCode: "SW1Y 4JH",
+        country: "gb"
+    )
 
     @Test func aGoodRequestIsTrimmedAndNormalised() throws {
         let request = try CheckoutRequest.validated(cartID: UUID().uuidString, email: " ada@example.org ", address: address)
@@ -64,10 +71,12 @@ import Testing
             _ = try CheckoutRequest.validated(cartID: "nope", email: "not-an-email", address: bad)
             Issue.record("accepted")
         } catch let StorefrontError.invalidRequest(errors) {
-            #expect(Set(errors.map(\.field)) == [
-                "cart_id", "email", "shipping_address.name", "shipping_address.line1", "shipping_address.city",
-                "shipping_address.postal_code", "shipping_address.country",
-            ])
+            #expect(
+                Set(errors.map(\.field)) == [
+                    "cart_id", "email", "shipping_address.name", "shipping_address.line1", "shipping_address.city",
+                    "shipping_address.postal_code", "shipping_address.country",
+                ]
+            )
         } catch {
             Issue.record("unexpected \(error)")
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StorefrontEdge
 
 @Suite struct TopologyTests {
@@ -23,10 +24,12 @@ import Testing
     }
 
     @Test func equalRoundTripsGoByName() throws {
-        let topology = try EdgeTopology(parsing: """
-            zz 10.0.0.1:80 9000 NA=5 SA=5 EU=5 AF=5 AS=5 OC=5
-            aa 10.0.0.2:80 9000 NA=5 SA=5 EU=5 AF=5 AS=5 OC=5
-            """)
+        let topology = try EdgeTopology(
+            parsing: """
+                zz 10.0.0.1:80 9000 NA=5 SA=5 EU=5 AF=5 AS=5 OC=5
+                aa 10.0.0.2:80 9000 NA=5 SA=5 EU=5 AF=5 AS=5 OC=5
+                """
+        )
         #expect(topology.order(from: .europe).map(\.name) == ["aa", "zz"])
     }
 
@@ -67,8 +70,12 @@ import Testing
 @Suite struct HAProxyConfigTests {
     static func config() throws -> HAProxyConfig {
         var config = HAProxyConfig(
-            topology: try EdgeTopology(parsing: TopologyTests.table), bind: .init(host: "127.0.0.10", port: 8080),
-            statsBind: .init(host: "127.0.0.10", port: 8405), home: .europe, directory: "/tmp/edge")
+            topology: try EdgeTopology(parsing: TopologyTests.table),
+            bind: .init(host: "127.0.0.10", port: 8080),
+            statsBind: .init(host: "127.0.0.10", port: 8405),
+            home: .europe,
+            directory: "/tmp/edge"
+        )
         config.reach["ap-southeast"] = .init(host: "127.0.0.40", port: 9003)
         return config
     }
@@ -92,10 +99,15 @@ import Testing
     /// A compose network or a cluster names its regions: HAProxy resolves them while it runs, starts with a
     /// region it cannot resolve yet marked down, and asks each region's agent at the region itself.
     @Test func regionsNamedByHostAreResolvedAtRunTime() throws {
-        let table = "us-east storefront-us-east:8080 9080 NA=5 EU=75 SA=1 AF=1 AS=1 OC=1\neu-west storefront-eu-west:8080 9080 NA=75 EU=5 SA=1 AF=1 AS=1 OC=1"
+        let table =
+            "us-east storefront-us-east:8080 9080 NA=5 EU=75 SA=1 AF=1 AS=1 OC=1\neu-west storefront-eu-west:8080 9080 NA=75 EU=5 SA=1 AF=1 AS=1 OC=1"
         var config = HAProxyConfig(
-            topology: try EdgeTopology(parsing: table), bind: .init(host: "0.0.0.0", port: 8080),
-            statsBind: .init(host: "0.0.0.0", port: 8405), home: .europe, directory: "/usr/local/etc/haproxy")
+            topology: try EdgeTopology(parsing: table),
+            bind: .init(host: "0.0.0.0", port: 8080),
+            statsBind: .init(host: "0.0.0.0", port: 8405),
+            home: .europe,
+            directory: "/usr/local/etc/haproxy"
+        )
         config.adminSocket = "/tmp/admin.sock"
         let text = config.configuration
         #expect(text.contains("resolvers dns\n    parse-resolv-conf"))
@@ -114,12 +126,14 @@ import Testing
         let text = try Self.config().configuration
         for flow in ["cart", "checkout", "order_history"] {
             let europe = Self.backend("EU_\(flow)", in: text)
-            #expect(europe == [
-                "    balance first",
-                "    server eu-west 127.0.0.12:8082 track checks_\(flow)/eu-west",
-                "    server us-east 127.0.0.11:8081 track checks_\(flow)/us-east",
-                "    server ap-southeast 127.0.0.40:9003 track checks_\(flow)/ap-southeast",
-            ])
+            #expect(
+                europe == [
+                    "    balance first",
+                    "    server eu-west 127.0.0.12:8082 track checks_\(flow)/eu-west",
+                    "    server us-east 127.0.0.11:8081 track checks_\(flow)/us-east",
+                    "    server ap-southeast 127.0.0.40:9003 track checks_\(flow)/ap-southeast",
+                ]
+            )
         }
     }
 

@@ -114,11 +114,14 @@ import Testing
     @Test func aDeadPeerDegradesReplicationAndItsFlowsButTheRegionStaysReady() throws {
         let monitor = monitor()
         let dead = SignalSample.failed(unit: "ms", "unreachable: connection refused")
-        round(monitor, [
-            .peerLive("us-east"): dead,
-            .replicationLag("us-east"): .failed(unit: "s", "heartbeat 42 s old"),
-            .subscription("us-east"): .failed(unit: "errors", "no apply worker is receiving us-east's changes"),
-        ])
+        round(
+            monitor,
+            [
+                .peerLive("us-east"): dead,
+                .replicationLag("us-east"): .failed(unit: "s", "heartbeat 42 s old"),
+                .subscription("us-east"): .failed(unit: "errors", "no apply worker is receiving us-east's changes"),
+            ]
+        )
         let report = try #require(monitor.latest)
         #expect(report[HealthReport.signalID(.peerLive("us-east"))]?.status == .unhealthy)
         #expect(report[HealthReport.componentID(.peers)]?.status == .degraded)

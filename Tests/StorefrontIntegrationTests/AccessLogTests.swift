@@ -1,5 +1,6 @@
-@testable import StorefrontHTTP
 import Testing
+
+@testable import StorefrontHTTP
 
 /// The access log keeps every line worth reading and a sample of the rest.
 @Suite struct AccessLogTests {

@@ -40,7 +40,11 @@ import Testing
                 #expect(changed["version"] as? Int == 4)
 
                 let removed = try await client.execute(
-                    uri: "/v1/carts/\(cart.id)/items/\(skus[0])", method: .delete, headers: [.cartToken: cart.token], body: nil)
+                    uri: "/v1/carts/\(cart.id)/items/\(skus[0])",
+                    method: .delete,
+                    headers: [.cartToken: cart.token],
+                    body: nil
+                )
                 #expect(removed.status == .ok)
                 #expect((try removed.json()["items"] as! [[String: Any]]).map { $0["sku"] as! String } == [skus[1]])
                 let emptied = try await shopper.set(skus[1], quantity: 0, in: cart).json()
@@ -86,18 +90,26 @@ import Testing
                 #expect(try await shopper.set(skus[0], quantity: -1, in: cart).isProblem("invalid-request"))
                 #expect(try await shopper.set("NO-SUCH-SKU", quantity: 1, in: cart).status.code == 422)
                 let text = try await client.execute(
-                    uri: "/v1/carts/\(cart.id)/items/\(skus[0])", method: .put,
-                    headers: [.cartToken: cart.token, .contentType: "text/plain"], body: ByteBuffer(string: "quantity=1"))
+                    uri: "/v1/carts/\(cart.id)/items/\(skus[0])",
+                    method: .put,
+                    headers: [.cartToken: cart.token, .contentType: "text/plain"],
+                    body: ByteBuffer(string: "quantity=1")
+                )
                 #expect(text.status.code == 415)
                 let broken = try await client.execute(
-                    uri: "/v1/carts/\(cart.id)/items/\(skus[0])", method: .put,
-                    headers: [.cartToken: cart.token, .contentType: "application/json"], body: ByteBuffer(string: #"{"quantity": "two"}"#))
+                    uri: "/v1/carts/\(cart.id)/items/\(skus[0])",
+                    method: .put,
+                    headers: [.cartToken: cart.token, .contentType: "application/json"],
+                    body: ByteBuffer(string: #"{"quantity": "two"}"#)
+                )
                 #expect(broken.isProblem("invalid-request"))
                 #expect((try broken.json()["errors"] as? [[String: Any]])?.first?["field"] as? String == "quantity")
                 let huge = try await client.execute(
-                    uri: "/v1/carts/\(cart.id)/items/\(skus[0])", method: .put,
+                    uri: "/v1/carts/\(cart.id)/items/\(skus[0])",
+                    method: .put,
                     headers: [.cartToken: cart.token, .contentType: "application/json"],
-                    body: ByteBuffer(string: #"{"quantity": 1, "padding": ""# + String(repeating: "x", count: 100_000) + "\"}"))
+                    body: ByteBuffer(string: #"{"quantity": 1, "padding": ""# + String(repeating: "x", count: 100_000) + "\"}")
+                )
                 #expect(huge.status.code == 413)
                 // Nothing above changed the cart.
                 #expect(try await shopper.cart(cart).json()["version"] as? Int == 1)
@@ -179,7 +191,10 @@ import Testing
                 try await database.asOwner { owner async throws in
                     // Another transaction holds the cart row past the region's lock timeout.
                     try await owner.withTransaction(logger: TestDatabase.logger) { connection in
-                        let locked = try await connection.rows("SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE", logger: TestDatabase.logger)
+                        let locked = try await connection.rows(
+                            "SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE",
+                            logger: TestDatabase.logger
+                        )
                         #expect(locked.count == 1)
                         let busy = try await shopper.set(sku, quantity: 1, in: cart)
                         #expect(busy.status == .serviceUnavailable)

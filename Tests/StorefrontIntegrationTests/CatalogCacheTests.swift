@@ -2,8 +2,9 @@ import Foundation
 import NIOCore
 import Prometheus
 import StorefrontCore
-@testable import StorefrontHTTP
 import Testing
+
+@testable import StorefrontHTTP
 
 /// The bounded in-memory catalog: what it keeps, what it drops, and when an encoded page is stale.
 @Suite struct CatalogCacheTests {

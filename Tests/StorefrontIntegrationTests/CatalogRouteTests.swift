@@ -290,14 +290,16 @@ func insert(_ product: Product, with client: PostgresClient) async throws {
         INSERT INTO products (id, name, description, brand, category, gender, created_at)
         VALUES (\(product.id), \(product.name), \(product.description), \(product.brand.slug), \(product.category.slug),
                 \(product.gender.rawValue), now())
-        """)
+        """
+    )
     for (position, variant) in product.variants.enumerated() {
         try await client.run(
             """
             INSERT INTO variants (sku, product_id, position, colour, eu_size_tenths, us_size_tenths, width, price_amount, currency)
             VALUES (\(variant.sku + suffix), \(product.id), \(position), \(variant.colour), \(Int16(variant.euSize.tenths)),
                     \(Int16(variant.usSize.tenths)), \(variant.width.rawValue), \(variant.price.amount), 'USD')
-            """)
+            """
+        )
         try await client.run("INSERT INTO stock (region, sku, available) VALUES ('us-east', \(variant.sku + suffix), 3)")
     }
 }

@@ -2,11 +2,12 @@ import Foundation
 import NIOCore
 import PostgresNIO
 import Prometheus
-@testable import StorefrontApp
 import StorefrontCore
 import StorefrontHTTP
 import StorefrontPostgres
 import Testing
+
+@testable import StorefrontApp
 
 @Suite struct CatalogSeederTests {
     /// A freshly seeded catalog has planner statistics: the first listings get plans for the rows that are
@@ -31,7 +32,10 @@ import Testing
         var refresher = CatalogRefresher(
             store: PostgresCatalogStore(client: client, logger: TestDatabase.logger),
             cache: CatalogCache(region: TestDatabase.region, capacity: capacity, registry: PrometheusCollectorRegistry()),
-            region: TestDatabase.region, interval: .seconds(1), logger: TestDatabase.logger)
+            region: TestDatabase.region,
+            interval: .seconds(1),
+            logger: TestDatabase.logger
+        )
         refresher.pageSize = pageSize
         return refresher
     }

@@ -214,10 +214,17 @@ import Testing
                 let cart = try await shopper.openCart()
                 try await shopper.set(sku, quantity: 1, in: cart)
                 let noKey = try await client.execute(
-                    uri: "/v1/orders", method: .post, headers: [.cartToken: cart.token, .contentType: "application/json"],
-                    body: ByteBuffer(string: Shopper.checkoutBody(cart.id)))
+                    uri: "/v1/orders",
+                    method: .post,
+                    headers: [.cartToken: cart.token, .contentType: "application/json"],
+                    body: ByteBuffer(string: Shopper.checkoutBody(cart.id))
+                )
                 #expect(noKey.isProblem("invalid-request"))
-                let bad = try await shopper.checkout(cart, body: #"{"cart_id": "\#(cart.id)", "email": "nope", "shipping_address": {"name": "", "line1": "x", "city": "y", "postal_code": "1", "country": "ZZ"}}"#)
+                let bad = try await shopper.checkout(
+                    cart,
+                    body:
+                        #"{"cart_id": "\#(cart.id)", "email": "nope", "shipping_address": {"name": "", "line1": "x", "city": "y", "postal_code": "1", "country": "ZZ"}}"#
+                )
                 #expect(bad.isProblem("invalid-request"))
                 let fields = Set((try bad.json()["errors"] as! [[String: Any]]).map { $0["field"] as! String })
                 #expect(fields == ["email", "shipping_address.name", "shipping_address.country"])

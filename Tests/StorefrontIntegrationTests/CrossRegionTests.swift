@@ -31,7 +31,8 @@ import Testing
             let peered = try PeeredRegions(regions, [Self.east, Self.west])
             let cart = try await peered.run(Self.east) { eastClient in
                 try await peered.run(Self.west) { westClient in
-                    let east = Shopper(client: eastClient), west = Shopper(client: westClient)
+                    let east = Shopper(client: eastClient)
+                    let west = Shopper(client: westClient)
                     let cart = try await filledCart(east)
                     try await peered.pause(Self.west, receivingFrom: Self.east)
                     let first = try await east.checkout(cart, key: "lost-answer")
@@ -65,7 +66,8 @@ import Testing
             let peered = try PeeredRegions(regions, [Self.east, Self.west])
             try await peered.run(Self.east) { eastClient in
                 try await peered.run(Self.west) { westClient in
-                    let east = Shopper(client: eastClient), west = Shopper(client: westClient)
+                    let east = Shopper(client: eastClient)
+                    let west = Shopper(client: westClient)
                     try await east.setStock(sku, 100)
                     try await east.setStock(other, 100)
                     try await peered.pause(Self.west, receivingFrom: Self.east)
@@ -144,11 +146,17 @@ import Testing
                     print("all regions agreed \(ContinuousClock.now - returned) after us-east returned")
                     for region in regions.regions {
                         let live = try await regions.count(
-                            "SELECT count(*) FROM orders WHERE cart_root = \(cartRoot(cart)) AND status <> 'cancelled'", in: region)
+                            "SELECT count(*) FROM orders WHERE cart_root = \(cartRoot(cart)) AND status <> 'cancelled'",
+                            in: region
+                        )
                         #expect(live == 1, "\(region)")
-                        #expect(try await regions.count(
-                            "SELECT count(*) FROM orders WHERE id = \(twinID) AND status = 'cancelled' AND superseded_by = \(UUID(uuidString: standing)!)",
-                            in: region) == 1, "\(region)")
+                        #expect(
+                            try await regions.count(
+                                "SELECT count(*) FROM orders WHERE id = \(twinID) AND status = 'cancelled' AND superseded_by = \(UUID(uuidString: standing)!)",
+                                in: region
+                            ) == 1,
+                            "\(region)"
+                        )
                     }
                     // Given back once, and only where it was taken.
                     #expect(try await regions.count("SELECT available FROM stock WHERE region = 'eu-west' AND sku = \(sku)", in: Self.west) == 10)

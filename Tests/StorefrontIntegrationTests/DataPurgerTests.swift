@@ -19,7 +19,10 @@ import Testing
     @Test func rowsPastRetentionGoAndRowsWithinItStay() async throws {
         let sku = skus[0]
         try await TestDatabase.withDatabase { database async throws in
-            let abandoned = UUID(), recent = UUID(), checkedOut = UUID(), sent = UUID()
+            let abandoned = UUID()
+            let recent = UUID()
+            let checkedOut = UUID()
+            let sent = UUID()
             try await database.asOwner { owner async throws in
                 let digest = ByteBuffer(bytes: [UInt8](repeating: 7, count: 32))
                 try await owner.run(
@@ -28,23 +31,30 @@ import Testing
                         ('us-east', \(abandoned), \(digest), 'open', now() - interval '8 days'),
                         ('us-east', \(recent), \(digest), 'open', now() - interval '1 day'),
                         ('us-east', \(checkedOut), \(digest), 'checked_out', now() - interval '60 days')
-                    """)
-                try await owner.run("INSERT INTO cart_items (region, cart_id, sku, quantity) VALUES ('us-east', \(abandoned), \(sku), 1), ('us-east', \(recent), \(sku), 1)")
+                    """
+                )
+                try await owner.run(
+                    "INSERT INTO cart_items (region, cart_id, sku, quantity) VALUES ('us-east', \(abandoned), \(sku), 1), ('us-east', \(recent), \(sku), 1)"
+                )
                 try await owner.run(
                     """
                     INSERT INTO idempotency_keys (region, key, fingerprint, state, claimed_at) VALUES
                         ('us-east', 'old', '\\x00', 'running', now() - interval '25 hours'),
                         ('us-east', 'fresh', '\\x00', 'running', now() - interval '1 hour')
-                    """)
+                    """
+                )
                 // A receipt whose transfer is gone may go; one whose transfer is still here must stay, or the
                 // transfer would be credited again.
-                try await owner.run("INSERT INTO stock_transfers (region, id, sku, to_region, quantity) VALUES ('us-east', \(sent), \(sku), 'eu-west', 1)")
+                try await owner.run(
+                    "INSERT INTO stock_transfers (region, id, sku, to_region, quantity) VALUES ('us-east', \(sent), \(sku), 'eu-west', 1)"
+                )
                 try await owner.run(
                     """
                     INSERT INTO stock_transfer_receipts (region, transfer_id, received_at) VALUES
                         ('us-east', gen_random_uuid(), now() - interval '31 days'),
                         ('us-east', \(sent), now() - interval '31 days')
-                    """)
+                    """
+                )
             }
             let purged = try await database.asApp { client async throws in
                 try await DataPurger(client: client, region: TestDatabase.region, logger: TestDatabase.logger).purge()

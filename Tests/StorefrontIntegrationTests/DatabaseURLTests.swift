@@ -1,7 +1,8 @@
 import NIOSSL
 import StorefrontCore
-@testable import StorefrontPostgres
 import Testing
+
+@testable import StorefrontPostgres
 
 /// How a database URL's TLS settings reach the pool and the subscriptions PostgreSQL opens to its peers.
 @Suite struct DatabaseURLTests {

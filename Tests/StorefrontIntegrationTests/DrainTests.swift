@@ -16,15 +16,26 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in
                 #expect(try await drain(client, #"{"reason": "x"}"#, headers: [.contentType: "application/json"]).status == .unauthorized)
-                #expect(try await drain(client, #"{"reason": "x"}"#, headers: [.authorization: "Bearer wrong-token-0123456789", .contentType: "application/json"]).status == .unauthorized)
-                for body in [#"{}"#, #"{"reason": "  "}"#, #"{"reason": "x", "expires_in_seconds": 0}"#,
-                             #"{"reason": "x", "expires_in_seconds": 9999999}"#, #"{"reason": 5}"#, "not json",
-                             #"{"reason": "\#(String(repeating: "a", count: 201))"}"#, #"{"reason": "x", "requested_by": ""}"#] {
+                #expect(
+                    try await drain(
+                        client,
+                        #"{"reason": "x"}"#,
+                        headers: [.authorization: "Bearer wrong-token-0123456789", .contentType: "application/json"]
+                    ).status == .unauthorized
+                )
+                for body in [
+                    #"{}"#, #"{"reason": "  "}"#, #"{"reason": "x", "expires_in_seconds": 0}"#,
+                    #"{"reason": "x", "expires_in_seconds": 9999999}"#, #"{"reason": 5}"#, "not json",
+                    #"{"reason": "\#(String(repeating: "a", count: 201))"}"#, #"{"reason": "x", "requested_by": ""}"#,
+                ] {
                     let response = try await drain(client, body)
                     #expect(response.status == .badRequest || response.status == .unprocessableContent, "\(body): \(response.status)")
                     #expect(response.headers[.contentType] == "application/problem+json")
                 }
-                #expect(try await drain(client, #"{"reason": "x"}"#, headers: [.authorization: "Bearer \(Shopper.adminToken)"]).status == .unsupportedMediaType)
+                #expect(
+                    try await drain(client, #"{"reason": "x"}"#, headers: [.authorization: "Bearer \(Shopper.adminToken)"]).status
+                        == .unsupportedMediaType
+                )
                 // None of that drained the region.
                 let ready = try await client.get("/health/ready")
                 #expect(ready.status == .ok, "\(String(buffer: ready.body))")

@@ -37,9 +37,11 @@ import Testing
                     try await Self.ask(port: port, "") == "ready 100%\n"
                 }
                 let drained = try await client.execute(
-                    uri: "/v1/admin/drain", method: .post,
+                    uri: "/v1/admin/drain",
+                    method: .post,
                     headers: [.authorization: "Bearer \(Shopper.adminToken)", .contentType: "application/json"],
-                    body: ByteBuffer(string: #"{"reason": "edge agent test"}"#))
+                    body: ByteBuffer(string: #"{"reason": "edge agent test"}"#)
+                )
                 #expect(drained.status == .ok)
                 #expect(try await Self.ask(port: port, "browse\n") == "drain\n")
             }

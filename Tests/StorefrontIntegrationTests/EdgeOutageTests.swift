@@ -77,8 +77,10 @@ extension ReplicationTests {
         // a sixth when a busy us-east turns degraded — after it by eu-west, its next closest.
         let timeline = try #require(na.timeline)
         func served(_ from: Double, _ to: Double) -> [String: Int] {
-            timeline.filter { na.startedUnix + Double($0.startMs) / 1000 >= crashed + from && na.startedUnix + Double($0.startMs) / 1000 < crashed + to }
-                .reduce(into: [:]) { total, bucket in total.merge(bucket.regions, uniquingKeysWith: +) }
+            timeline.filter {
+                na.startedUnix + Double($0.startMs) / 1000 >= crashed + from && na.startedUnix + Double($0.startMs) / 1000 < crashed + to
+            }
+            .reduce(into: [:]) { total, bucket in total.merge(bucket.regions, uniquingKeysWith: +) }
         }
         func share(_ region: String, _ counts: [String: Int]) -> Double { Double(counts[region] ?? 0) / Double(max(counts.values.reduce(0, +), 1)) }
         #expect(share("us-east", served(-4, -0.5)) >= 0.85, "\(served(-4, -0.5))")

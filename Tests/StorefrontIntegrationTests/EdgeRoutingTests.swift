@@ -22,7 +22,11 @@ import Testing
     /// sliver (1 in 257) to the next region by design, and on a loaded machine a check can miss its 400 ms
     /// and take a region out for a second. A flow routed by the wrong readiness never comes back.
     static func expectSteady(
-        _ edge: EdgeProcess, _ method: String, _ path: String, headers: [(String, String)] = [], route: String,
+        _ edge: EdgeProcess,
+        _ method: String,
+        _ path: String,
+        headers: [(String, String)] = [],
+        route: String,
         sourceLocation: SourceLocation = #_sourceLocation
     ) async throws {
         do {
@@ -39,8 +43,20 @@ import Testing
             try await Self.settled(edge)
             #expect(try await edge.send("GET", "/v1/products").status == 200)
             try await Self.expectSteady(edge, "GET", "/v1/products", route: "geo=NA; flow=browse; region=near; failover=no")
-            try await Self.expectSteady(edge, "GET", "/v1/products", headers: [("X-Client-Geo", "de")], route: "geo=EU; flow=browse; region=far; failover=no")
-            try await Self.expectSteady(edge, "GET", "/v1/brands", headers: [("X-Client-Continent", "EU")], route: "geo=EU; flow=browse; region=far; failover=no")
+            try await Self.expectSteady(
+                edge,
+                "GET",
+                "/v1/products",
+                headers: [("X-Client-Geo", "de")],
+                route: "geo=EU; flow=browse; region=far; failover=no"
+            )
+            try await Self.expectSteady(
+                edge,
+                "GET",
+                "/v1/brands",
+                headers: [("X-Client-Continent", "EU")],
+                route: "geo=EU; flow=browse; region=far; failover=no"
+            )
             // Namibia, not North America: a country code wins over the continent code it shares.
             #expect(try await edge.send("GET", "/v1/products", headers: [("X-Client-Geo", "NA")]).route?.hasPrefix("geo=AF") == true)
             #expect(try await edge.send("GET", "/v1/products", headers: [("X-Client-Geo", "ZZ")]).route?.hasPrefix("geo=NA") == true)
@@ -96,7 +112,8 @@ import Testing
     @Test func onlySafeRequestsAreRetriedOnAnotherRegion() async throws {
         try await withEdge(Self.table) { edge, regions in
             try await Self.settled(edge)
-            let near = regions["near"]!, far = regions["far"]!
+            let near = regions["near"]!
+            let far = regions["far"]!
             near.setDropping(true)
             near.forget()
             far.forget()

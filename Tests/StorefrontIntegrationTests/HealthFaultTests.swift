@@ -93,8 +93,10 @@ extension ReplicationTests {
                     #expect(node("component:peers", in: document)?["status"] as? String == "degraded")
                     #expect(node("signal:peers.us-east.live", in: document)?["status"] as? String == "unhealthy")
                     #expect(node("signal:peers.ap-southeast.live", in: document)?["status"] as? String == "healthy")
-                    #expect(node("signal:replication.ap-southeast.lag", in: document)?["status"] as? String == "healthy",
-                            "\(node("signal:replication.ap-southeast.lag", in: document) ?? [:])")
+                    #expect(
+                        node("signal:replication.ap-southeast.lag", in: document)?["status"] as? String == "healthy",
+                        "\(node("signal:replication.ap-southeast.lag", in: document) ?? [:])"
+                    )
                     #expect(node("component:database", in: document)?["status"] as? String == "healthy")
                     let replication = try #require(node("component:replication", in: document))
                     #expect(Set(replication["impacted_flows"] as? [String] ?? []) == ["browse", "cart", "checkout", "order_history"])
@@ -131,11 +133,14 @@ struct Dashboard {
         let url = "http://127.0.0.1:\(port)/health/dashboard"
         try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
         let domFile = "\(artifacts)/\(screenshot).html"
-        let browser = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,900",
-                       "--virtual-time-budget=3000"]
+        let browser = [
+            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,900",
+            "--virtual-time-budget=3000",
+        ]
         let dump = browser.map(shellQuote).joined(separator: " ") + " --dump-dom \(shellQuote(url)) > \(shellQuote(domFile)) 2>/dev/null"
         guard await spawnAndWait(["/bin/sh", "-c", dump]) == 0 else { throw TestSetupError("chromium could not render \(url)") }
-        let shot = browser.map(shellQuote).joined(separator: " ")
+        let shot =
+            browser.map(shellQuote).joined(separator: " ")
             + " --screenshot=\(shellQuote("\(artifacts)/\(screenshot)")) \(shellQuote(url)) >/dev/null 2>&1"
         guard await spawnAndWait(["/bin/sh", "-c", shot]) == 0 else { throw TestSetupError("chromium could not take a screenshot of \(url)") }
         print("dashboard screenshot: \(artifacts)/\(screenshot)")

@@ -42,7 +42,11 @@ import Testing
                 #expect(document["serviceId"] as? String == "storefront-us-east")
                 #expect(document["ready"] as? Bool == true)
                 let checks = try #require(document["checks"] as? [String: [[String: Any]]])
-                #expect(Set(checks.keys).isSuperset(of: ["database:read_latency", "database:write_latency", "database:pool_wait", "api:error_ratio", "api:p99_latency"]))
+                #expect(
+                    Set(checks.keys).isSuperset(of: [
+                        "database:read_latency", "database:write_latency", "database:pool_wait", "api:error_ratio", "api:p99_latency",
+                    ])
+                )
                 let read = try #require(checks["database:read_latency"]?.first)
                 #expect(read["componentType"] as? String == "datastore")
                 #expect(read["observedUnit"] as? String == "ms")
@@ -55,10 +59,12 @@ import Testing
                 let tree = try #require(document["tree"] as? [String: Any])
                 #expect(tree["id"] as? String == "region")
                 let children = try #require(tree["children"] as? [[String: Any]])
-                #expect(children.compactMap { $0["id"] as? String } == [
-                    "flow:browse", "flow:cart", "flow:checkout", "flow:order_history",
-                    "component:database", "component:replication", "component:peers", "component:api",
-                ])
+                #expect(
+                    children.compactMap { $0["id"] as? String } == [
+                        "flow:browse", "flow:cart", "flow:checkout", "flow:order_history",
+                        "component:database", "component:replication", "component:peers", "component:api",
+                    ]
+                )
             }
         }
     }
@@ -73,27 +79,29 @@ import Testing
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let region = try buildRegion(configuration, logger: logger)
-        try await withRunningServices(region) { try await region.application().test(.router) { client in
-            try await waitUntil("a probe round has found the database unreachable") {
-                let reasons = try await client.get("/health/ready").json()["reasons"] as? [String] ?? []
-                return reasons.contains { $0.contains("database.read_latency") }
+        try await withRunningServices(region) {
+            try await region.application().test(.router) { client in
+                try await waitUntil("a probe round has found the database unreachable") {
+                    let reasons = try await client.get("/health/ready").json()["reasons"] as? [String] ?? []
+                    return reasons.contains { $0.contains("database.read_latency") }
+                }
+                #expect(try await client.get("/health/live").status == .ok)
+                #expect(try await client.get("/health/startup").status == .serviceUnavailable)
+                let ready = try await client.get("/health/ready")
+                #expect(ready.status == .serviceUnavailable)
+                let reasons = try ready.json()["reasons"] as? [String] ?? []
+                #expect(reasons.contains { $0.contains("migrations not applied yet") })
+                #expect(reasons.contains { $0.contains("database.read_latency") })
+                let document = try await client.get("/health")
+                #expect(document.status == .serviceUnavailable)
+                #expect(try document.json()["status"] as? String == "fail")
+                // Anyone may read the model: it names the kind of failure, not the address or the error's text.
+                let text = String(buffer: document.body) + String(buffer: ready.body)
+                #expect(text.contains("could not connect (refused)"), "\(text)")
+                #expect(!text.contains("127.0.0.1"), "\(text)")
+                #expect(!text.contains(":1/"), "\(text)")
             }
-            #expect(try await client.get("/health/live").status == .ok)
-            #expect(try await client.get("/health/startup").status == .serviceUnavailable)
-            let ready = try await client.get("/health/ready")
-            #expect(ready.status == .serviceUnavailable)
-            let reasons = try ready.json()["reasons"] as? [String] ?? []
-            #expect(reasons.contains { $0.contains("migrations not applied yet") })
-            #expect(reasons.contains { $0.contains("database.read_latency") })
-            let document = try await client.get("/health")
-            #expect(document.status == .serviceUnavailable)
-            #expect(try document.json()["status"] as? String == "fail")
-            // Anyone may read the model: it names the kind of failure, not the address or the error's text.
-            let text = String(buffer: document.body) + String(buffer: ready.body)
-            #expect(text.contains("could not connect (refused)"), "\(text)")
-            #expect(!text.contains("127.0.0.1"), "\(text)")
-            #expect(!text.contains(":1/"), "\(text)")
-        } }
+        }
     }
 
     /// Probes answer from the latest evaluation: 10,000 of them add no query to the database.
@@ -101,7 +109,9 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             // Background loops slowed to one round in 20 s, so that nearly all the database counts during the
             // probes would be the probes' doing.
-            let slow = ["STOREFRONT_PROBE_INTERVAL_MS": "20000", "STOREFRONT_CATALOG_REFRESH_MS": "20000", "STOREFRONT_RECONCILE_INTERVAL_MS": "20000"]
+            let slow = [
+                "STOREFRONT_PROBE_INTERVAL_MS": "20000", "STOREFRONT_CATALOG_REFRESH_MS": "20000", "STOREFRONT_RECONCILE_INTERVAL_MS": "20000",
+            ]
             try await withTestApp(database, environment: slow) { client in
                 try await database.asOwner { owner in
                     let before = try await Self.transactions(owner, database: database.appURL.database)
@@ -109,7 +119,10 @@ import Testing
                     for index in 0..<10_000 {
                         let probe = ["/health/ready", "/health/live", "/health/startup", "/health/ready/checkout"][index % 4]
                         let response = try await client.get(probe)
-                        if response.status != .ok { Issue.record("\(probe) answered \(response.status)"); return }
+                        if response.status != .ok {
+                            Issue.record("\(probe) answered \(response.status)")
+                            return
+                        }
                     }
                     let elapsed = ContinuousClock.now - start
                     // Backends report their counters at most once a second.
@@ -129,7 +142,8 @@ import Testing
         try await client.withConnection { connection in
             _ = try await connection.run("SELECT pg_stat_clear_snapshot()", logger: TestDatabase.logger)
             let rows = try await connection.rows(
-                "SELECT (xact_commit + xact_rollback)::int8 FROM pg_stat_database WHERE datname = \(database)", logger: TestDatabase.logger
+                "SELECT (xact_commit + xact_rollback)::int8 FROM pg_stat_database WHERE datname = \(database)",
+                logger: TestDatabase.logger
             )
             return Int(try rows[0].decode(Int64.self))
         }

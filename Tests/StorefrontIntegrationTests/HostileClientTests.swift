@@ -5,10 +5,11 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import StorefrontCore
-@testable import StorefrontHTTP
 import StorefrontPostgres
 import Testing
 import _ConnectionPoolModule
+
+@testable import StorefrontHTTP
 
 /// Clients that are slow, greedy or malformed on purpose: each limit holds, says why in a problem document
 /// where HTTP allows one, and leaves everyone else served.
@@ -65,7 +66,8 @@ import _ConnectionPoolModule
                 let slow = try await RawConnection.open(port: port)
                 try await slow.send(
                     "PUT /v1/carts/\(cart.id)/items/NOPE HTTP/1.1\r\nHost: s\r\nCart-Token: \(cart.token)\r\n"
-                        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"quantity\"")
+                        + "Content-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"quantity\""
+                )
                 try await waitUntil("the connection whose body stalled is closed", timeout: .seconds(5)) { slow.isClosed }
             }
         }
@@ -114,8 +116,11 @@ import _ConnectionPoolModule
                 let cart = try await Shopper(client: client).openCart()
                 let deep = String(repeating: "[", count: 5000) + String(repeating: "]", count: 5000)
                 let response = try await client.execute(
-                    uri: "/v1/carts/\(cart.id)/items/ANY", method: .put,
-                    headers: [.cartToken: cart.token, .contentType: "application/json"], body: ByteBuffer(string: deep))
+                    uri: "/v1/carts/\(cart.id)/items/ANY",
+                    method: .put,
+                    headers: [.cartToken: cart.token, .contentType: "application/json"],
+                    body: ByteBuffer(string: deep)
+                )
                 #expect(response.status == .badRequest)
                 let errors = try response.json()["errors"] as? [[String: Any]] ?? []
                 #expect(errors.first?["field"] as? String == "body")
@@ -152,7 +157,11 @@ import _ConnectionPoolModule
                 let other = try await client.execute(uri: "/v1/carts", method: .post, headers: [.xForwardedFor: "198.51.100.9"], body: nil)
                 #expect(other.status == .created)
                 let spoofed = try await client.execute(
-                    uri: "/v1/carts", method: .post, headers: [.xForwardedFor: "198.51.100.10, 203.0.113.7"], body: nil)
+                    uri: "/v1/carts",
+                    method: .post,
+                    headers: [.xForwardedFor: "198.51.100.10, 203.0.113.7"],
+                    body: nil
+                )
                 #expect(spoofed.status == .tooManyRequests)
                 // Reads are not limited.
                 for _ in 0..<5 { #expect(try await client.get("/v1/brands", headers: greedy).status == .ok) }
@@ -220,7 +229,8 @@ import _ConnectionPoolModule
                     "STOREFRONT_CURSOR_SECRET": "a-cursor-secret-of-thirty-two-characters", "STOREFRONT_ADMIN_TOKEN": "",
                     "STOREFRONT_PEER_SECRET": "", "STOREFRONT_DATABASE_URL": "postgres://nobody@127.0.0.1:1/none",
                 ].merging(environment) { $1 },
-                output: log)
+                output: log
+            )
             // A usage error, before anything starts.
             #expect(try await process.exitStatus(within: .seconds(20)) == 64, "\(refusal)")
             let output = try String(contentsOfFile: log, encoding: .utf8)

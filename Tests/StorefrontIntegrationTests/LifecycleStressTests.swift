@@ -103,10 +103,12 @@ import Testing
         }
         try await Self.drop(database, on: cluster)
         let sorted = stops.sorted()
-        print("""
+        print(
+            """
             stress: \(Self.cycles) start/stop cycles in \(ContinuousClock.now - started); faults \(faults.map { "\($0.key.rawValue) \($0.value)" }.sorted().joined(separator: ", "))
             stress: stop took median \(sorted[sorted.count / 2]), p99 \(sorted[sorted.count * 99 / 100]), longest \(sorted.last!) (bound \(Duration.milliseconds(5000)))
-            """)
+            """
+        )
     }
 
     /// Two shoppers browsing and opening carts until `duration` has passed; each request gives up after 3 s.
@@ -166,8 +168,8 @@ extension TestCluster {
         guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
         return entries.compactMap { entry in
             guard let pid = pid_t(entry),
-                  let title = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
-                  title.hasPrefix("postgres: "), title.contains(" \(database) ")
+                let title = try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8),
+                title.hasPrefix("postgres: "), title.contains(" \(database) ")
             else { return nil }
             return pid
         }

@@ -24,8 +24,11 @@ import Testing
                 if let (from, to) = self.stall.withLock({ $0 }), ContinuousClock.now >= from, ContinuousClock.now < to {
                     try await Task.sleep(until: to, clock: .continuous)
                 }
-                return Response(status: .ok, headers: [.contentType: "application/json", HTTPField.Name("X-Region")!: "synthetic"],
-                                body: .init(byteBuffer: ByteBuffer(string: Self.body)))
+                return Response(
+                    status: .ok,
+                    headers: [.contentType: "application/json", HTTPField.Name("X-Region")!: "synthetic"],
+                    body: .init(byteBuffer: ByteBuffer(string: Self.body))
+                )
             }
             return router
         }

@@ -1,7 +1,8 @@
 import Foundation
-@testable import StorefrontApp
 import StorefrontCore
 import Testing
+
+@testable import StorefrontApp
 
 @Suite struct LogLineTests {
     @Test func timestampsAreISO8601InUTCWithMilliseconds() throws {

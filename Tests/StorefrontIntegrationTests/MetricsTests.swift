@@ -24,7 +24,9 @@ import Testing
                 #expect(value(#"storefront_http_request_errors_total{method="GET",route="/v1/products"}"#) == 0)
                 #expect(value(#"storefront_http_responses_total{method="GET",route="/v1/products/{id}",status="400"}"#) == 1)
                 #expect(value(#"storefront_http_request_duration_seconds_count{method="GET",route="/v1/products"}"#) == 3)
-                #expect(lines.contains { $0.hasPrefix(#"storefront_http_request_duration_seconds_bucket{method="GET",route="/v1/products",le="0.005"}"#) })
+                #expect(
+                    lines.contains { $0.hasPrefix(#"storefront_http_request_duration_seconds_bucket{method="GET",route="/v1/products",le="0.005"}"#) }
+                )
                 #expect(value("storefront_db_pool_max_connections") == 10)
                 #expect(value("storefront_db_read_latency_seconds").map { $0 > 0 && $0 < 1 } == true)
                 #expect(value("storefront_db_pool_wait_seconds") != nil)

@@ -79,13 +79,18 @@ import Testing
                     #expect(refused.isProblem("forbidden"))
                 }
                 let served = try await client.get(
-                    "/v1/carts/\(cart.id)", headers: [.cartToken: cart.token, .forwardedBy: "eu-west", .peerSecret: "the-shared-peer-secret"])
+                    "/v1/carts/\(cart.id)",
+                    headers: [.cartToken: cart.token, .forwardedBy: "eu-west", .peerSecret: "the-shared-peer-secret"]
+                )
                 #expect(served.status == .ok)
             }
             // A region without the secret takes no forwarded request at all.
             try await withTestApp(database) { client in
                 let cart = try await Shopper(client: client).openCart()
-                let refused = try await client.get("/v1/carts/\(cart.id)", headers: [.cartToken: cart.token, .forwardedBy: "eu-west", .peerSecret: ""])
+                let refused = try await client.get(
+                    "/v1/carts/\(cart.id)",
+                    headers: [.cartToken: cart.token, .forwardedBy: "eu-west", .peerSecret: ""]
+                )
                 #expect(refused.status == .forbidden)
             }
         }
@@ -122,7 +127,9 @@ import Testing
                     let response = try await shopper.admin(.get, "/v1/admin/orders", token: token)
                     #expect(response.status == .unauthorized)
                     #expect(response.headers[.wwwAuthenticate] == "Bearer")
-                    #expect(try await shopper.admin(.put, "/v1/admin/stock/\(sku)", body: #"{"available": 99}"#, token: token).status == .unauthorized)
+                    #expect(
+                        try await shopper.admin(.put, "/v1/admin/stock/\(sku)", body: #"{"available": 99}"#, token: token).status == .unauthorized
+                    )
                 }
                 #expect(try await shopper.admin(.get, "/v1/admin/orders").status == .ok)
             }

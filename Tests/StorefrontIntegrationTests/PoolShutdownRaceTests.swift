@@ -33,8 +33,12 @@ import Testing
             let lifecycle = Lifecycle(logger: logger)
             let group = ServiceGroup(configuration: .init(services: [lifecycle.track(WaitsForTheDatabase(url: url), as: "waiter")], logger: logger))
             let deadline = StopDeadline(
-                lifecycle: lifecycle, soft: .seconds(5), hard: .seconds(10), overran: { _ in },
-                abandoned: { report in fatalError("round \(round): the stop never ended\n\(report)") })
+                lifecycle: lifecycle,
+                soft: .seconds(5),
+                hard: .seconds(10),
+                overran: { _ in },
+                abandoned: { report in fatalError("round \(round): the stop never ended\n\(report)") }
+            )
             let stop = try await withThrowingTaskGroup(of: Void.self, returning: Duration.self) { tasks in
                 tasks.addTask { try await group.run() }
                 // From nothing to a few failed connection attempts: the lease is queued by then, or about to be.

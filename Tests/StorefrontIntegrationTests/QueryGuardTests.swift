@@ -4,9 +4,10 @@ import NIOConcurrencyHelpers
 import NIOCore
 import PostgresNIO
 import StorefrontCore
-@testable import StorefrontPostgres
 import Synchronization
 import Testing
+
+@testable import StorefrontPostgres
 
 /// Every query ends: on a closed connection, when cancelled, when its connection dies mid-transaction.
 @Suite struct QueryGuardTests {

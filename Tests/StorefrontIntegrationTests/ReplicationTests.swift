@@ -159,7 +159,8 @@ import Testing
     @Test func aTransferThatCannotBeCreditedYetHoldsUpNoOther() async throws {
         let sku = sku
         try await ReplicatedRegions.withRegions { regions async throws in
-            let waiting = UUID(), next = UUID()
+            let waiting = UUID()
+            let next = UUID()
             // As if replicated from eu-west: written with triggers and foreign keys off, as the apply worker does.
             try await regions.asAdmin(Self.east) { client async throws in
                 try await client.transaction(logger: ReplicatedRegions.logger) { connection in
@@ -169,7 +170,8 @@ import Testing
                         INSERT INTO stock_transfers (region, id, sku, to_region, quantity, created_at)
                         VALUES ('eu-west', \(waiting), 'NOT-HERE-YET', 'us-east', 3, now() - interval '1 minute'),
                                ('eu-west', \(next), \(sku), 'us-east', 4, now())
-                        """)
+                        """
+                    )
                 }
             }
             @Sendable func available() async throws -> Int {
@@ -177,7 +179,8 @@ import Testing
             }
             let before = try await available()
             let received = try await PostgresClient.withRunning(regions.appURL(Self.east), logger: ReplicatedRegions.logger) { client async throws in
-                try await PostgresStockStore(client: client, region: Self.east, catalogHome: Self.east, logger: ReplicatedRegions.logger).receiveTransfers()
+                try await PostgresStockStore(client: client, region: Self.east, catalogHome: Self.east, logger: ReplicatedRegions.logger)
+                    .receiveTransfers()
             }
             #expect(received == 1)
             #expect(try await available() == before + 4)
@@ -189,7 +192,10 @@ import Testing
         let sku = sku
         try await ReplicatedRegions.withRegions { regions async throws in
             @Sendable func available(_ region: Region) async throws -> Int {
-                try await regions.count("SELECT coalesce(sum(available), 0)::int8 FROM stock WHERE region = \(region.name) AND sku = \(sku)", in: region)
+                try await regions.count(
+                    "SELECT coalesce(sum(available), 0)::int8 FROM stock WHERE region = \(region.name) AND sku = \(sku)",
+                    in: region
+                )
             }
             try await withRegionApps(regions, only: [Self.west]) { apps in try await Shopper(client: apps[Self.west]!).setStock(sku, 5) }
             // us-east knows eu-west once eu-west's heartbeat has arrived: a transfer goes only to a region heard from.
@@ -211,12 +217,37 @@ import Testing
                 #expect(try retried.json()["id"] as? String == sent.json()["id"] as? String)
                 #expect(try await available(Self.east) == 18)
                 let other = #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 2}"#
-                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: other, idempotencyKey: "move-12").isProblem("idempotency-key-reused"))
+                #expect(
+                    try await admin.admin(.post, "/v1/admin/stock/transfers", body: other, idempotencyKey: "move-12").isProblem(
+                        "idempotency-key-reused"
+                    )
+                )
                 // Sent to the wrong region, or more than there is: refused, nothing moves.
-                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "eu-west", "to": "us-east", "quantity": 1}"#, idempotencyKey: "k1").isProblem("homed-elsewhere"))
-                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 99}"#, idempotencyKey: "k2").isProblem("out-of-stock"))
+                #expect(
+                    try await admin.admin(
+                        .post,
+                        "/v1/admin/stock/transfers",
+                        body: #"{"sku": "\#(sku)", "from": "eu-west", "to": "us-east", "quantity": 1}"#,
+                        idempotencyKey: "k1"
+                    ).isProblem("homed-elsewhere")
+                )
+                #expect(
+                    try await admin.admin(
+                        .post,
+                        "/v1/admin/stock/transfers",
+                        body: #"{"sku": "\#(sku)", "from": "us-east", "to": "eu-west", "quantity": 99}"#,
+                        idempotencyKey: "k2"
+                    ).isProblem("out-of-stock")
+                )
                 // A region that never replicated with this one would strand the units for good.
-                #expect(try await admin.admin(.post, "/v1/admin/stock/transfers", body: #"{"sku": "\#(sku)", "from": "us-east", "to": "mars-north", "quantity": 1}"#, idempotencyKey: "k3").isProblem("invalid-request"))
+                #expect(
+                    try await admin.admin(
+                        .post,
+                        "/v1/admin/stock/transfers",
+                        body: #"{"sku": "\#(sku)", "from": "us-east", "to": "mars-north", "quantity": 1}"#,
+                        idempotencyKey: "k3"
+                    ).isProblem("invalid-request")
+                )
                 #expect(try await available(Self.east) == 18)
                 return try #require(try sent.json()["id"] as? String)
             }
@@ -321,16 +352,31 @@ import Testing
                     return samples
                 }
                 try await regions.asAdmin(Self.west) { admin in
-                    let setup = try ReplicationSetup(client: admin, topology: topology, replicatorRole: "storefront_replicator", logger: ReplicatedRegions.logger)
-                    try await DrainedResync(regionURL: "http://127.0.0.1:\(port)", adminToken: Shopper.adminToken, settle: .seconds(1), logger: ReplicatedRegions.logger)
-                        .run(setup, peer: peer) { trace($0) }
+                    let setup = try ReplicationSetup(
+                        client: admin,
+                        topology: topology,
+                        replicatorRole: "storefront_replicator",
+                        logger: ReplicatedRegions.logger
+                    )
+                    try await DrainedResync(
+                        regionURL: "http://127.0.0.1:\(port)",
+                        adminToken: Shopper.adminToken,
+                        settle: .seconds(1),
+                        logger: ReplicatedRegions.logger
+                    )
+                    .run(setup, peer: peer) { trace($0) }
                 }
                 try await waitUntil("the region is ready again") { try await client.get("/health/ready").status == .ok }
                 sampler.cancel()
                 let samples = await sampler.value
-                trace("\(samples.count) samples, \(samples.filter { !$0.ready }.count) drained, fewest variants seen \(samples.map(\.variants).min() ?? -1)")
+                trace(
+                    "\(samples.count) samples, \(samples.filter { !$0.ready }.count) drained, fewest variants seen \(samples.map(\.variants).min() ?? -1)"
+                )
                 #expect(samples.contains { !$0.ready }, "the region was never drained")
-                #expect(!samples.contains { $0.ready && $0.variants < variants }, "ready with \(samples.filter { $0.ready }.map(\.variants).min() ?? variants) of \(variants) variants")
+                #expect(
+                    !samples.contains { $0.ready && $0.variants < variants },
+                    "ready with \(samples.filter { $0.ready }.map(\.variants).min() ?? variants) of \(variants) variants"
+                )
                 #expect(try await regions.count("SELECT count(*) FROM variants", in: Self.west) == variants)
                 #expect(try await client.get("/v1/products?limit=1").status == .ok)
             }

@@ -22,14 +22,18 @@ import Testing
                 try await database.asOwner { owner async throws in
                     try await owner.withTransaction(logger: TestDatabase.logger) { connection in
                         // The cart row stays locked far longer than the request may take; only its deadline ends it.
-                        _ = try await connection.rows("SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE", logger: TestDatabase.logger)
+                        _ = try await connection.rows(
+                            "SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE",
+                            logger: TestDatabase.logger
+                        )
                         let late = try await shopper.set(sku, quantity: 1, in: cart)
                         #expect(late.status == .serviceUnavailable)
                         #expect(late.isProblem("outcome-unknown"))
                         #expect(late.headers[.retryAfter] == "1")
                         try await waitUntil("the abandoned statement leaves the database", timeout: .seconds(10)) {
                             try await owner.scalar(
-                                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'", as: Int.self
+                                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
+                                as: Int.self
                             ) == 0
                         }
                     }

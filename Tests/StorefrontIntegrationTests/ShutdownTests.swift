@@ -35,13 +35,18 @@ import Testing
         let (opened, cart) = try await send("POST", "\(base)/v1/carts")
         guard let id = cart["id"] as? String, let token = cart["token"] as? String, !stop() else { return [opened] }
         let (set, _) = try await send(
-            "PUT", "\(base)/v1/carts/\(id)/items/\(sku)", headers: [("Cart-Token", token), ("Content-Type", "application/json")],
-            body: #"{"quantity": 1}"#)
+            "PUT",
+            "\(base)/v1/carts/\(id)/items/\(sku)",
+            headers: [("Cart-Token", token), ("Content-Type", "application/json")],
+            body: #"{"quantity": 1}"#
+        )
         guard !stop() else { return [opened, set] }
         let (placed, _) = try await send(
-            "POST", "\(base)/v1/orders",
+            "POST",
+            "\(base)/v1/orders",
             headers: [("Cart-Token", token), ("Idempotency-Key", UUID().uuidString), ("Content-Type", "application/json")],
-            body: Shopper.checkoutBody(id))
+            body: Shopper.checkoutBody(id)
+        )
         return [opened, set, placed]
     }
 
@@ -66,9 +71,14 @@ import Testing
                 // The server must not outlive a failed test.
                 do {
                     try await waitUntil("the binary is ready", timeout: .seconds(30)) { try await Self.get("\(base)/health/ready").0 == 200 }
-                    _ = try await Self.send("PUT", "\(base)/v1/admin/stock/\(sku)", headers: [
-                        ("Authorization", "Bearer \(Shopper.adminToken)"), ("Content-Type", "application/json"),
-                    ], body: #"{"available": 100000}"#)
+                    _ = try await Self.send(
+                        "PUT",
+                        "\(base)/v1/admin/stock/\(sku)",
+                        headers: [
+                            ("Authorization", "Bearer \(Shopper.adminToken)"), ("Content-Type", "application/json"),
+                        ],
+                        body: #"{"available": 100000}"#
+                    )
 
                     // The operator's view first: the health command against the running binary, once its first
                     // connections are open and it is healthy.
@@ -143,7 +153,9 @@ import Testing
                     let status = try await process.exitStatus(within: .seconds(20))
                     #expect(status == 0)
                     let outcomes = record.outcomes
-                    print("SIGTERM: \(outcomes.statuses.count) responses, \(outcomes.servedWhileDraining) to journeys begun while draining, \(outcomes.servedAfterClose) finished after the listener closed; failures: \(outcomes.failures)")
+                    print(
+                        "SIGTERM: \(outcomes.statuses.count) responses, \(outcomes.servedWhileDraining) to journeys begun while draining, \(outcomes.servedAfterClose) finished after the listener closed; failures: \(outcomes.failures)"
+                    )
                     #expect(outcomes.failures.isEmpty)
                     #expect(outcomes.statuses.allSatisfy { $0 < 500 }, "\(outcomes.statuses)")
                     #expect(outcomes.servedWhileDraining > 0)
@@ -187,7 +199,8 @@ import Testing
                 var ownerURL = database.ownerURL
                 ownerURL.port = appURL.port
                 let log = "\(Dashboard.artifacts)/sigterm-\(trouble.rawValue)-\(port).log"
-                let grace = Duration.milliseconds(500), stopTimeout = Duration.seconds(6)
+                let grace = Duration.milliseconds(500)
+                let stopTimeout = Duration.seconds(6)
                 let process = try SpawnedProcess.start(
                     [binary, "serve"],
                     environment: appEnvironment(database).merging([

@@ -90,7 +90,9 @@ import Testing
         #expect(down.metadata["region"] == "us-east")
         #expect(down.level == .warning)
         // Back to degraded or straight to healthy, depending on how long the queued bytes take to drain.
-        #expect(changes.contains { $0.metadata["node"] == "component:database" && $0.metadata["from"] == "unhealthy" && $0.metadata["to"] != "unhealthy" })
+        #expect(
+            changes.contains { $0.metadata["node"] == "component:database" && $0.metadata["from"] == "unhealthy" && $0.metadata["to"] != "unhealthy" }
+        )
         let request = try #require(logs.all.first { $0.message == "request" && $0.metadata["route"] == "/health/ready" })
         for key in ["request_id", "region", "method", "route", "status", "duration_ms"] {
             #expect(request.metadata[key] != nil, "\(key)")

@@ -1,5 +1,6 @@
 import StorefrontCore
 import Testing
+
 @testable import StorefrontLoad
 
 @Suite struct ArrivalProfileTests {

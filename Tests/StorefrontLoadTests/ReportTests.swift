@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import StorefrontLoad
 
 @Suite struct ReportTests {
@@ -18,7 +19,14 @@ import Testing
 
     static func report() -> LoadReport {
         LoadReport(
-            recorder: recorder(), model: "open", load: "hold:100/10s", mix: .default, duration: .seconds(10), corrected: true, cpuCores: 0.25)
+            recorder: recorder(),
+            model: "open",
+            load: "hold:100/10s",
+            mix: .default,
+            duration: .seconds(10),
+            corrected: true,
+            cpuCores: 0.25
+        )
     }
 
     @Test func percentilesCountsAndRatesComeFromEveryRequest() {
@@ -43,8 +51,10 @@ import Testing
 
     @Test func theJSONReportHasTheDocumentedFields() throws {
         let json = try JSONSerialization.jsonObject(with: Self.report().json()) as! [String: Any]
-        for key in ["requests", "errors", "rejected", "setup_requests", "journeys", "duration_s", "rps", "steps", "regions", "overall",
-                    "model", "load", "mix", "coordinated_omission_corrected", "generator_cpu_cores", "cores_available"] {
+        for key in [
+            "requests", "errors", "rejected", "setup_requests", "journeys", "duration_s", "rps", "steps", "regions", "overall",
+            "model", "load", "mix", "coordinated_omission_corrected", "generator_cpu_cores", "cores_available",
+        ] {
             #expect(json[key] != nil, "\(key)")
         }
         let step = try #require((json["steps"] as? [String: Any])?["checkout"] as? [String: Any])

@@ -30,11 +30,24 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
         init(limits: HTTPLimits, registry: PrometheusCollectorRegistry) {
             self.limits = limits
             openGauge = registry.makeGauge(
-                descriptor: .storefront("http", "connections", unit: "open", help: "HTTP connections open now"))
+                descriptor: .storefront("http", "connections", unit: "open", help: "HTTP connections open now")
+            )
             refused = registry.makeCounter(
-                descriptor: .storefront("http", "connections_refused", unit: "total", help: "Connections closed on arrival: the server held its maximum"))
+                descriptor: .storefront(
+                    "http",
+                    "connections_refused",
+                    unit: "total",
+                    help: "Connections closed on arrival: the server held its maximum"
+                )
+            )
             timedOut = registry.makeCounter(
-                descriptor: .storefront("http", "connections_timed_out", unit: "total", help: "Connections closed because a request's head or body came too slowly"))
+                descriptor: .storefront(
+                    "http",
+                    "connections_timed_out",
+                    unit: "total",
+                    help: "Connections closed because a request's head or body came too slowly"
+                )
+            )
         }
     }
 

@@ -18,8 +18,11 @@ public final class StopDeadline: Sendable {
     private let overrun = Mutex<String?>(nil)
 
     public init(
-        lifecycle: Lifecycle, soft: Duration, hard: Duration,
-        overran: @escaping @Sendable (String) -> Void, abandoned: @escaping @Sendable (String) -> Never
+        lifecycle: Lifecycle,
+        soft: Duration,
+        hard: Duration,
+        overran: @escaping @Sendable (String) -> Void,
+        abandoned: @escaping @Sendable (String) -> Never
     ) {
         self.lifecycle = lifecycle
         self.soft = soft

@@ -38,9 +38,12 @@ struct CatalogRefresher<Store: CatalogStore>: Sendable {
         try cache.setFacets(facets)
         let newest = try await store.newestProductIDs(limit: cache.capacity / 2)
         cache.insert(try await store.products(ids: Array(newest.prefix(pageSize)), stockIn: region))
-        logger.info("catalog ready", metadata: [
-            "brands": "\(facets.brands.count)", "categories": "\(facets.categories.count)", "products_held": "\(cache.count)",
-        ])
+        logger.info(
+            "catalog ready",
+            metadata: [
+                "brands": "\(facets.brands.count)", "categories": "\(facets.categories.count)", "products_held": "\(cache.count)",
+            ]
+        )
         // Whatever changes from now on, while products are read, the first refresh reads again.
         return Start(watermarks: Watermarks(catalog: facets.readAt, stock: facets.readAt), warming: Array(newest.dropFirst(pageSize)))
     }

@@ -44,14 +44,15 @@ public struct EdgeAgent: Service {
     /// Reads what HAProxy sent (at most a line, for at most a second) and answers.
     private func answer(_ connection: NIOAsyncChannel<ByteBuffer, ByteBuffer>) async {
         try? await connection.executeThenClose { inbound, outbound in
-            let request = (try? await withDeadline(.seconds(1)) {
-                var text = ""
-                for try await buffer in inbound {
-                    text += String(buffer: buffer)
-                    if text.contains("\n") || text.count > 64 { break }
-                }
-                return text
-            }) ?? ""
+            let request =
+                (try? await withDeadline(.seconds(1)) {
+                    var text = ""
+                    for try await buffer in inbound {
+                        text += String(buffer: buffer)
+                        if text.contains("\n") || text.count > 64 { break }
+                    }
+                    return text
+                }) ?? ""
             let flow = Flow(rawValue: request.trimmingCharacters(in: .whitespacesAndNewlines))
             try await outbound.write(ByteBuffer(string: Self.answer(monitor, flow: flow)))
         }

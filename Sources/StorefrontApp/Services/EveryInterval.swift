@@ -7,7 +7,11 @@ import StorefrontCore
 /// logged as `failure` and the next one retries; `activity` says what the service is doing, for a stop
 /// that overruns.
 func everyInterval(
-    _ interval: Duration, activity: Activity, doing: String, failure: String, logger: Logger,
+    _ interval: Duration,
+    activity: Activity,
+    doing: String,
+    failure: String,
+    logger: Logger,
     _ round: @escaping @Sendable () async throws -> Void
 ) async {
     await cancelWhenGracefulShutdown {

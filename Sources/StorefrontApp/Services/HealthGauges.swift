@@ -19,9 +19,11 @@ final class HealthGauges: Sendable {
     func update(_ report: HealthReport, ready: Bool) {
         gauge(.storefront("health", "ready", unit: "", help: "1 while /health/ready answers 200, else 0"), labels: []).set(ready ? 1.0 : 0.0)
         for node in report.nodes {
-            gauge(.storefront("health", "node", unit: "status", help: "State of each health node: 0 healthy, 1 degraded, 2 unhealthy"),
-                  labels: [("node", node.id), ("kind", node.kind.rawValue)])
-                .set(Double(node.status.rawValue))
+            gauge(
+                .storefront("health", "node", unit: "status", help: "State of each health node: 0 healthy, 1 degraded, 2 unhealthy"),
+                labels: [("node", node.id), ("kind", node.kind.rawValue)]
+            )
+            .set(Double(node.status.rawValue))
         }
     }
 
@@ -38,8 +40,10 @@ final class HealthGauges: Sendable {
             gauge(.storefront("db", "pool_wait", unit: "seconds", help: "Latest time to lease a pooled connection"), labels: []).set(seconds)
         default:
             guard signal.component == .replication, signal.measurement == "lag", let peer = signal.subject else { return }
-            gauge(.storefront("replication", "lag", unit: "seconds", help: "Age of the peer's latest heartbeat as replicated here"),
-                  labels: [("peer", peer)]).set(seconds)
+            gauge(
+                .storefront("replication", "lag", unit: "seconds", help: "Age of the peer's latest heartbeat as replicated here"),
+                labels: [("peer", peer)]
+            ).set(seconds)
         }
     }
 

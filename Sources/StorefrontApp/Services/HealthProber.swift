@@ -1,3 +1,4 @@
+import AsyncAlgorithms
 import AsyncHTTPClient
 import Foundation
 import Logging
@@ -5,7 +6,6 @@ import NIOCore
 import NIOHTTP1
 import PostgresNIO
 import ServiceLifecycle
-import AsyncAlgorithms
 import StorefrontCore
 import StorefrontHealth
 import StorefrontPostgres
@@ -52,7 +52,8 @@ struct HealthProber: Service {
         // At start every node appears; only the troubled ones are worth a line each.
         for (node, from) in monitor.completeRound() where from != nil || node.status != .healthy {
             logger.log(
-                level: from == nil ? .info : (node.status > from! ? .warning : .notice), "health state changed",
+                level: from == nil ? .info : (node.status > from! ? .warning : .notice),
+                "health state changed",
                 metadata: [
                     "node": .string(node.id), "from": .string(from?.description ?? "none"), "to": .string(node.status.description),
                     "reason": .string(node.reason ?? "recovered"), "impacted_flows": .string(node.impactedFlows.joined(separator: ",")),
@@ -69,7 +70,8 @@ struct HealthProber: Service {
         async let reachability = peerReachability()
 
         let (read, write, replication) = await databaseSamples
-        let pool = await poolWait, peers = await reachability
+        let pool = await poolWait
+        let peers = await reachability
         guard !Task.isCancelled else { return }
         record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
         record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
@@ -106,10 +108,11 @@ struct HealthProber: Service {
     }
 
     private func record(_ signal: SignalID, _ result: Result<Double, any Error>, what: String, threshold: Threshold) {
-        let sample: SignalSample = switch result {
-        case .success(let milliseconds): .measured(milliseconds, unit: "ms", against: threshold, what: what)
-        case .failure(let error): .failed(unit: "ms", describe(error))
-        }
+        let sample: SignalSample =
+            switch result {
+            case .success(let milliseconds): .measured(milliseconds, unit: "ms", against: threshold, what: what)
+            case .failure(let error): .failed(unit: "ms", describe(error))
+            }
         monitor.record(sample, for: signal)
         gauges.observe(signal, sample)
     }
@@ -119,7 +122,8 @@ struct HealthProber: Service {
         _ applyErrors: inout ApplyErrorHistory
     ) {
         for peer in peers.map(\.region) {
-            let lag: SignalSample, subscription: SignalSample
+            let lag: SignalSample
+            let subscription: SignalSample
             switch result {
             case .failure(let error):
                 lag = .failed(unit: "s", "replication state unreadable: \(describe(error))")
@@ -131,7 +135,9 @@ struct HealthProber: Service {
                     lag = .failed(unit: "s", "no heartbeat from \(peer) has arrived yet")
                 }
                 subscription = applyErrors.sample(
-                    for: peer.name, subscriptions.first { $0.name == ReplicationTopology.subscriptionName(from: peer) })
+                    for: peer.name,
+                    subscriptions.first { $0.name == ReplicationTopology.subscriptionName(from: peer) }
+                )
             }
             monitor.record(lag, for: .replicationLag(peer.name))
             monitor.record(subscription, for: .subscription(peer.name))
@@ -143,19 +149,22 @@ struct HealthProber: Service {
         await withTaskGroup(of: (String, SignalSample).self) { group in
             for peer in peers {
                 group.addTask {
-                    let result = await outcome { try await withDeadline(deadline) {
-                        let start = ContinuousClock.now
-                        var request = HTTPClientRequest(url: peer.url + "/health/live")
-                        request.headers.add(name: "User-Agent", value: "storefront-prober")
-                        let response = try await http.execute(request, timeout: .milliseconds(Int64(deadline.milliseconds)))
-                        return (response.status.code, (ContinuousClock.now - start).milliseconds)
-                    } }
-                    let sample: SignalSample = switch result {
-                    case .success((200, let milliseconds)):
-                        .measured(milliseconds, unit: "ms", against: thresholds.peerMilliseconds, what: "/health/live answered in")
-                    case .success((let status, _)): .failed(unit: "ms", "/health/live answered \(status)")
-                    case .failure(let error): .failed(unit: "ms", "unreachable: \(describe(error))")
+                    let result = await outcome {
+                        try await withDeadline(deadline) {
+                            let start = ContinuousClock.now
+                            var request = HTTPClientRequest(url: peer.url + "/health/live")
+                            request.headers.add(name: "User-Agent", value: "storefront-prober")
+                            let response = try await http.execute(request, timeout: .milliseconds(Int64(deadline.milliseconds)))
+                            return (response.status.code, (ContinuousClock.now - start).milliseconds)
+                        }
                     }
+                    let sample: SignalSample =
+                        switch result {
+                        case .success((200, let milliseconds)):
+                            .measured(milliseconds, unit: "ms", against: thresholds.peerMilliseconds, what: "/health/live answered in")
+                        case .success((let status, _)): .failed(unit: "ms", "/health/live answered \(status)")
+                        case .failure(let error): .failed(unit: "ms", "unreachable: \(describe(error))")
+                        }
                     return (peer.region.name, sample)
                 }
             }
@@ -167,12 +176,18 @@ struct HealthProber: Service {
         for flow in Flow.allCases {
             let summary = flows.summary(flow)
             let window = "\(summary.requests) requests in the last \(flows.seconds) s"
-            let errors: SignalSample, p99: SignalSample
+            let errors: SignalSample
+            let p99: SignalSample
             if summary.requests < thresholds.minimumRequests {
                 errors = SignalSample(value: summary.errorRatio, unit: "ratio", status: .healthy, output: "\(window), too few to judge")
                 p99 = SignalSample(value: summary.p99, unit: "ms", status: .healthy, output: "\(window), too few to judge")
             } else {
-                errors = .measured(summary.errorRatio, unit: "ratio", against: thresholds.errorRatio, what: "\(summary.errors) of \(window) failed: ratio")
+                errors = .measured(
+                    summary.errorRatio,
+                    unit: "ratio",
+                    against: thresholds.errorRatio,
+                    what: "\(summary.errors) of \(window) failed: ratio"
+                )
                 p99 = .measured(summary.p99 ?? 0, unit: "ms", against: thresholds.p99Milliseconds, what: "p99 of \(window):")
             }
             monitor.record(errors, for: .errorRatio(flow))
@@ -183,12 +198,13 @@ struct HealthProber: Service {
     /// What a failed probe shows in the health model, which anyone may read: the kind of failure, never an
     /// error's message or an address. The whole error goes to the log, for operators.
     private func describe(_ error: any Error) -> String {
-        let (shown, logged): (String, String) = switch error {
-        case let error as PSQLError: (error.publicSummary, error.operatorSummary)
-        case let error as DeadlineExceeded: (error.description, error.description)
-        case let error as HTTPClientError: ("\(error)", "\(error)")
-        default: ("\(type(of: error))", String(describing: error))
-        }
+        let (shown, logged): (String, String) =
+            switch error {
+            case let error as PSQLError: (error.publicSummary, error.operatorSummary)
+            case let error as DeadlineExceeded: (error.description, error.description)
+            case let error as HTTPClientError: ("\(error)", "\(error)")
+            default: ("\(type(of: error))", String(describing: error))
+            }
         logger.info("probe failed", metadata: ["shown": .string(shown), "error": .string(logged)])
         return shown
     }

@@ -14,11 +14,17 @@ struct PurgeService: Service {
     let activity = Activity()
 
     func run() async throws {
-        let counters = Dictionary(uniqueKeysWithValues: DataPurger.Table.allCases.map { table in
-            (table, registry.makeCounter(
-                descriptor: .storefront("purge", "rows", unit: "total", help: "Rows purged past their retention, by table"),
-                labels: [("table", table.rawValue)]))
-        })
+        let counters = Dictionary(
+            uniqueKeysWithValues: DataPurger.Table.allCases.map { table in
+                (
+                    table,
+                    registry.makeCounter(
+                        descriptor: .storefront("purge", "rows", unit: "total", help: "Rows purged past their retention, by table"),
+                        labels: [("table", table.rawValue)]
+                    )
+                )
+            }
+        )
         await everyInterval(interval, activity: activity, doing: "purging", failure: "purging failed; the next round retries", logger: logger) {
             for (table, rows) in try await purger.purge() where rows > 0 { counters[table]?.increment(by: Int64(rows)) }
         }

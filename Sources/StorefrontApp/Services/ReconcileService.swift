@@ -16,19 +16,34 @@ struct ReconcileService: Service {
     let activity = Activity()
 
     func run() async throws {
-        let counters = Dictionary(uniqueKeysWithValues: ["cancelled", "left_for_operator"].map { outcome in
-            (outcome, registry.makeCounter(
-                descriptor: .storefront("reconciled", "orders", unit: "total", help: "Duplicate orders of one checkout superseded here, by outcome"),
-                labels: [("outcome", outcome)]))
-        })
-        await everyInterval(interval, activity: activity, doing: "reconciling", failure: "reconciling failed; the next round retries", logger: logger) {
+        let counters = Dictionary(
+            uniqueKeysWithValues: ["cancelled", "left_for_operator"].map { outcome in
+                (
+                    outcome,
+                    registry.makeCounter(
+                        descriptor: .storefront(
+                            "reconciled",
+                            "orders",
+                            unit: "total",
+                            help: "Duplicate orders of one checkout superseded here, by outcome"
+                        ),
+                        labels: [("outcome", outcome)]
+                    )
+                )
+            }
+        )
+        await everyInterval(interval, activity: activity, doing: "reconciling", failure: "reconciling failed; the next round retries", logger: logger)
+        {
             for reconciliation in try await reconciler.reconcile() {
                 let outcome = reconciliation.status == .cancelled ? "cancelled" : "left_for_operator"
                 counters[outcome]?.increment()
-                logger.warning("superseded a duplicate order of one checkout", metadata: [
-                    "order": "\(reconciliation.order.id)", "standing_order": "\(reconciliation.standing.id)",
-                    "standing_region": "\(reconciliation.standing.region)", "status": "\(reconciliation.status.rawValue)",
-                ])
+                logger.warning(
+                    "superseded a duplicate order of one checkout",
+                    metadata: [
+                        "order": "\(reconciliation.order.id)", "standing_order": "\(reconciliation.standing.id)",
+                        "standing_region": "\(reconciliation.standing.region)", "status": "\(reconciliation.status.rawValue)",
+                    ]
+                )
             }
         }
     }

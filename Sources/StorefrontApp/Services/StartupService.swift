@@ -38,7 +38,8 @@ struct StartupService<Store: CatalogStore>: Service {
         if configuration.migrate {
             let watch = PoolWatch()
             activity.set(describedBy: { "migrating: \(watch.description); \(watch.recentEvents)" })
-            _ = try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger, maximumConnections: 1, watch: watch) { client in
+            _ = try await PostgresClient.withRunning(configuration.migrationDatabaseURL, logger: logger, maximumConnections: 1, watch: watch) {
+                client in
                 try await migrator.migrate(client)
             }
         } else {

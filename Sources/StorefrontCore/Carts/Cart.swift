@@ -24,8 +24,16 @@ public struct Cart: Sendable, Hashable {
     }
 
     public init(
-        id: UUID, region: Region, status: Status, version: Int, lines: [CartLine], createdAt: Date, updatedAt: Date,
-        expiresAt: Date, adoptedFrom: UUID? = nil, replicaAge: Double? = nil
+        id: UUID,
+        region: Region,
+        status: Status,
+        version: Int,
+        lines: [CartLine],
+        createdAt: Date,
+        updatedAt: Date,
+        expiresAt: Date,
+        adoptedFrom: UUID? = nil,
+        replicaAge: Double? = nil
     ) {
         self.id = id
         self.region = region
@@ -60,8 +68,16 @@ public struct CartLine: Sendable, Hashable {
     public var available: Int
 
     public init(
-        sku: String, quantity: Int, productID: UUID, productName: String, colour: String, euSize: ShoeSize,
-        usSize: ShoeSize, width: Width, unitPrice: Money, available: Int
+        sku: String,
+        quantity: Int,
+        productID: UUID,
+        productName: String,
+        colour: String,
+        euSize: ShoeSize,
+        usSize: ShoeSize,
+        width: Width,
+        unitPrice: Money,
+        available: Int
     ) {
         self.sku = sku
         self.quantity = quantity

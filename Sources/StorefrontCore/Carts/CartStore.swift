@@ -20,7 +20,10 @@ public protocol OrderStore: Sendable {
     /// Places the order for the cart in one transaction and stores `render(order)` as the key's response in
     /// the same transaction, so an acknowledged order and its replayable response never part.
     func checkout(
-        _ request: CheckoutRequest, cartToken: AccessToken, orderToken: AccessToken, idempotencyKey: String,
+        _ request: CheckoutRequest,
+        cartToken: AccessToken,
+        orderToken: AccessToken,
+        idempotencyKey: String,
         render: @Sendable (Order) throws -> StoredResponse
     ) async throws -> StoredResponse
 

@@ -20,30 +20,78 @@ public struct CatalogGenerator: Sendable {
     }
 
     static let styles: [Style] = [
-        Style(category: Category(slug: "running", name: "Running"), models: ["Tempo", "Pacer", "Glide", "Velocity", "Sprint", "Cadence"],
-              features: ["responsive foam midsole", "engineered mesh upper", "carbon-infused plate", "reflective heel tab"],
-              blurb: "A road running shoe for daily miles and race days.", priceRange: 89...219, tags: ["road", "cushioned", "breathable"], offersWide: true),
-        Style(category: Category(slug: "trail-running", name: "Trail running"), models: ["Ridge", "Switchback", "Scree", "Talus", "Canyon"],
-              features: ["lugged outsole", "rock plate", "gusseted tongue", "waterproof membrane"],
-              blurb: "Grip and protection for technical trails.", priceRange: 109...199, tags: ["trail", "grip", "waterproof"], offersWide: true),
-        Style(category: Category(slug: "basketball", name: "Basketball"), models: ["Courtside", "Rebound", "Crossover", "Fadeaway"],
-              features: ["high-top ankle support", "herringbone traction", "impact cushioning", "lockdown lacing"],
-              blurb: "Built for quick cuts and hard landings on the court.", priceRange: 99...229, tags: ["court", "high-top"], offersWide: false),
-        Style(category: Category(slug: "boots", name: "Boots"), models: ["Timberline", "Foundry", "Homestead", "Ranger", "Chelsea"],
-              features: ["full-grain leather", "Goodyear welt", "shearling lining", "steel shank"],
-              blurb: "A boot made to be resoled, not replaced.", priceRange: 129...349, tags: ["leather", "winter", "waterproof"], offersWide: true),
-        Style(category: Category(slug: "sandals", name: "Sandals"), models: ["Lagoon", "Driftwood", "Sunset", "Cove"],
-              features: ["contoured cork footbed", "quick-dry straps", "adjustable buckle", "recycled rubber sole"],
-              blurb: "Easy summer comfort from beach to boardwalk.", priceRange: 29...119, tags: ["summer", "beach"], offersWide: false),
-        Style(category: Category(slug: "sneakers", name: "Sneakers"), models: ["Metro", "Avenue", "Classic", "Canvas", "Loft"],
-              features: ["vulcanised sole", "organic cotton canvas", "padded collar", "suede overlays"],
-              blurb: "An everyday sneaker that goes with everything.", priceRange: 49...149, tags: ["casual", "everyday"], offersWide: false),
-        Style(category: Category(slug: "hiking", name: "Hiking"), models: ["Summit", "Traverse", "Alpine", "Basecamp"],
-              features: ["waterproof membrane", "Vibram-style outsole", "ankle support", "toe cap"],
-              blurb: "A supportive hiker for long days with a pack.", priceRange: 119...259, tags: ["outdoor", "waterproof", "support"], offersWide: true),
-        Style(category: Category(slug: "tennis", name: "Tennis"), models: ["Baseline", "Volley", "Deuce", "Rally"],
-              features: ["durable toe drag guard", "lateral stability frame", "modified herringbone outsole"],
-              blurb: "Stability for fast lateral movement on every surface.", priceRange: 79...179, tags: ["court", "stability"], offersWide: false),
+        Style(
+            category: Category(slug: "running", name: "Running"),
+            models: ["Tempo", "Pacer", "Glide", "Velocity", "Sprint", "Cadence"],
+            features: ["responsive foam midsole", "engineered mesh upper", "carbon-infused plate", "reflective heel tab"],
+            blurb: "A road running shoe for daily miles and race days.",
+            priceRange: 89...219,
+            tags: ["road", "cushioned", "breathable"],
+            offersWide: true
+        ),
+        Style(
+            category: Category(slug: "trail-running", name: "Trail running"),
+            models: ["Ridge", "Switchback", "Scree", "Talus", "Canyon"],
+            features: ["lugged outsole", "rock plate", "gusseted tongue", "waterproof membrane"],
+            blurb: "Grip and protection for technical trails.",
+            priceRange: 109...199,
+            tags: ["trail", "grip", "waterproof"],
+            offersWide: true
+        ),
+        Style(
+            category: Category(slug: "basketball", name: "Basketball"),
+            models: ["Courtside", "Rebound", "Crossover", "Fadeaway"],
+            features: ["high-top ankle support", "herringbone traction", "impact cushioning", "lockdown lacing"],
+            blurb: "Built for quick cuts and hard landings on the court.",
+            priceRange: 99...229,
+            tags: ["court", "high-top"],
+            offersWide: false
+        ),
+        Style(
+            category: Category(slug: "boots", name: "Boots"),
+            models: ["Timberline", "Foundry", "Homestead", "Ranger", "Chelsea"],
+            features: ["full-grain leather", "Goodyear welt", "shearling lining", "steel shank"],
+            blurb: "A boot made to be resoled, not replaced.",
+            priceRange: 129...349,
+            tags: ["leather", "winter", "waterproof"],
+            offersWide: true
+        ),
+        Style(
+            category: Category(slug: "sandals", name: "Sandals"),
+            models: ["Lagoon", "Driftwood", "Sunset", "Cove"],
+            features: ["contoured cork footbed", "quick-dry straps", "adjustable buckle", "recycled rubber sole"],
+            blurb: "Easy summer comfort from beach to boardwalk.",
+            priceRange: 29...119,
+            tags: ["summer", "beach"],
+            offersWide: false
+        ),
+        Style(
+            category: Category(slug: "sneakers", name: "Sneakers"),
+            models: ["Metro", "Avenue", "Classic", "Canvas", "Loft"],
+            features: ["vulcanised sole", "organic cotton canvas", "padded collar", "suede overlays"],
+            blurb: "An everyday sneaker that goes with everything.",
+            priceRange: 49...149,
+            tags: ["casual", "everyday"],
+            offersWide: false
+        ),
+        Style(
+            category: Category(slug: "hiking", name: "Hiking"),
+            models: ["Summit", "Traverse", "Alpine", "Basecamp"],
+            features: ["waterproof membrane", "Vibram-style outsole", "ankle support", "toe cap"],
+            blurb: "A supportive hiker for long days with a pack.",
+            priceRange: 119...259,
+            tags: ["outdoor", "waterproof", "support"],
+            offersWide: true
+        ),
+        Style(
+            category: Category(slug: "tennis", name: "Tennis"),
+            models: ["Baseline", "Volley", "Deuce", "Rally"],
+            features: ["durable toe drag guard", "lateral stability frame", "modified herringbone outsole"],
+            blurb: "Stability for fast lateral movement on every surface.",
+            priceRange: 79...179,
+            tags: ["court", "stability"],
+            offersWide: false
+        ),
     ]
 
     public static var categories: [Category] { styles.map(\.category) }
@@ -101,28 +149,38 @@ public struct CatalogGenerator: Sendable {
             (1...2).map { "https://img.storefront.example/products/\(id.uuidString.lowercased())/\(colour)-\($0).jpg" }
         }
         return Product(
-            id: id, name: name, description: description, brand: brand, category: style.category, gender: gender,
-            tags: style.tags, imageURLs: images, createdAt: Self.anchor.addingTimeInterval(-60 * Double(index + 1)), variants: variants
+            id: id,
+            name: name,
+            description: description,
+            brand: brand,
+            category: style.category,
+            gender: gender,
+            tags: style.tags,
+            imageURLs: images,
+            createdAt: Self.anchor.addingTimeInterval(-60 * Double(index + 1)),
+            variants: variants
         )
     }
 
     /// The EU sizes a product is made in.
     static func sizeRun(_ gender: Gender) -> [ShoeSize] {
-        let range: ClosedRange<Int> = switch gender {
-        case .men, .unisex: 39...47
-        case .women: 35...42
-        case .kids: 28...35
-        }
+        let range: ClosedRange<Int> =
+            switch gender {
+            case .men, .unisex: 39...47
+            case .women: 35...42
+            case .kids: 28...35
+            }
         return range.map { ShoeSize(tenths: $0 * 10) }
     }
 
     /// An approximate US size for an EU size, as printed on size charts.
     static func usSize(_ eu: ShoeSize, _ gender: Gender) -> ShoeSize {
-        let offset = switch gender {
-        case .men, .unisex: 330
-        case .women: 305
-        case .kids: 170
-        }
+        let offset =
+            switch gender {
+            case .men, .unisex: 330
+            case .women: 305
+            case .kids: 170
+            }
         return ShoeSize(tenths: eu.tenths - offset)
     }
 

@@ -14,8 +14,16 @@ public struct Product: Sendable, Hashable, Identifiable {
     public var variants: [Variant]
 
     public init(
-        id: UUID, name: String, description: String, brand: Brand, category: Category, gender: Gender,
-        tags: [String], imageURLs: [String], createdAt: Date, variants: [Variant]
+        id: UUID,
+        name: String,
+        description: String,
+        brand: Brand,
+        category: Category,
+        gender: Gender,
+        tags: [String],
+        imageURLs: [String],
+        createdAt: Date,
+        variants: [Variant]
     ) {
         self.id = id
         self.name = name

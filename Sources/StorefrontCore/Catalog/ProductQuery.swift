@@ -20,9 +20,17 @@ public struct ProductQuery: Sendable, Hashable {
     static let maxTextLength = 200
 
     public init(
-        brand: String? = nil, category: String? = nil, gender: Gender? = nil, size: SizeFilter? = nil,
-        colour: String? = nil, minPrice: Int64? = nil, maxPrice: Int64? = nil, inStock: Bool = false,
-        text: String? = nil, sort: ProductSort? = nil, limit: Int = ProductQuery.defaultLimit
+        brand: String? = nil,
+        category: String? = nil,
+        gender: Gender? = nil,
+        size: SizeFilter? = nil,
+        colour: String? = nil,
+        minPrice: Int64? = nil,
+        maxPrice: Int64? = nil,
+        inStock: Bool = false,
+        text: String? = nil,
+        sort: ProductSort? = nil,
+        limit: Int = ProductQuery.defaultLimit
     ) {
         self.brand = brand
         self.category = category
@@ -49,7 +57,9 @@ public struct ProductQuery: Sendable, Hashable {
         var values: [String: String] = [:]
         for (name, value) in parameters {
             guard Self.parameterNames.contains(name) else {
-                errors.append(FieldError(field: name, detail: "unknown query parameter; known: \(Self.parameterNames.sorted().joined(separator: ", "))"))
+                errors.append(
+                    FieldError(field: name, detail: "unknown query parameter; known: \(Self.parameterNames.sorted().joined(separator: ", "))")
+                )
                 continue
             }
             guard seen.insert(name).inserted else {
@@ -129,7 +139,9 @@ public struct ProductQuery: Sendable, Hashable {
             if let parsed = wholeNumber(value[...]), Self.limitRange.contains(parsed) {
                 limit = parsed
             } else {
-                errors.append(FieldError(field: "limit", detail: "must be a whole number from \(Self.limitRange.lowerBound) to \(Self.limitRange.upperBound)"))
+                errors.append(
+                    FieldError(field: "limit", detail: "must be a whole number from \(Self.limitRange.lowerBound) to \(Self.limitRange.upperBound)")
+                )
             }
         }
         if let cursor = values["cursor"], cursor.isEmpty || cursor.utf8.count > 512 {
@@ -138,8 +150,17 @@ public struct ProductQuery: Sendable, Hashable {
 
         guard errors.isEmpty else { throw .invalidRequest(errors) }
         let query = ProductQuery(
-            brand: brand, category: category, gender: gender, size: size, colour: colour, minPrice: minPrice,
-            maxPrice: maxPrice, inStock: inStock, text: text, sort: sort, limit: limit
+            brand: brand,
+            category: category,
+            gender: gender,
+            size: size,
+            colour: colour,
+            minPrice: minPrice,
+            maxPrice: maxPrice,
+            inStock: inStock,
+            text: text,
+            sort: sort,
+            limit: limit
         )
         return Parsed(query: query, cursor: values["cursor"])
     }

@@ -15,7 +15,9 @@ public struct CheckoutRequest: Sendable, Hashable {
 
     /// Trims the text fields and checks them; throws `.invalidRequest` naming every bad field.
     public static func validated(
-        cartID: String?, email: String?, address: ShippingAddress?
+        cartID: String?,
+        email: String?,
+        address: ShippingAddress?
     ) throws(StorefrontError) -> CheckoutRequest {
         var errors: [FieldError] = []
         let id = cartID.flatMap(UUID.init(uuidString:))
@@ -35,7 +37,9 @@ public struct CheckoutRequest: Sendable, Hashable {
         func check(_ value: String?, _ field: String, _ range: ClosedRange<Int>) {
             guard let value else { return }
             if !range.contains(value.count) || value.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                errors.append(FieldError(field: "shipping_address.\(field)", detail: "must be \(range.lowerBound)-\(range.upperBound) characters of text"))
+                errors.append(
+                    FieldError(field: "shipping_address.\(field)", detail: "must be \(range.lowerBound)-\(range.upperBound) characters of text")
+                )
             }
         }
         check(address.name, "name", 1...100)

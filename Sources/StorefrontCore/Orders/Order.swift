@@ -18,8 +18,17 @@ public struct Order: Sendable, Hashable {
     public var supersededBy: OrderReference?
 
     public init(
-        id: UUID, region: Region, cartID: UUID, status: OrderStatus, email: String, shippingAddress: ShippingAddress,
-        lines: [OrderLine], subtotal: Money, createdAt: Date, updatedAt: Date, replicaAge: Double? = nil
+        id: UUID,
+        region: Region,
+        cartID: UUID,
+        status: OrderStatus,
+        email: String,
+        shippingAddress: ShippingAddress,
+        lines: [OrderLine],
+        subtotal: Money,
+        createdAt: Date,
+        updatedAt: Date,
+        replicaAge: Double? = nil
     ) {
         self.id = id
         self.region = region
@@ -48,8 +57,15 @@ public struct OrderLine: Sendable, Hashable, Codable {
     public var unitPrice: Money
 
     public init(
-        sku: String, productID: UUID, productName: String, colour: String, euSize: String, usSize: String, width: Width,
-        quantity: Int, unitPrice: Money
+        sku: String,
+        productID: UUID,
+        productName: String,
+        colour: String,
+        euSize: String,
+        usSize: String,
+        width: Width,
+        quantity: Int,
+        unitPrice: Money
     ) {
         self.sku = sku
         self.productID = productID

@@ -7,7 +7,9 @@ extension AccessToken {
     /// no table (the stored answer included) holds a usable one; only a caller holding the cart token can.
     public static func order(cartToken: AccessToken, idempotencyKey: String) -> AccessToken {
         let code = HMAC<SHA256>.authenticationCode(
-            for: Data("storefront order token\u{0}\(idempotencyKey)".utf8), using: SymmetricKey(data: Data(cartToken.value.utf8)))
+            for: Data("storefront order token\u{0}\(idempotencyKey)".utf8),
+            using: SymmetricKey(data: Data(cartToken.value.utf8))
+        )
         return AccessToken(value: Data(code).base64URLEncoded())
     }
 }

@@ -120,9 +120,15 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
             switch name {
             case "status":
                 status = OrderStatus(rawValue: value)
-                if status == nil { errors.append(FieldError(field: "status", detail: "must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")) }
+                if status == nil {
+                    errors.append(
+                        FieldError(field: "status", detail: "must be one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
+                    )
+                }
             case "limit":
-                if let number = Int(value), (1...200).contains(number) { limit = number } else {
+                if let number = Int(value), (1...200).contains(number) {
+                    limit = number
+                } else {
                     errors.append(FieldError(field: "limit", detail: "must be a whole number from 1 to 200"))
                 }
             case "cursor": cursorText = value

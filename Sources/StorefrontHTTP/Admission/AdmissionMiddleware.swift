@@ -48,11 +48,17 @@ public struct Admission: Sendable {
         gates = [
             .memoryRead: gate(512), .databaseRead: gate(poolSize / 2), .cart: gate(poolSize / 4), .checkout: gate(poolSize / 4),
         ]
-        shed = Dictionary(uniqueKeysWithValues: WorkClass.allCases.map { work in
-            (work, registry.makeCounter(
-                descriptor: .storefront("shed", "requests", unit: "total", help: "Requests refused by admission control, by class of work"),
-                labels: [("class", work.rawValue)]))
-        })
+        shed = Dictionary(
+            uniqueKeysWithValues: WorkClass.allCases.map { work in
+                (
+                    work,
+                    registry.makeCounter(
+                        descriptor: .storefront("shed", "requests", unit: "total", help: "Requests refused by admission control, by class of work"),
+                        labels: [("class", work.rawValue)]
+                    )
+                )
+            }
+        )
     }
 }
 
@@ -83,7 +89,10 @@ struct AdmissionMiddleware: RouterMiddleware {
 
 extension Problem {
     static func overloaded(_ work: WorkClass) -> Problem {
-        var problem = Problem(.overloaded, detail: "The region is at capacity for \(work.rawValue.replacingOccurrences(of: "_", with: " ")) requests; retry in a moment.")
+        var problem = Problem(
+            .overloaded,
+            detail: "The region is at capacity for \(work.rawValue.replacingOccurrences(of: "_", with: " ")) requests; retry in a moment."
+        )
         problem.headers["Retry-After"] = "1"
         problem.headers[HTTPField.Name.shed.rawName] = work.rawValue
         return problem

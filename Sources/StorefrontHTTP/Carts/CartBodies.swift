@@ -25,9 +25,16 @@ struct CartBody: Encodable {
         version = cart.version
         items = cart.lines.map { line in
             LineBody(
-                sku: line.sku, productID: line.productID, productName: line.productName, colour: line.colour,
-                euSize: line.euSize.description, usSize: line.usSize.description, width: line.width,
-                quantity: line.quantity, unitPrice: line.unitPrice, available: line.available
+                sku: line.sku,
+                productID: line.productID,
+                productName: line.productName,
+                colour: line.colour,
+                euSize: line.euSize.description,
+                usSize: line.usSize.description,
+                width: line.width,
+                quantity: line.quantity,
+                unitPrice: line.unitPrice,
+                available: line.available
             )
         }
         itemCount = cart.lines.reduce(0) { $0 + $1.quantity }
@@ -61,8 +68,16 @@ struct LineBody: Encodable {
     var inStock: Bool?
 
     init(
-        sku: String, productID: UUID, productName: String, colour: String, euSize: String, usSize: String, width: Width,
-        quantity: Int, unitPrice: Money, available: Int? = nil
+        sku: String,
+        productID: UUID,
+        productName: String,
+        colour: String,
+        euSize: String,
+        usSize: String,
+        width: Width,
+        quantity: Int,
+        unitPrice: Money,
+        available: Int? = nil
     ) {
         self.sku = sku
         productId = productID.uuidString.lowercased()

@@ -56,7 +56,8 @@ public struct CartController<Store: CartStore>: Sendable {
         }
     }
 
-    private func change(_ quantity: Int, _ request: Request, _ context: AppRequestContext, _ id: UUID, _ token: AccessToken) async throws -> Response {
+    private func change(_ quantity: Int, _ request: Request, _ context: AppRequestContext, _ id: UUID, _ token: AccessToken) async throws -> Response
+    {
         let sku = context.parameters.get("sku") ?? ""
         let cart = try await store.setQuantity(quantity, sku: sku, cart: id, token: token, expectedVersion: try expectedVersion(request))
         guard cart.id != id else { return try respond(cart) }

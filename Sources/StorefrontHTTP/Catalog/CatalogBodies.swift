@@ -80,9 +80,13 @@ struct ProductDetailBody: Encodable {
         variants = product.variants.map { variant in
             let available = stocked.available(variant.sku)
             return VariantBody(
-                sku: variant.sku, colour: variant.colour,
+                sku: variant.sku,
+                colour: variant.colour,
                 size: SizeBody(eu: variant.euSize.description, us: variant.usSize.description),
-                width: variant.width, price: variant.price, available: available, inStock: available > 0
+                width: variant.width,
+                price: variant.price,
+                available: available,
+                inStock: available > 0
             )
         }
     }
@@ -102,15 +106,19 @@ struct FacetListBody: Encodable {
 extension JSONWriter {
     mutating func facet(_ slug: String, _ name: String) {
         object { json in
-            json.key("name"); json.string(name)
-            json.key("slug"); json.string(slug)
+            json.key("name")
+            json.string(name)
+            json.key("slug")
+            json.string(slug)
         }
     }
 
     mutating func money(_ money: Money) {
         object { json in
-            json.key("amount"); json.integer(money.amount)
-            json.key("currency"); json.string(money.currency.code)
+            json.key("amount")
+            json.integer(money.amount)
+            json.key("currency")
+            json.string(money.currency.code)
         }
     }
 }
@@ -120,16 +128,30 @@ extension ProductSummaryBody {
     func encoded() -> ByteBuffer {
         var json = JSONWriter(capacity: 512)
         json.object { json in
-            json.key("brand"); json.facet(brand.slug, brand.name)
-            json.key("category"); json.facet(category.slug, category.name)
-            json.key("colours"); json.array(colours) { $0.string($1) }
-            json.key("created_at"); json.date(createdAt)
-            json.key("gender"); json.string(gender.rawValue)
-            json.key("id"); json.string(id)
-            if let imageUrl { json.key("image_url"); json.string(imageUrl) }
-            json.key("in_stock"); json.bool(inStock)
-            json.key("name"); json.string(name)
-            if let priceFrom { json.key("price_from"); json.money(priceFrom) }
+            json.key("brand")
+            json.facet(brand.slug, brand.name)
+            json.key("category")
+            json.facet(category.slug, category.name)
+            json.key("colours")
+            json.array(colours) { $0.string($1) }
+            json.key("created_at")
+            json.date(createdAt)
+            json.key("gender")
+            json.string(gender.rawValue)
+            json.key("id")
+            json.string(id)
+            if let imageUrl {
+                json.key("image_url")
+                json.string(imageUrl)
+            }
+            json.key("in_stock")
+            json.bool(inStock)
+            json.key("name")
+            json.string(name)
+            if let priceFrom {
+                json.key("price_from")
+                json.money(priceFrom)
+            }
         }
         return json.buffer
     }
@@ -140,33 +162,56 @@ extension ProductDetailBody {
     func encoded() -> ByteBuffer {
         var json = JSONWriter(capacity: 1024 + variants.count * 200)
         json.object { json in
-            json.key("brand"); json.facet(brand.slug, brand.name)
-            json.key("category"); json.facet(category.slug, category.name)
-            json.key("colours"); json.array(colours) { $0.string($1) }
-            json.key("created_at"); json.date(createdAt)
-            json.key("description"); json.string(description)
-            json.key("gender"); json.string(gender.rawValue)
-            json.key("id"); json.string(id)
-            json.key("image_urls"); json.array(imageUrls) { $0.string($1) }
-            json.key("in_stock"); json.bool(inStock)
-            json.key("name"); json.string(name)
-            if let priceFrom { json.key("price_from"); json.money(priceFrom) }
-            json.key("stock_region"); json.string(stockRegion)
-            json.key("tags"); json.array(tags) { $0.string($1) }
+            json.key("brand")
+            json.facet(brand.slug, brand.name)
+            json.key("category")
+            json.facet(category.slug, category.name)
+            json.key("colours")
+            json.array(colours) { $0.string($1) }
+            json.key("created_at")
+            json.date(createdAt)
+            json.key("description")
+            json.string(description)
+            json.key("gender")
+            json.string(gender.rawValue)
+            json.key("id")
+            json.string(id)
+            json.key("image_urls")
+            json.array(imageUrls) { $0.string($1) }
+            json.key("in_stock")
+            json.bool(inStock)
+            json.key("name")
+            json.string(name)
+            if let priceFrom {
+                json.key("price_from")
+                json.money(priceFrom)
+            }
+            json.key("stock_region")
+            json.string(stockRegion)
+            json.key("tags")
+            json.array(tags) { $0.string($1) }
             json.key("variants")
             json.array(variants) { json, variant in
                 json.object { json in
-                    json.key("available"); json.integer(variant.available)
-                    json.key("colour"); json.string(variant.colour)
-                    json.key("in_stock"); json.bool(variant.inStock)
-                    json.key("price"); json.money(variant.price)
+                    json.key("available")
+                    json.integer(variant.available)
+                    json.key("colour")
+                    json.string(variant.colour)
+                    json.key("in_stock")
+                    json.bool(variant.inStock)
+                    json.key("price")
+                    json.money(variant.price)
                     json.key("size")
                     json.object { json in
-                        json.key("eu"); json.string(variant.size.eu)
-                        json.key("us"); json.string(variant.size.us)
+                        json.key("eu")
+                        json.string(variant.size.eu)
+                        json.key("us")
+                        json.string(variant.size.us)
                     }
-                    json.key("sku"); json.string(variant.sku)
-                    json.key("width"); json.string(variant.width.rawValue)
+                    json.key("sku")
+                    json.string(variant.sku)
+                    json.key("width")
+                    json.string(variant.width.rawValue)
                 }
             }
         }

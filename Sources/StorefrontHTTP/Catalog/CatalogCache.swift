@@ -73,8 +73,14 @@ public final class CatalogCache: Sendable {
         self.region = region
         self.capacity = capacity
         held = registry.makeGauge(descriptor: .storefront("catalog", "products", unit: "held", help: "Products held in memory"))
-        reads = registry.makeCounter(descriptor: .storefront(
-            "catalog", "product_reads", unit: "total", help: "Products read from the database because a shopper asked for one not held"))
+        reads = registry.makeCounter(
+            descriptor: .storefront(
+                "catalog",
+                "product_reads",
+                unit: "total",
+                help: "Products read from the database because a shopper asked for one not held"
+            )
+        )
     }
 
     /// Counts products a shopper's request had to read from the database.
@@ -147,7 +153,9 @@ public final class CatalogCache: Sendable {
     }
 
     private func encoded(
-        _ id: UUID, _ field: WritableKeyPath<Entry, ByteBuffer?>, encode: (StockedProduct) -> ByteBuffer
+        _ id: UUID,
+        _ field: WritableKeyPath<Entry, ByteBuffer?>,
+        encode: (StockedProduct) -> ByteBuffer
     ) -> ByteBuffer? {
         guard let entry = state.withLock({ $0.lookup(id, generationSize: generationSize) }) else { return nil }
         if let hit = entry[keyPath: field] { return hit }

@@ -26,7 +26,11 @@ public struct HomeRouter: Sendable {
 
     /// Without `secret` no request is forwarded, and a forwarded one is refused.
     public init(
-        region: Region, peers: [Region], forwarder: (any PeerForwarder)?, secret: String?, monitor: HealthMonitor,
+        region: Region,
+        peers: [Region],
+        forwarder: (any PeerForwarder)?,
+        secret: String?,
+        monitor: HealthMonitor,
         registry: PrometheusCollectorRegistry
     ) {
         self.region = region
@@ -40,7 +44,11 @@ public struct HomeRouter: Sendable {
 
     /// Serves the request for `id` here (`here`, given the body already read) or in its home region.
     func serve(
-        _ request: Request, body: ByteBuffer? = nil, id: UUID, flow: Flow, context: AppRequestContext,
+        _ request: Request,
+        body: ByteBuffer? = nil,
+        id: UUID,
+        flow: Flow,
+        context: AppRequestContext,
         here: () async throws -> Response
     ) async throws -> Response {
         if let sender = request.headers[.forwardedBy] {
@@ -56,7 +64,10 @@ public struct HomeRouter: Sendable {
             let verdict = monitor.readiness(for: flow)
             guard verdict.ok else {
                 context.logger.notice("refused a forwarded request: not ready", metadata: ["from": "\(sender)", "flow": "\(flow.rawValue)"])
-                var problem = Problem(.unavailable, detail: "Region \(region) is not ready for \(flow.rawValue): \(verdict.reasons.joined(separator: "; "))")
+                var problem = Problem(
+                    .unavailable,
+                    detail: "Region \(region) is not ready for \(flow.rawValue): \(verdict.reasons.joined(separator: "; "))"
+                )
                 problem.headers[HTTPField.Name.homeUnready.rawName] = flow.rawValue
                 return ProblemMiddleware.response(problem)
             }
@@ -83,9 +94,12 @@ public struct HomeRouter: Sendable {
             for (name, value) in headers {
                 if let name = HTTPField.Name(name), !Self.hopByHop.contains(name) { fields.append(HTTPField(name: name, value: value)) }
             }
-            context.logger.debug("forwarded to the home region", metadata: [
-                "home": "\(home)", "status": "\(status)", "ms": "\((ContinuousClock.now - started).milliseconds)",
-            ])
+            context.logger.debug(
+                "forwarded to the home region",
+                metadata: [
+                    "home": "\(home)", "status": "\(status)", "ms": "\((ContinuousClock.now - started).milliseconds)",
+                ]
+            )
             return Response(status: .init(code: status), headers: fields, body: .init(byteBuffer: body))
         case .unready(let why):
             count(home, "adopted_home_unready")
@@ -103,7 +117,9 @@ public struct HomeRouter: Sendable {
             if request.method == .get { return try await here() }
             var problem = Problem(
                 .unavailable,
-                detail: "Region \(home), which owns this, took the request but did not answer. It may have been done: retry it unchanged (with the same Idempotency-Key) to learn the outcome.")
+                detail:
+                    "Region \(home), which owns this, took the request but did not answer. It may have been done: retry it unchanged (with the same Idempotency-Key) to learn the outcome."
+            )
             problem.headers["Retry-After"] = "1"
             throw problem
         }
@@ -119,8 +135,14 @@ public struct HomeRouter: Sendable {
     private func count(_ home: Region, _ outcome: String) {
         outcomes.metric("\(home) \(outcome)") {
             registry.makeCounter(
-                descriptor: .storefront("forwarded", "requests", unit: "total", help: "Requests for a cart or order homed in another region, by home and outcome"),
-                labels: [("home", home.name), ("outcome", outcome)])
+                descriptor: .storefront(
+                    "forwarded",
+                    "requests",
+                    unit: "total",
+                    help: "Requests for a cart or order homed in another region, by home and outcome"
+                ),
+                labels: [("home", home.name), ("outcome", outcome)]
+            )
         }.increment()
     }
 

@@ -43,10 +43,13 @@ public struct DrainController: Sendable {
             let body = try await request.decodeJSON(DrainRequest.self, context: context)
             let drain = try Self.validate(body)
             monitor.drain(drain)
-            context.logger.notice("region drained", metadata: [
-                "reason": .string(drain.reason), "requested_by": .string(drain.requestedBy),
-                "until": .string(drain.until?.formatted(.iso8601) ?? "lifted by hand"),
-            ])
+            context.logger.notice(
+                "region drained",
+                metadata: [
+                    "reason": .string(drain.reason), "requested_by": .string(drain.requestedBy),
+                    "until": .string(drain.until?.formatted(.iso8601) ?? "lifted by hand"),
+                ]
+            )
             return try JSON.response(DrainAnswer(drain))
         }
         admin.post("undrain") { _, context in
@@ -69,7 +72,9 @@ public struct DrainController: Sendable {
         guard problems.isEmpty else { throw StorefrontError.invalidRequest(problems) }
         let now = Date()
         return Drain(
-            reason: reason, requestedBy: requestedBy, since: now,
+            reason: reason,
+            requestedBy: requestedBy,
+            since: now,
             until: body.expiresInSeconds.map { now.addingTimeInterval(TimeInterval($0)) }
         )
     }

@@ -41,7 +41,10 @@ public struct HealthController: Sendable {
         group.get("live") { _, _ in probe(encoded: live, ok: true) }
         group.get("startup") { _, _ in
             let verdict = monitor.startup()
-            return try probe(ProbeBody(status: verdict.ok ? "pass" : "fail", region: region.name, reasons: verdict.reasons.nilIfEmpty), ok: verdict.ok)
+            return try probe(
+                ProbeBody(status: verdict.ok ? "pass" : "fail", region: region.name, reasons: verdict.reasons.nilIfEmpty),
+                ok: verdict.ok
+            )
         }
         group.get("ready") { _, _ in try ready(flow: nil) }
         group.get("ready/{flow}") { _, context in
@@ -52,7 +55,10 @@ public struct HealthController: Sendable {
         }
         group.get { request, _ in
             let document = HealthDocument(
-                report: monitor.latest, model: monitor.model, readiness: monitor.readiness(), started: monitor.startup().ok,
+                report: monitor.latest,
+                model: monitor.model,
+                readiness: monitor.readiness(),
+                started: monitor.startup().ok,
                 drain: monitor.activeDrain()
             )
             return try probe(access.mayReadDetails(request) ? document : document.redacted(), ok: document.ready)

@@ -88,8 +88,11 @@ struct HealthDocument: Encodable {
 
         enum CodingKeys: String, CodingKey {
             case id, kind, status, since, reason
-            case rootSignals = "root_signals", impactedFlows = "impacted_flows", dependsOn = "depends_on"
-            case observedValue = "observed_value", observedUnit = "observed_unit"
+            case rootSignals = "root_signals"
+            case impactedFlows = "impacted_flows"
+            case dependsOn = "depends_on"
+            case observedValue = "observed_value"
+            case observedUnit = "observed_unit"
         }
     }
 
@@ -171,12 +174,20 @@ struct HealthDocument: Encodable {
         for node in report.nodes where node.kind == .signal {
             guard let sample = node.sample, let signal = node.signal else { continue }
             let flows = signal.component == .api ? [Flow(rawValue: signal.subject ?? "")].compactMap(\.self) : model.flows(dependingOn: signal)
-            checks["\(signal.component.rawValue):\(signal.measurement)", default: []].append(Check(
-                componentId: signal.subject, componentType: signal.component == .database ? "datastore" : "component",
-                observedValue: sample.value, observedUnit: sample.unit, status: node.status.checkStatus, state: node.status.description,
-                since: node.since, time: sample.time, output: node.reason ?? sample.output,
-                affectedEndpoints: node.status == .healthy ? nil : flows.flatMap(\.endpoints)
-            ))
+            checks["\(signal.component.rawValue):\(signal.measurement)", default: []].append(
+                Check(
+                    componentId: signal.subject,
+                    componentType: signal.component == .database ? "datastore" : "component",
+                    observedValue: sample.value,
+                    observedUnit: sample.unit,
+                    status: node.status.checkStatus,
+                    state: node.status.description,
+                    since: node.since,
+                    time: sample.time,
+                    output: node.reason ?? sample.output,
+                    affectedEndpoints: node.status == .healthy ? nil : flows.flatMap(\.endpoints)
+                )
+            )
         }
         self.checks = checks
 

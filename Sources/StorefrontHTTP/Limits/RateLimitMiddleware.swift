@@ -32,7 +32,9 @@ public struct RateLimitMiddleware: RouterMiddleware {
         guard verdict.allowed else {
             var problem = Problem(
                 .tooManyRequests,
-                detail: "This client may make \(policy.requests) \(policy.kind.rawValue.replacingOccurrences(of: "_", with: " ")) requests in \(policy.seconds) s; retry after \(verdict.retryAfter) s.")
+                detail:
+                    "This client may make \(policy.requests) \(policy.kind.rawValue.replacingOccurrences(of: "_", with: " ")) requests in \(policy.seconds) s; retry after \(verdict.retryAfter) s."
+            )
             problem.headers = Dictionary(uniqueKeysWithValues: headers.map { ($0.key.rawName, $0.value) })
             problem.headers["Retry-After"] = String(verdict.retryAfter)
             throw problem

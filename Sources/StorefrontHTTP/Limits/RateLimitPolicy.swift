@@ -54,7 +54,8 @@ public struct RateLimitPolicy: Sendable, Equatable, CustomStringConvertible {
                 let seconds = Int(rate[1].hasSuffix("s") ? rate[1].dropLast() : rate[1]), (1...86_400).contains(seconds)
             else {
                 throw .invalidConfiguration(
-                    "STOREFRONT_RATE_LIMITS: '\(entry)' is not name=requests/seconds with name one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+                    "STOREFRONT_RATE_LIMITS: '\(entry)' is not name=requests/seconds with name one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             policies.removeAll { $0.kind == kind }
             policies.append(RateLimitPolicy(kind, requests: requests, seconds: seconds))

@@ -39,19 +39,27 @@ public final class RateLimiter: Sendable {
             bucket.updated = now
             let allowed = bucket.tokens >= 1
             if allowed { bucket.tokens -= 1 }
-            if buckets[client] == nil, buckets.count >= maxClients { Self.prune(&buckets, maxClients: maxClients, capacity: capacity, refill: refillPerSecond, now: now) }
+            if buckets[client] == nil, buckets.count >= maxClients {
+                Self.prune(&buckets, maxClients: maxClients, capacity: capacity, refill: refillPerSecond, now: now)
+            }
             buckets[client] = bucket
             return Verdict(
-                allowed: allowed, remaining: Int(bucket.tokens),
+                allowed: allowed,
+                remaining: Int(bucket.tokens),
                 retryAfter: allowed ? 0 : Int((1 - bucket.tokens) / refillPerSecond) + 1,
-                resetAfter: Int(((capacity - bucket.tokens) / refillPerSecond).rounded(.up)))
+                resetAfter: Int(((capacity - bucket.tokens) / refillPerSecond).rounded(.up))
+            )
         }
     }
 
     public var clients: Int { buckets.withLock { $0.count } }
 
     private static func prune(
-        _ buckets: inout [String: Bucket], maxClients: Int, capacity: Double, refill: Double, now: ContinuousClock.Instant
+        _ buckets: inout [String: Bucket],
+        maxClients: Int,
+        capacity: Double,
+        refill: Double,
+        now: ContinuousClock.Instant
     ) {
         buckets = buckets.filter { $0.value.tokens + (now - $0.value.updated).seconds * refill < capacity }
         if buckets.count >= maxClients { buckets.removeAll() }

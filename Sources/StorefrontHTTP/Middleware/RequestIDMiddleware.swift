@@ -1,8 +1,8 @@
 import Foundation
-import Hummingbird
-import StorefrontCore
 import HTTPTypes
+import Hummingbird
 import Logging
+import StorefrontCore
 import Synchronization
 
 /// Gives every request an id (the client's `X-Request-ID` when it is sane, a new one otherwise), puts it on

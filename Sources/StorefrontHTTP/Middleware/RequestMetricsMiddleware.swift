@@ -22,8 +22,12 @@ struct RequestMetricsMiddleware: RouterMiddleware {
             // not in its flow's errors.
             if response.headers[.shed] != nil {
                 metrics.record(
-                    method: request.method.rawValue, route: context.endpointPath ?? "unmatched", status: response.status.code,
-                    elapsed: .now - start, inFlow: false)
+                    method: request.method.rawValue,
+                    route: context.endpointPath ?? "unmatched",
+                    status: response.status.code,
+                    elapsed: .now - start,
+                    inFlow: false
+                )
             } else {
                 record(response.status.code)
             }
@@ -76,13 +80,18 @@ public final class RequestMetrics: Sendable {
             let labels = [("method", method), ("route", route)]
             return Series(
                 requests: registry.makeCounter(
-                    descriptor: .storefront("http", "requests", unit: "total", help: "Requests answered, by route"), labels: labels),
+                    descriptor: .storefront("http", "requests", unit: "total", help: "Requests answered, by route"),
+                    labels: labels
+                ),
                 errors: registry.makeCounter(
                     descriptor: .storefront("http", "request_errors", unit: "total", help: "Requests answered with a 5xx, by route"),
-                    labels: labels),
+                    labels: labels
+                ),
                 duration: registry.makeDurationHistogram(
                     descriptor: .storefront("http", "request_duration", unit: "seconds", help: "Time to answer, by route"),
-                    labels: labels, buckets: Self.buckets),
+                    labels: labels,
+                    buckets: Self.buckets
+                ),
                 flow: Flow(method: method, route: route)
             )
         }
@@ -92,7 +101,8 @@ public final class RequestMetrics: Sendable {
         statusCounters.metric(StatusKey(route: key, status: status)) {
             registry.makeCounter(
                 descriptor: .storefront("http", "responses", unit: "total", help: "Responses, by route and status code"),
-                labels: [("method", method), ("route", route), ("status", String(status))])
+                labels: [("method", method), ("route", route), ("status", String(status))]
+            )
         }.increment()
         if inFlow, let flow = series.flow {
             flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500)

@@ -28,8 +28,15 @@ struct OrderBody: Encodable {
         shippingAddress = order.shippingAddress
         lines = order.lines.map { line in
             LineBody(
-                sku: line.sku, productID: line.productID, productName: line.productName, colour: line.colour,
-                euSize: line.euSize, usSize: line.usSize, width: line.width, quantity: line.quantity, unitPrice: line.unitPrice
+                sku: line.sku,
+                productID: line.productID,
+                productName: line.productName,
+                colour: line.colour,
+                euSize: line.euSize,
+                usSize: line.usSize,
+                width: line.width,
+                quantity: line.quantity,
+                unitPrice: line.unitPrice
             )
         }
         subtotal = order.subtotal

@@ -48,7 +48,10 @@ public struct OrderController<Store: OrderStore>: Sendable {
         case .claimed:
             do {
                 let stored = try await store.checkout(
-                    checkout, cartToken: cartToken, orderToken: orderToken, idempotencyKey: key
+                    checkout,
+                    cartToken: cartToken,
+                    orderToken: orderToken,
+                    idempotencyKey: key
                 ) { order in
                     StoredResponse(status: 201, body: Array(try JSON.encode(OrderBody(order, token: AccessToken(value: ""))).readableBytesView))
                 }
@@ -56,7 +59,8 @@ public struct OrderController<Store: OrderStore>: Sendable {
             } catch {
                 // Client errors are the answer to this key; server errors are not, so a retry can succeed.
                 let problem = Problem.from(error)
-                let settled = problem.status < 500
+                let settled =
+                    problem.status < 500
                     ? StoredResponse(status: problem.status, body: Array((try? JSON.encode(problem))?.readableBytesView ?? []))
                     : nil
                 try? await store.settle(idempotencyKey: key, response: settled)
@@ -94,7 +98,8 @@ public struct OrderController<Store: OrderStore>: Sendable {
 
     static func response(_ stored: StoredResponse) -> Response {
         var response = JSON.response(
-            ByteBuffer(bytes: stored.body), status: .init(code: stored.status),
+            ByteBuffer(bytes: stored.body),
+            status: .init(code: stored.status),
             contentType: stored.status >= 400 ? "application/problem+json" : "application/json"
         )
         response.headers[.cacheControl] = "no-store"

@@ -1,8 +1,8 @@
 import Foundation
-import Hummingbird
-import StorefrontCore
 import HTTPTypes
+import Hummingbird
 import NIOHTTP1
+import StorefrontCore
 
 /// An RFC 9457 problem document: the body of every error response.
 public struct Problem: Error, Sendable, Codable, Equatable {
@@ -53,14 +53,20 @@ public struct Problem: Error, Sendable, Codable, Equatable {
         public static let outOfStock = Kind(slug: "out-of-stock", title: "Not enough stock", status: 409)
         public static let illegalTransition = Kind(slug: "illegal-transition", title: "The order cannot do that now", status: 409)
         public static let idempotencyKeyInFlight = Kind(
-            slug: "idempotency-key-in-flight", title: "A request with this idempotency key is still running", status: 409)
+            slug: "idempotency-key-in-flight",
+            title: "A request with this idempotency key is still running",
+            status: 409
+        )
         public static let homedElsewhere = Kind(slug: "homed-elsewhere", title: "Another region owns this", status: 409)
         public static let cartAdopted = Kind(slug: "cart-adopted", title: "The cart moved to another region", status: 409)
         public static let versionMismatch = Kind(slug: "version-mismatch", title: "The cart has changed", status: 412)
         public static let unknownSKU = Kind(slug: "unknown-sku", title: "No such SKU", status: 422)
         public static let cartFull = Kind(slug: "cart-full", title: "The cart is full", status: 422)
         public static let idempotencyKeyReused = Kind(
-            slug: "idempotency-key-reused", title: "The idempotency key was used for another request", status: 422)
+            slug: "idempotency-key-reused",
+            title: "The idempotency key was used for another request",
+            status: 422
+        )
         public static let methodNotAllowed = Kind(slug: "method-not-allowed", title: "Method not allowed", status: 405)
         public static let payloadTooLarge = Kind(slug: "payload-too-large", title: "The request body is too large", status: 413)
         public static let uriTooLong = Kind(slug: "uri-too-long", title: "The request target is too long", status: 414)
@@ -92,15 +98,19 @@ extension Problem {
             case 405: return Problem(.methodNotAllowed, detail: "This resource does not support that method.")
             case 413: return Problem(.payloadTooLarge, detail: "The request body exceeds the limit.")
             case 400..<500:
-                return Problem(Kind(slug: "http-\(error.status.code)", title: error.status.reasonPhrase, status: error.status.code),
-                               detail: error.body ?? error.status.reasonPhrase)
+                return Problem(
+                    Kind(slug: "http-\(error.status.code)", title: error.status.reasonPhrase, status: error.status.code),
+                    detail: error.body ?? error.status.reasonPhrase
+                )
             default: return Problem(.internalError, detail: "The server could not complete the request.")
             }
         case is RequestDeadlineExceeded:
-            var problem = changing
+            var problem =
+                changing
                 ? Problem(
                     .outcomeUnknown,
-                    detail: "The request did not finish in time and was abandoned: the change may or may not have been made. Retrying with the same Idempotency-Key is safe; a cart change can be read back first."
+                    detail:
+                        "The request did not finish in time and was abandoned: the change may or may not have been made. Retrying with the same Idempotency-Key is safe; a cart change can be read back first."
                 )
                 : Problem(.unavailable, detail: "The request did not finish in time; retry in a moment.")
             problem.headers["Retry-After"] = "1"
@@ -108,7 +118,8 @@ extension Problem {
         case let error as any TransientFailure where error.isTransient && error.outcomeUnknown && changing:
             var problem = Problem(
                 .outcomeUnknown,
-                detail: "The database connection was lost before the outcome was known: the change may or may not have been made. Retrying with the same Idempotency-Key is safe; a cart change can be read back first."
+                detail:
+                    "The database connection was lost before the outcome was known: the change may or may not have been made. Retrying with the same Idempotency-Key is safe; a cart change can be read back first."
             )
             problem.headers["Retry-After"] = "1"
             return problem
@@ -133,7 +144,8 @@ extension Problem {
         case .invalidRequest(let errors):
             // However many problems a request has, its answer stays small.
             let listed = Array(errors.prefix(Self.maxListedErrors))
-            let detail = errors.count == 1
+            let detail =
+                errors.count == 1
                 ? "\(errors[0].field) \(errors[0].detail)."
                 : "\(errors.count) fields are invalid\(listed.count < errors.count ? "; the first \(listed.count) are listed" : "")."
             return Problem(.invalidRequest, detail: detail, errors: listed)
@@ -158,7 +170,8 @@ extension Problem {
         case .outOfStock(let shortages):
             var problem = Problem(
                 .outOfStock,
-                detail: "This region cannot supply \(shortages.map { "\($0.requested) of \($0.sku) (\($0.available) left)" }.joined(separator: ", ")). Nothing was charged or reserved; the cart is still open."
+                detail:
+                    "This region cannot supply \(shortages.map { "\($0.requested) of \($0.sku) (\($0.available) left)" }.joined(separator: ", ")). Nothing was charged or reserved; the cart is still open."
             )
             problem.shortages = shortages
             return problem
@@ -177,7 +190,8 @@ extension Problem {
         case .cartAdopted(let region, let cartID):
             var problem = Problem(
                 .cartAdopted,
-                detail: "While its home region was away this cart was adopted by region \(region) as cart \(cartID.uuidString.lowercased()); continue with that cart and the same token."
+                detail:
+                    "While its home region was away this cart was adopted by region \(region) as cart \(cartID.uuidString.lowercased()); continue with that cart and the same token."
             )
             problem.adoptedBy = AdoptedBy(region: region.name, cartId: cartID.uuidString.lowercased())
             return problem

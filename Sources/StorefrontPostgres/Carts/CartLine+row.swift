@@ -7,8 +7,10 @@ extension CartLine {
     /// size, US size, width, price amount, currency — the order every cart query selects them in.
     init(_ cells: PostgresRandomAccessRow, from first: Int, available: Int) throws {
         self.init(
-            sku: try cells[first].decode(String.self), quantity: try cells[first + 1].decode(Int.self),
-            productID: try cells[first + 2].decode(UUID.self), productName: try cells[first + 3].decode(String.self),
+            sku: try cells[first].decode(String.self),
+            quantity: try cells[first + 1].decode(Int.self),
+            productID: try cells[first + 2].decode(UUID.self),
+            productName: try cells[first + 3].decode(String.self),
             colour: try cells[first + 4].decode(String.self),
             euSize: ShoeSize(tenths: Int(try cells[first + 5].decode(Int16.self))),
             usSize: ShoeSize(tenths: Int(try cells[first + 6].decode(Int16.self))),

@@ -34,7 +34,8 @@ struct CartResolver: Sendable {
             ) a ON true
             WHERE c.id = \(id)
             FOR UPDATE OF c
-            """, logger: logger
+            """,
+            logger: logger
         )
         guard let row = rows.first else { throw StorefrontError.notFound(resource: "cart") }
         let cells = row.makeRandomAccess()
@@ -59,12 +60,16 @@ struct CartResolver: Sendable {
             SELECT \(region.name), \(adoptee), token_digest, 'open', 1,
                    now() + \(idleLifetime.components.seconds) * interval '1 second', id, region, \(root)
             FROM carts WHERE id = \(id)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await connection.run(
             """
             INSERT INTO cart_items (region, cart_id, sku, quantity, added_at)
             SELECT \(region.name), \(adoptee), sku, quantity, added_at FROM cart_items WHERE region = \(home.name) AND cart_id = \(id)
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         logger.info("adopted a cart from a region that is away", metadata: ["cart": "\(id)", "home": "\(home)", "adoptee": "\(adoptee)"])
         // The client's If-Match names the version it read, the foreign one.
         return Resolved(id: adoptee, version: version, root: root)

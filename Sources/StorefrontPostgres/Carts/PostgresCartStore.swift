@@ -29,7 +29,9 @@ public struct PostgresCartStore: CartStore {
             """
             INSERT INTO carts (region, id, token_digest, expires_at)
             VALUES (\(region.name), \(id), \(ByteBuffer(bytes: token.digest)), now() + \(lifetimeSeconds) * interval '1 second')
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         return try await client.withConnection { try await load(id, token: token, $0) }
     }
 
@@ -47,7 +49,9 @@ public struct PostgresCartStore: CartStore {
 
             if quantity == 0 {
                 try await connection.run(
-                    "DELETE FROM cart_items WHERE region = \(region.name) AND cart_id = \(cart.id) AND sku = \(sku)", logger: logger)
+                    "DELETE FROM cart_items WHERE region = \(region.name) AND cart_id = \(cart.id) AND sku = \(sku)",
+                    logger: logger
+                )
             } else {
                 let written = try await connection.rows(
                     """
@@ -55,7 +59,8 @@ public struct PostgresCartStore: CartStore {
                     SELECT \(region.name), \(cart.id), v.sku, \(Int32(quantity)) FROM variants v WHERE v.sku = \(sku)
                     ON CONFLICT (region, cart_id, sku) DO UPDATE SET quantity = EXCLUDED.quantity
                     RETURNING 1
-                    """, logger: logger
+                    """,
+                    logger: logger
                 )
                 guard !written.isEmpty else { throw StorefrontError.unknownSKU(sku) }
             }
@@ -65,7 +70,8 @@ public struct PostgresCartStore: CartStore {
                     expires_at = now() + \(lifetimeSeconds) * interval '1 second'
                 WHERE region = \(region.name) AND id = \(cart.id)
                 RETURNING (SELECT count(*) FROM cart_items WHERE region = \(region.name) AND cart_id = \(cart.id))
-                """, logger: logger
+                """,
+                logger: logger
             ).first!.decode(Int.self)
             guard lineCount <= Cart.maxLines else { throw StorefrontError.cartFull(limit: Cart.maxLines) }
             return try await load(cart.id, token: token, connection)
@@ -90,7 +96,8 @@ public struct PostgresCartStore: CartStore {
             LEFT JOIN stock s ON s.region = \(region.name) AND s.sku = i.sku
             WHERE c.id = \(id)
             ORDER BY i.added_at, i.sku
-            """, logger: logger
+            """,
+            logger: logger
         )
         guard let first = rows.first?.makeRandomAccess(),
             constantTimeEquals(try first[0].decode(ByteBuffer.self).readableBytesView, token.digest)
@@ -103,11 +110,16 @@ public struct PostgresCartStore: CartStore {
             lines.append(try CartLine(cells, from: 6, available: Int(try cells[16].decode(Int32.self))))
         }
         return Cart(
-            id: id, region: try Region(try first[17].decode(String.self)),
+            id: id,
+            region: try Region(try first[17].decode(String.self)),
             status: Cart.Status(rawValue: try first[1].decode(String.self)) ?? .open,
-            version: try first[2].decode(Int.self), lines: lines, createdAt: try first[3].decode(Date.self),
-            updatedAt: try first[4].decode(Date.self), expiresAt: try first[5].decode(Date.self),
-            adoptedFrom: try first[18].decode(UUID?.self), replicaAge: try first[19].decode(Double?.self)
+            version: try first[2].decode(Int.self),
+            lines: lines,
+            createdAt: try first[3].decode(Date.self),
+            updatedAt: try first[4].decode(Date.self),
+            expiresAt: try first[5].decode(Date.self),
+            adoptedFrom: try first[18].decode(UUID?.self),
+            replicaAge: try first[19].decode(Double?.self)
         )
     }
 }

@@ -46,13 +46,17 @@ public struct CatalogSeeder: Sendable {
             """
             INSERT INTO brands (slug, name) SELECT * FROM unnest(\(brands.map(\.slug))::text[], \(brands.map(\.name))::text[])
             ON CONFLICT (slug) DO NOTHING
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await client.run(
             """
             INSERT INTO categories (slug, name)
             SELECT * FROM unnest(\(categories.map(\.slug))::text[], \(categories.map(\.name))::text[])
             ON CONFLICT (slug) DO NOTHING
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     private func insertProducts(_ products: [Product], _ connection: PostgresConnection) async throws {
@@ -68,7 +72,9 @@ public struct CatalogSeeder: Sendable {
                 \(products.map { $0.imageURLs.joined(separator: " ") })::text[], \(products.map(\.createdAt))::timestamptz[]
             ) AS p (id, name, description, brand, category, gender, tags, images, created_at)
             ON CONFLICT (id) DO NOTHING
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     private func insertVariants(_ products: [Product], _ connection: PostgresConnection) async throws {
@@ -83,7 +89,9 @@ public struct CatalogSeeder: Sendable {
                 \(rows.map(\.2.price.amount))::int8[], \(rows.map(\.2.price.currency.code))::text[]
             )
             ON CONFLICT (sku) DO NOTHING
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     private func insertStock(_ products: [Product], region: Region, _ connection: PostgresConnection) async throws {
@@ -94,6 +102,8 @@ public struct CatalogSeeder: Sendable {
             INSERT INTO stock (region, sku, available)
             SELECT \(region.name), sku, available FROM unnest(\(skus)::text[], \(available)::int4[]) AS s (sku, available)
             ON CONFLICT (region, sku) DO NOTHING
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 }

@@ -17,16 +17,22 @@ public struct PostgresCatalogStore: CatalogStore {
         try await client.withConnection { connection in
             let readAt = try await now(connection)
             // Only products with a variant count: the others have no page.
-            let brands = try await facets(connection, """
+            let brands = try await facets(
+                connection,
+                """
                 SELECT f.slug, f.name, count(p.id) FROM brands f
                 LEFT JOIN products p ON p.brand = f.slug AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id)
                 GROUP BY f.slug, f.name ORDER BY f.slug
-                """)
-            let categories = try await facets(connection, """
+                """
+            )
+            let categories = try await facets(
+                connection,
+                """
                 SELECT f.slug, f.name, count(p.id) FROM categories f
                 LEFT JOIN products p ON p.category = f.slug AND EXISTS (SELECT 1 FROM variants v WHERE v.product_id = p.id)
                 GROUP BY f.slug, f.name ORDER BY f.slug
-                """)
+                """
+            )
             return CatalogFacets(brands: brands, categories: categories, readAt: readAt)
         }
     }
@@ -68,7 +74,9 @@ public struct PostgresCatalogStore: CatalogStore {
                 """
                 SELECT v.product_id, s.sku, s.available FROM stock s JOIN variants v ON v.sku = s.sku
                 WHERE s.region = \(region.name) AND s.updated_at >= \(since)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             for (productID, sku, available) in try rows.decode((UUID, String, Int32).self) {
                 levels.append(StockLevel(productID: productID, sku: sku, available: Int(available)))
             }
@@ -105,28 +113,39 @@ public struct PostgresCatalogStore: CatalogStore {
             LEFT JOIN stock s ON s.region = \(region.name) AND s.sku = v.sku
             WHERE p.id = ANY(\(ids)::uuid[])
             ORDER BY p.id, v.position
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         for row in rows {
             let cells = row.makeRandomAccess()
             let id = try cells[0].decode(UUID.self)
             if products[id] == nil {
                 let product = Product(
-                    id: id, name: try cells[1].decode(String.self), description: try cells[2].decode(String.self),
+                    id: id,
+                    name: try cells[1].decode(String.self),
+                    description: try cells[2].decode(String.self),
                     brand: Brand(slug: try cells[3].decode(String.self), name: try cells[4].decode(String.self)),
                     category: StorefrontCore.Category(slug: try cells[5].decode(String.self), name: try cells[6].decode(String.self)),
-                    gender: Gender(rawValue: try cells[7].decode(String.self)) ?? .unisex, tags: try cells[8].decode([String].self),
-                    imageURLs: try cells[9].decode([String].self), createdAt: try cells[10].decode(Date.self), variants: []
+                    gender: Gender(rawValue: try cells[7].decode(String.self)) ?? .unisex,
+                    tags: try cells[8].decode([String].self),
+                    imageURLs: try cells[9].decode([String].self),
+                    createdAt: try cells[10].decode(Date.self),
+                    variants: []
                 )
                 products[id] = StockedProduct(product, available: [:])
             }
             // A product without variants has one row, with no variant in it.
             guard let sku = try cells[11].decode(String?.self) else { continue }
-            products[id]?.product.variants.append(Variant(
-                sku: sku, colour: try cells[12].decode(String.self),
-                euSize: ShoeSize(tenths: Int(try cells[13].decode(Int16.self))), usSize: ShoeSize(tenths: Int(try cells[14].decode(Int16.self))),
-                width: Width(rawValue: try cells[15].decode(String.self)) ?? .standard,
-                price: Money(amount: try cells[16].decode(Int64.self), currency: Currency(try cells[17].decode(String.self)) ?? .usd)
-            ))
+            products[id]?.product.variants.append(
+                Variant(
+                    sku: sku,
+                    colour: try cells[12].decode(String.self),
+                    euSize: ShoeSize(tenths: Int(try cells[13].decode(Int16.self))),
+                    usSize: ShoeSize(tenths: Int(try cells[14].decode(Int16.self))),
+                    width: Width(rawValue: try cells[15].decode(String.self)) ?? .standard,
+                    price: Money(amount: try cells[16].decode(Int64.self), currency: Currency(try cells[17].decode(String.self)) ?? .usd)
+                )
+            )
             products[id]?.available[sku] = Int(try cells[18].decode(Int32.self))
         }
         return ids.compactMap { products[$0] }

@@ -24,7 +24,8 @@ public struct PostgresStockStore: StockStore {
             SELECT \(region.name), v.sku, \(Int32(available)) FROM variants v WHERE v.sku = \(sku)
             ON CONFLICT (region, sku) DO UPDATE SET available = EXCLUDED.available
             RETURNING 1
-            """, logger: logger
+            """,
+            logger: logger
         )
         guard !written.isEmpty else { throw StorefrontError.unknownSKU(sku) }
     }
@@ -61,7 +62,8 @@ public struct PostgresStockStore: StockStore {
 
     private func transfer(idempotencyKey: String) async throws -> StockTransfer? {
         let rows = try await client.rows(
-            "SELECT id FROM stock_transfers WHERE region = \(region.name) AND idempotency_key = \(idempotencyKey)", logger: logger
+            "SELECT id FROM stock_transfers WHERE region = \(region.name) AND idempotency_key = \(idempotencyKey)",
+            logger: logger
         )
         guard let id = try rows.first?.decode(UUID.self) else { return nil }
         return try await transfer(id)
@@ -79,11 +81,13 @@ public struct PostgresStockStore: StockStore {
                 UPDATE stock SET available = available - \(Int32(quantity))
                 WHERE region = \(region.name) AND sku = \(sku) AND available >= \(Int32(quantity))
                 RETURNING available
-                """, logger: logger
+                """,
+                logger: logger
             )
             if left.isEmpty {
                 let rows = try await connection.rows(
-                    "SELECT available FROM stock WHERE region = \(region.name) AND sku = \(sku)", logger: logger
+                    "SELECT available FROM stock WHERE region = \(region.name) AND sku = \(sku)",
+                    logger: logger
                 )
                 guard let row = rows.first else { throw StorefrontError.unknownSKU(sku) }
                 let available = Int(try row.decode(Int32.self))
@@ -95,7 +99,8 @@ public struct PostgresStockStore: StockStore {
                 INSERT INTO stock_transfers (region, id, sku, to_region, quantity, idempotency_key)
                 VALUES (\(region.name), \(id), \(sku), \(destination.name), \(Int32(quantity)), \(idempotencyKey))
                 RETURNING created_at
-                """, logger: logger
+                """,
+                logger: logger
             ).first!.decode(Date.self)
             return StockTransfer(id: id, sku: sku, from: region, to: destination, quantity: quantity, createdAt: createdAt, receivedAt: nil)
         }
@@ -107,12 +112,18 @@ public struct PostgresStockStore: StockStore {
             SELECT t.sku, t.region, t.to_region, t.quantity, t.created_at, r.received_at
             FROM stock_transfers t LEFT JOIN stock_transfer_receipts r ON r.region = t.to_region AND r.transfer_id = t.id
             WHERE t.id = \(id)
-            """, logger: logger
+            """,
+            logger: logger
         )
         guard let row = rows.first else { return nil }
         let (sku, from, to, quantity, createdAt, receivedAt) = try row.decode((String, String, String, Int32, Date, Date?).self)
         return StockTransfer(
-            id: id, sku: sku, from: try Region(from), to: try Region(to), quantity: Int(quantity), createdAt: createdAt,
+            id: id,
+            sku: sku,
+            from: try Region(from),
+            to: try Region(to),
+            quantity: Int(quantity),
+            createdAt: createdAt,
             receivedAt: receivedAt
         )
     }
@@ -128,7 +139,8 @@ public struct PostgresStockStore: StockStore {
               AND NOT EXISTS (SELECT 1 FROM stock_transfer_receipts r WHERE r.region = \(region.name) AND r.transfer_id = t.id)
             ORDER BY t.created_at
             LIMIT 100
-            """, logger: logger
+            """,
+            logger: logger
         ).decode((UUID, String, Int32).self) {
             pending.append((id, sku, quantity))
         }
@@ -143,23 +155,32 @@ public struct PostgresStockStore: StockStore {
                         """
                         INSERT INTO stock_transfer_receipts (region, transfer_id) VALUES (\(region.name), \(transfer.id))
                         ON CONFLICT DO NOTHING RETURNING 1
-                        """, logger: logger
+                        """,
+                        logger: logger
                     )
                     guard !claimed.isEmpty else { return false }
                     try await connection.run(
                         """
                         INSERT INTO stock (region, sku, available) VALUES (\(region.name), \(transfer.sku), \(transfer.quantity))
                         ON CONFLICT (region, sku) DO UPDATE SET available = stock.available + EXCLUDED.available
-                        """, logger: logger)
+                        """,
+                        logger: logger
+                    )
                     return true
                 }
             } catch let error as PSQLError where error.serverInfo?[.sqlState] == "23503" {
-                logger.warning("a stock transfer waits for its variant to arrive", metadata: ["transfer": "\(transfer.id)", "sku": "\(transfer.sku)"])
+                logger.warning(
+                    "a stock transfer waits for its variant to arrive",
+                    metadata: ["transfer": "\(transfer.id)", "sku": "\(transfer.sku)"]
+                )
                 continue
             }
             if credited {
                 received += 1
-                logger.info("received a stock transfer", metadata: ["transfer": "\(transfer.id)", "sku": "\(transfer.sku)", "quantity": "\(transfer.quantity)"])
+                logger.info(
+                    "received a stock transfer",
+                    metadata: ["transfer": "\(transfer.id)", "sku": "\(transfer.sku)", "quantity": "\(transfer.quantity)"]
+                )
             }
         }
         return received

@@ -36,7 +36,8 @@ public struct OrderReconciler: Sendable {
             )
             SELECT id, standing_id, standing_region FROM twins
             WHERE region = \(region.name) AND id <> standing_id AND superseded_by IS NULL
-            """, logger: logger
+            """,
+            logger: logger
         ).decode((UUID, UUID, String).self)
         var done: [OrderReconciliation] = []
         for (id, standing, standingRegion) in superseded {
@@ -49,7 +50,9 @@ public struct OrderReconciler: Sendable {
     private func supersede(_ id: UUID, by standing: OrderReference) async throws -> OrderReconciliation? {
         try await client.transaction(logger: logger) { connection in
             let rows = try await connection.rows(
-                "SELECT status, superseded_by FROM orders WHERE region = \(region.name) AND id = \(id) FOR UPDATE", logger: logger)
+                "SELECT status, superseded_by FROM orders WHERE region = \(region.name) AND id = \(id) FOR UPDATE",
+                logger: logger
+            )
             guard let (statusText, already) = try rows.first?.decode((String, UUID?).self), already == nil else { return nil }
             let status = OrderStatus(rawValue: statusText) ?? .placed
             // A shipped duplicate cannot be cancelled here: it is marked, counted and left to an operator.
@@ -60,11 +63,16 @@ public struct OrderReconciler: Sendable {
                     superseded_by_region = \(standing.region.name), reconciled_at = now()
                 WHERE region = \(region.name) AND id = \(id)
                 RETURNING reconciled_at
-                """, logger: logger
+                """,
+                logger: logger
             ).first!.decode(Date.self)
             if next != status { try await PostgresOrderStore.restoreStock(of: id, region: region, connection, logger: logger) }
             return OrderReconciliation(
-                order: OrderReference(id: id, region: region), standing: standing, status: next, reconciledAt: reconciledAt)
+                order: OrderReference(id: id, region: region),
+                standing: standing,
+                status: next,
+                reconciledAt: reconciledAt
+            )
         }
     }
 }

@@ -48,7 +48,8 @@ public struct PostgresOrderStore: OrderStore {
                 WHERE key = \(key) AND region <> \(region.name) AND state = 'done' AND response_status = 201
                 ORDER BY claimed_at, region LIMIT 1
             ) elsewhere ON true
-            """, logger: logger
+            """,
+            logger: logger
         )
         if let row = claimed.first {
             let (stored, status, body) = try row.decode((ByteBuffer?, Int?, ByteBuffer?).self)
@@ -60,7 +61,8 @@ public struct PostgresOrderStore: OrderStore {
             """
             SELECT fingerprint, state, response_status, response_body FROM idempotency_keys
             WHERE region = \(region.name) AND key = \(key)
-            """, logger: logger
+            """,
+            logger: logger
         )
         guard let row = rows.first else {
             // Released between our insert and this read by a request that failed on the server: try again.
@@ -77,7 +79,10 @@ public struct PostgresOrderStore: OrderStore {
     /// this region's answer to the key too. Only placed orders count: another region's refusal spoke of
     /// that region's state then.
     private func placedElsewhere(
-        _ key: String, _ fingerprint: ByteBuffer, _ response: StoredResponse, _ stored: ByteBuffer
+        _ key: String,
+        _ fingerprint: ByteBuffer,
+        _ response: StoredResponse,
+        _ stored: ByteBuffer
     ) async throws -> IdempotencyClaim {
         guard stored == fingerprint else {
             try await settle(idempotencyKey: key, response: nil)
@@ -94,17 +99,24 @@ public struct PostgresOrderStore: OrderStore {
                 UPDATE idempotency_keys SET state = 'done', response_status = \(response.status),
                     response_body = \(ByteBuffer(bytes: response.body))
                 WHERE region = \(region.name) AND key = \(key) AND state = 'running'
-                """, logger: logger)
+                """,
+                logger: logger
+            )
         } else {
             try await client.run(
-                "DELETE FROM idempotency_keys WHERE region = \(region.name) AND key = \(key) AND state = 'running'", logger: logger)
+                "DELETE FROM idempotency_keys WHERE region = \(region.name) AND key = \(key) AND state = 'running'",
+                logger: logger
+            )
         }
     }
 
     // MARK: Checkout
 
     public func checkout(
-        _ request: CheckoutRequest, cartToken: AccessToken, orderToken: AccessToken, idempotencyKey: String,
+        _ request: CheckoutRequest,
+        cartToken: AccessToken,
+        orderToken: AccessToken,
+        idempotencyKey: String,
         render: @Sendable (Order) throws -> StoredResponse
     ) async throws -> StoredResponse {
         try await client.transaction(logger: logger) { connection in
@@ -115,9 +127,15 @@ public struct PostgresOrderStore: OrderStore {
 
             let orderLines = lines.map { line in
                 OrderLine(
-                    sku: line.sku, productID: line.productID, productName: line.productName, colour: line.colour,
-                    euSize: line.euSize.description, usSize: line.usSize.description, width: line.width,
-                    quantity: line.quantity, unitPrice: line.unitPrice
+                    sku: line.sku,
+                    productID: line.productID,
+                    productName: line.productName,
+                    colour: line.colour,
+                    euSize: line.euSize.description,
+                    usSize: line.usSize.description,
+                    width: line.width,
+                    quantity: line.quantity,
+                    unitPrice: line.unitPrice
                 )
             }
             guard let subtotal = lines.subtotal else { throw StorefrontError.invalid("cart_id", "the cart's prices cannot be added up") }
@@ -125,8 +143,16 @@ public struct PostgresOrderStore: OrderStore {
             let address = String(decoding: try Self.addressEncoder.encode(request.shippingAddress), as: UTF8.self)
             // `now()` is the transaction's start: the order's created_at as the database sets it.
             let order = Order(
-                id: orderID, region: region, cartID: cartID, status: .placed, email: request.email,
-                shippingAddress: request.shippingAddress, lines: orderLines, subtotal: subtotal, createdAt: now, updatedAt: now
+                id: orderID,
+                region: region,
+                cartID: cartID,
+                status: .placed,
+                email: request.email,
+                shippingAddress: request.shippingAddress,
+                lines: orderLines,
+                subtotal: subtotal,
+                createdAt: now,
+                updatedAt: now
             )
             let response = try render(order)
             // The order, its lines, the closed cart and the stored answer: one statement.
@@ -151,7 +177,9 @@ public struct PostgresOrderStore: OrderStore {
                 UPDATE idempotency_keys SET state = 'done', response_status = \(response.status),
                     response_body = \(ByteBuffer(bytes: response.body))
                 WHERE region = \(region.name) AND key = \(idempotencyKey)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             // Last: a launch's hot SKU is one row every checkout locks, and it stays locked only for this and
             // the commit. A shortage rolls everything above back.
             try await takeStock(stockRequest(lines.map { (sku: $0.sku, quantity: $0.quantity) }), connection)
@@ -168,7 +196,8 @@ public struct PostgresOrderStore: OrderStore {
             FROM cart_items i JOIN variants v ON v.sku = i.sku JOIN products p ON p.id = v.product_id
             WHERE i.region = \(region.name) AND i.cart_id = \(cartID)
             ORDER BY i.sku
-            """, logger: logger
+            """,
+            logger: logger
         )
         var lines: [CartLine] = []
         var now = Date()
@@ -186,7 +215,9 @@ public struct PostgresOrderStore: OrderStore {
         if skus.count > 1 {
             // Lock in SKU order first: every checkout and cancel does, so none waits on another in a cycle.
             try await connection.run(
-                "SELECT 1 FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus)) ORDER BY sku FOR UPDATE", logger: logger)
+                "SELECT 1 FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus)) ORDER BY sku FOR UPDATE",
+                logger: logger
+            )
         }
         var taken = Set<String>()
         for sku in try await connection.rows(
@@ -195,7 +226,8 @@ public struct PostgresOrderStore: OrderStore {
             FROM unnest(\(skus)::text[], \(wanted.map { Int32($0.quantity) })::int4[]) AS w (sku, quantity)
             WHERE s.region = \(region.name) AND s.sku = w.sku AND s.available >= w.quantity
             RETURNING s.sku
-            """, logger: logger
+            """,
+            logger: logger
         ).decode(String.self) {
             taken.insert(sku)
         }
@@ -203,13 +235,16 @@ public struct PostgresOrderStore: OrderStore {
             // What the short SKUs have; the transaction rolls back what was taken of the others.
             var available: [String: Int] = [:]
             for (sku, count) in try await connection.rows(
-                "SELECT sku, available FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus))", logger: logger
+                "SELECT sku, available FROM stock WHERE region = \(region.name) AND sku = ANY(\(skus))",
+                logger: logger
             ).decode((String, Int32).self) {
                 available[sku] = Int(count)
             }
-            throw StorefrontError.outOfStock(wanted.compactMap { line in
-                taken.contains(line.sku) ? nil : StockShortage(sku: line.sku, requested: line.quantity, available: available[line.sku] ?? 0)
-            })
+            throw StorefrontError.outOfStock(
+                wanted.compactMap { line in
+                    taken.contains(line.sku) ? nil : StockShortage(sku: line.sku, requested: line.quantity, available: available[line.sku] ?? 0)
+                }
+            )
         }
     }
 
@@ -224,7 +259,8 @@ public struct PostgresOrderStore: OrderStore {
     public func apply(_ event: OrderEvent, to id: UUID, token: AccessToken?) async throws -> Order {
         try await client.transaction(logger: logger) { connection in
             let rows = try await connection.rows(
-                "SELECT token_digest, status, region FROM orders WHERE id = \(id) FOR UPDATE", logger: logger
+                "SELECT token_digest, status, region FROM orders WHERE id = \(id) FOR UPDATE",
+                logger: logger
             )
             guard let row = rows.first else { throw StorefrontError.notFound(resource: "order") }
             let (digest, statusText, home) = try row.decode((ByteBuffer, String, String).self)
@@ -235,7 +271,9 @@ public struct PostgresOrderStore: OrderStore {
             let status = OrderStatus(rawValue: statusText) ?? .placed
             guard let next = status.applying(event) else { throw StorefrontError.illegalTransition(from: status, event: event) }
             try await connection.run(
-                "UPDATE orders SET status = \(next.rawValue) WHERE region = \(region.name) AND id = \(id)", logger: logger)
+                "UPDATE orders SET status = \(next.rawValue) WHERE region = \(region.name) AND id = \(id)",
+                logger: logger
+            )
             if event.restoresStock {
                 // The order row is locked and its status changed under that lock: this runs once per order.
                 try await Self.restoreStock(of: id, region: region, connection, logger: logger)
@@ -252,12 +290,16 @@ public struct PostgresOrderStore: OrderStore {
             SELECT s.sku FROM stock s JOIN order_lines l ON l.sku = s.sku
             WHERE s.region = \(region.name) AND l.region = \(region.name) AND l.order_id = \(id)
             ORDER BY s.sku FOR UPDATE OF s
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await connection.run(
             """
             UPDATE stock s SET available = s.available + l.quantity FROM order_lines l
             WHERE l.region = \(region.name) AND l.order_id = \(id) AND s.region = \(region.name) AND s.sku = l.sku
-            """, logger: logger)
+            """,
+            logger: logger
+        )
     }
 
     public func reconciliations(limit: Int) async throws -> [OrderReconciliation] {
@@ -266,12 +308,17 @@ public struct PostgresOrderStore: OrderStore {
             """
             SELECT id, region, superseded_by, superseded_by_region, status, reconciled_at FROM orders
             WHERE reconciled_at IS NOT NULL ORDER BY reconciled_at DESC LIMIT \(limit)
-            """, logger: logger
+            """,
+            logger: logger
         ).decode((UUID, String, UUID, String, String, Date).self) {
-            reconciliations.append(OrderReconciliation(
-                order: OrderReference(id: id, region: try Region(home)),
-                standing: OrderReference(id: standing, region: try Region(standingRegion)),
-                status: OrderStatus(rawValue: status) ?? .placed, reconciledAt: at))
+            reconciliations.append(
+                OrderReconciliation(
+                    order: OrderReference(id: id, region: try Region(home)),
+                    standing: OrderReference(id: standing, region: try Region(standingRegion)),
+                    status: OrderStatus(rawValue: status) ?? .placed,
+                    reconciledAt: at
+                )
+            )
         }
         return reconciliations
     }
@@ -287,7 +334,8 @@ public struct PostgresOrderStore: OrderStore {
                        OR (created_at, id) < ('epoch'::timestamptz + \(after?.sortKey) * interval '1 microsecond', \(after?.id)))
                 ORDER BY created_at DESC, id DESC
                 LIMIT \(limit)
-                """, logger: logger
+                """,
+                logger: logger
             ).decode((UUID, Int64).self) {
                 positions.append(PageCursor(sortKey: micros, id: id))
             }
@@ -315,7 +363,8 @@ public struct PostgresOrderStore: OrderStore {
             FROM orders o JOIN order_lines l ON l.region = o.region AND l.order_id = o.id
             WHERE o.id = ANY(\(ids))
             ORDER BY o.id, l.sku
-            """, logger: logger
+            """,
+            logger: logger
         )
         var orders: [UUID: Order] = [:]
         for row in rows {
@@ -325,24 +374,35 @@ public struct PostgresOrderStore: OrderStore {
                 if let token, !constantTimeEquals(try cells[1].decode(ByteBuffer.self).readableBytesView, token.digest) { continue }
                 let currency = Currency(try cells[7].decode(String.self)) ?? .usd
                 orders[id] = Order(
-                    id: id, region: try Region(try cells[20].decode(String.self)), cartID: try cells[2].decode(UUID.self),
-                    status: OrderStatus(rawValue: try cells[3].decode(String.self)) ?? .placed, email: try cells[4].decode(String.self),
+                    id: id,
+                    region: try Region(try cells[20].decode(String.self)),
+                    cartID: try cells[2].decode(UUID.self),
+                    status: OrderStatus(rawValue: try cells[3].decode(String.self)) ?? .placed,
+                    email: try cells[4].decode(String.self),
                     shippingAddress: try Self.addressDecoder.decode(ShippingAddress.self, from: Data(try cells[5].decode(String.self).utf8)),
-                    lines: [], subtotal: Money(amount: try cells[6].decode(Int64.self), currency: currency),
-                    createdAt: try cells[8].decode(Date.self), updatedAt: try cells[9].decode(Date.self),
+                    lines: [],
+                    subtotal: Money(amount: try cells[6].decode(Int64.self), currency: currency),
+                    createdAt: try cells[8].decode(Date.self),
+                    updatedAt: try cells[9].decode(Date.self),
                     replicaAge: try cells[21].decode(Double?.self)
                 )
                 if let standing = try cells[22].decode(UUID?.self), let standingRegion = try cells[23].decode(String?.self) {
                     orders[id]?.supersededBy = OrderReference(id: standing, region: try Region(standingRegion))
                 }
             }
-            orders[id]?.lines.append(OrderLine(
-                sku: try cells[10].decode(String.self), productID: try cells[11].decode(UUID.self),
-                productName: try cells[12].decode(String.self), colour: try cells[13].decode(String.self),
-                euSize: try cells[14].decode(String.self), usSize: try cells[15].decode(String.self),
-                width: Width(rawValue: try cells[16].decode(String.self)) ?? .standard, quantity: Int(try cells[17].decode(Int32.self)),
-                unitPrice: Money(amount: try cells[18].decode(Int64.self), currency: Currency(try cells[19].decode(String.self)) ?? .usd)
-            ))
+            orders[id]?.lines.append(
+                OrderLine(
+                    sku: try cells[10].decode(String.self),
+                    productID: try cells[11].decode(UUID.self),
+                    productName: try cells[12].decode(String.self),
+                    colour: try cells[13].decode(String.self),
+                    euSize: try cells[14].decode(String.self),
+                    usSize: try cells[15].decode(String.self),
+                    width: Width(rawValue: try cells[16].decode(String.self)) ?? .standard,
+                    quantity: Int(try cells[17].decode(Int32.self)),
+                    unitPrice: Money(amount: try cells[18].decode(Int64.self), currency: Currency(try cells[19].decode(String.self)) ?? .usd)
+                )
+            )
         }
         return ids.compactMap { orders[$0] }
     }

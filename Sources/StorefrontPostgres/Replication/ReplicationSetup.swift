@@ -27,9 +27,13 @@ public struct ReplicationSetup: Sendable {
             """
             INSERT INTO catalog_home (region) VALUES (\(topology.catalogHome.name))
             ON CONFLICT (singleton) DO UPDATE SET region = EXCLUDED.region
-            """, logger: logger)
+            """,
+            logger: logger
+        )
         try await client.run(
-            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(unescaped: replicatorRole)", logger: logger)
+            "GRANT SELECT ON ALL TABLES IN SCHEMA public TO \(unescaped: replicatorRole)",
+            logger: logger
+        )
 
         let filter = "WHERE (region = \(sqlLiteral(topology.region.name)))"
         try await publish(
@@ -51,7 +55,8 @@ public struct ReplicationSetup: Sendable {
         if exists.isEmpty {
             try await client.run(
                 "CREATE PUBLICATION \(unescaped: name) FOR TABLE \(unescaped: tables.joined(separator: ", ")) WITH (publish = 'insert, update, delete')",
-                logger: logger)
+                logger: logger
+            )
             logger.info("created publication", metadata: ["publication": "\(name)"])
         } else {
             try await client.run("ALTER PUBLICATION \(unescaped: name) SET TABLE \(unescaped: tables.joined(separator: ", "))", logger: logger)
@@ -72,13 +77,19 @@ public struct ReplicationSetup: Sendable {
                 CREATE SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))
                 PUBLICATION \(unescaped: publications)
                 WITH (slot_name = \(unescaped: sqlLiteral(topology.slot(from: peer.region))), copy_data = true)
-                """, logger: logger)
+                """,
+                logger: logger
+            )
             logger.info("created subscription", metadata: ["subscription": "\(name)", "peer": "\(peer.region)"])
         } else {
             try await client.run(
-                "ALTER SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))", logger: logger)
+                "ALTER SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))",
+                logger: logger
+            )
             try await client.run(
-                "ALTER SUBSCRIPTION \(unescaped: name) SET PUBLICATION \(unescaped: publications) WITH (refresh = true)", logger: logger)
+                "ALTER SUBSCRIPTION \(unescaped: name) SET PUBLICATION \(unescaped: publications) WITH (refresh = true)",
+                logger: logger
+            )
         }
     }
 
@@ -98,14 +109,18 @@ public struct ReplicationSetup: Sendable {
         let slot = topology.slot(from: peer.region)
         try await PostgresClient.withRunning(peer.url, logger: logger, maximumConnections: 1) { publisher in
             try await publisher.run(
-                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger)
+                "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = \(slot)",
+                logger: logger
+            )
         }
         try await client.transaction(logger: logger) { connection in
             // As the apply worker does: the ownership guards do not fire for these deletes.
             try await connection.run("SET LOCAL session_replication_role = replica", logger: logger)
             for table in ReplicationTopology.ownedTables.reversed() {
                 try await connection.run(
-                    "DELETE FROM \(unescaped: table) WHERE region = \(peer.region.name)", logger: logger)
+                    "DELETE FROM \(unescaped: table) WHERE region = \(peer.region.name)",
+                    logger: logger
+                )
             }
             if peer.region == topology.catalogHome {
                 for table in ReplicationTopology.catalogTables.reversed() {
@@ -124,7 +139,8 @@ public struct ReplicationSetup: Sendable {
             SELECT count(*) FROM pg_subscription_rel r JOIN pg_subscription s ON s.oid = r.srsubid
             WHERE s.subname = \(topology.subscription(to: peer)) AND r.srsubstate <> 'r'
               AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-            """, logger: logger
+            """,
+            logger: logger
         ).first!.decode(Int.self)
     }
 }

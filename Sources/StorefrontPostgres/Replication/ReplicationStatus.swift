@@ -50,7 +50,8 @@ public struct ReplicationInspector: Sendable {
             """
             SELECT slot_name::text, active, wal_status, safe_wal_size FROM pg_replication_slots
             WHERE database = current_database() ORDER BY slot_name
-            """, logger: logger
+            """,
+            logger: logger
         ).decode((String, Bool, String?, Int64?).self) {
             slots.append(.init(name: name, active: active, walStatus: walStatus, safeWALBytes: safe))
         }
@@ -69,16 +70,23 @@ public struct ReplicationInspector: Sendable {
             LEFT JOIN pg_stat_subscription_stats ss ON ss.subid = s.oid
             WHERE s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
             ORDER BY s.subname
-            """, logger: logger
+            """,
+            logger: logger
         )
         for row in rows {
             let cells = row.makeRandomAccess()
-            subscriptions.append(.init(
-                name: try cells[0].decode(String.self), enabled: try cells[1].decode(Bool.self),
-                workerRunning: try cells[2].decode(Bool.self), receivedLSN: try cells[3].decode(String?.self),
-                latestEndLSN: try cells[4].decode(String?.self), lastMessageAt: try cells[5].decode(Date?.self),
-                applyErrors: try cells[6].decode(Int.self), syncErrors: try cells[7].decode(Int.self)
-            ))
+            subscriptions.append(
+                .init(
+                    name: try cells[0].decode(String.self),
+                    enabled: try cells[1].decode(Bool.self),
+                    workerRunning: try cells[2].decode(Bool.self),
+                    receivedLSN: try cells[3].decode(String?.self),
+                    latestEndLSN: try cells[4].decode(String?.self),
+                    lastMessageAt: try cells[5].decode(Date?.self),
+                    applyErrors: try cells[6].decode(Int.self),
+                    syncErrors: try cells[7].decode(Int.self)
+                )
+            )
         }
         return subscriptions
     }
@@ -87,7 +95,8 @@ public struct ReplicationInspector: Sendable {
     public func heartbeatAges(_ connection: PostgresConnection) async throws -> [String: Double] {
         var ages: [String: Double] = [:]
         for (region, age) in try await connection.rows(
-            "SELECT region, extract(epoch FROM now() - beat_at)::float8 FROM heartbeats", logger: logger
+            "SELECT region, extract(epoch FROM now() - beat_at)::float8 FROM heartbeats",
+            logger: logger
         ).decode((String, Double).self) {
             ages[region] = age
         }

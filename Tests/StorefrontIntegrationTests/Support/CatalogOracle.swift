@@ -10,9 +10,11 @@ struct CatalogOracle {
     init(count: Int = TestDatabase.seededProducts) {
         let generator = CatalogGenerator()
         products = (0..<count).map(generator.product)
-        stock = Dictionary(uniqueKeysWithValues: products.flatMap(\.variants).map {
-            ($0.sku, generator.initialStock(sku: $0.sku, region: TestDatabase.region))
-        })
+        stock = Dictionary(
+            uniqueKeysWithValues: products.flatMap(\.variants).map {
+                ($0.sku, generator.initialStock(sku: $0.sku, region: TestDatabase.region))
+            }
+        )
     }
 
     func product(_ id: String) -> Product? { products.first { $0.id.uuidString.lowercased() == id } }

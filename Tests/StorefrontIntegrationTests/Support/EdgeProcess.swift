@@ -16,16 +16,25 @@ struct EdgeProcess: Sendable {
     static func start(_ topology: EdgeTopology, home: Continent = .northAmerica, cidr: String = "127.0.2.0/24 EU\n") async throws -> EdgeProcess {
         let directory = NSTemporaryDirectory() + "edge-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let port = try freePort(), statsPort = try freePort()
+        let port = try freePort()
+        let statsPort = try freePort()
         let config = HAProxyConfig(
-            topology: topology, bind: .init(host: "127.0.0.1", port: port), statsBind: .init(host: "127.0.0.1", port: statsPort),
-            home: home, directory: directory)
+            topology: topology,
+            bind: .init(host: "127.0.0.1", port: port),
+            statsBind: .init(host: "127.0.0.1", port: statsPort),
+            home: home,
+            directory: directory
+        )
         let files = [
             "haproxy.cfg": config.configuration + "\n", "geo.map": HAProxyConfig.geoMap, "continents.map": HAProxyConfig.continentsMap,
             "closest.map": config.closestMap, "cidr.map": cidr,
         ]
         for (name, text) in files { try text.write(toFile: "\(directory)/\(name)", atomically: true, encoding: .utf8) }
-        let process = try SpawnedProcess.start(["/usr/sbin/haproxy", "-db", "-f", "\(directory)/haproxy.cfg"], environment: [:], output: "\(directory)/haproxy.log")
+        let process = try SpawnedProcess.start(
+            ["/usr/sbin/haproxy", "-db", "-f", "\(directory)/haproxy.cfg"],
+            environment: [:],
+            output: "\(directory)/haproxy.log"
+        )
         let edge = EdgeProcess(process: process, port: port, statsPort: statsPort, directory: directory)
         do {
             try await waitUntil("the edge answers", timeout: .seconds(10)) { try await ShutdownTests.get("\(edge.url)/edge/health").0 == 200 }
@@ -76,7 +85,8 @@ struct EdgeProcess: Sendable {
 /// Runs `body` with an edge in front of synthetic regions named as in `table`, each region's address filled
 /// in from its own listener.
 func withEdge<Result: Sendable>(
-    _ table: [(name: String, roundTrips: String)], home: Continent = .northAmerica,
+    _ table: [(name: String, roundTrips: String)],
+    home: Continent = .northAmerica,
     _ body: @Sendable (EdgeProcess, [String: SyntheticRegion]) async throws -> Result
 ) async throws -> Result {
     var regions: [String: SyntheticRegion] = [:]

@@ -1,8 +1,8 @@
 import DelayProxy
 import Foundation
-import NIOCore
 import HummingbirdTesting
 import Logging
+import NIOCore
 import PostgresNIO
 import StorefrontApp
 import StorefrontCore
@@ -43,7 +43,11 @@ struct PeeredRegions: Sendable {
         return try await withRunningServices(runtime) {
             try await runtime.application().test(.live) { client in
                 try await waitUntilReady(client)
-                let proxy = try await DelayProxy(listen: "127.0.0.1", port: ports[region]!, target: try SocketAddress(ipAddress: "127.0.0.1", port: try #require(client.port)))
+                let proxy = try await DelayProxy(
+                    listen: "127.0.0.1",
+                    port: ports[region]!,
+                    target: try SocketAddress(ipAddress: "127.0.0.1", port: try #require(client.port))
+                )
                 do {
                     let result = try await body(client)
                     await proxy.cut()

@@ -42,7 +42,8 @@ struct ReplicatedRegions: Sendable {
 
     func topology(_ region: Region, peers: Bool = true) throws -> ReplicationTopology {
         try ReplicationTopology(
-            region: region, catalogHome: Self.catalogHome,
+            region: region,
+            catalogHome: Self.catalogHome,
             peers: peers ? regions.filter { $0 != region }.map { .init(region: $0, url: replicatorURL($0)) } : [],
             database: database
         )
@@ -54,7 +55,8 @@ struct ReplicatedRegions: Sendable {
             "STOREFRONT_REGION": region.name, "STOREFRONT_CATALOG_HOME": Self.catalogHome.name,
             "STOREFRONT_DATABASE_URL": urlString(appURL(region)), "STOREFRONT_MIGRATION_DATABASE_URL": urlString(ownerURL(region)),
             "STOREFRONT_CURSOR_SECRET": "test-cursor-secret-0123456789abcdef", "STOREFRONT_ADMIN_TOKEN": Shopper.adminToken,
-            "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "500", "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000", "STOREFRONT_DB_MAX_CONNECTIONS": "8",
+            "STOREFRONT_CATALOG_REFRESH_MS": "200", "STOREFRONT_PROBE_INTERVAL_MS": "500", "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "30000",
+            "STOREFRONT_DB_MAX_CONNECTIONS": "8",
             "STOREFRONT_ADMISSION_WAIT_MS": "30000", "STOREFRONT_RATE_LIMITS": "off",
             "STOREFRONT_HEALTH_DETAILS": "public",
         ]
@@ -73,7 +75,8 @@ struct ReplicatedRegions: Sendable {
         let (clusters, password) = try fromEnvironment()
         var regions = ReplicatedRegions(clusters: clusters, database: "sf_repl_\(UInt32.random(in: 0...UInt32.max))", password: password)
         for cluster in clusters {
-            regions.logOffsets[cluster.region] = (try? FileManager.default.attributesOfItem(atPath: "\(cluster.directory)/postgres.log")[.size] as? Int) ?? 0
+            regions.logOffsets[cluster.region] =
+                (try? FileManager.default.attributesOfItem(atPath: "\(cluster.directory)/postgres.log")[.size] as? Int) ?? 0
         }
         trace("creating \(regions.database)")
         try await regions.create()
@@ -150,7 +153,8 @@ struct ReplicatedRegions: Sendable {
         for region in regions {
             try await PostgresClient.withRunning(adminURL(region, database: "postgres"), logger: Self.logger, maximumConnections: 1) { client in
                 try await client.run(
-                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = \(database) AND NOT active")
+                    "SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE database = \(database) AND NOT active"
+                )
                 try await client.run("DROP DATABASE IF EXISTS \(unescaped: database) WITH (FORCE)")
             }
         }
@@ -173,7 +177,8 @@ struct ReplicatedRegions: Sendable {
         try await PostgresClient.withRunning(ownerURL(region), logger: Self.logger, maximumConnections: 1) { client in
             try await client.scalar(
                 "SELECT coalesce(md5(string_agg(r::text, '|' ORDER BY r::text)), 'empty') FROM (SELECT \(unescaped: columns) FROM \(unescaped: table)) r",
-                as: String.self)
+                as: String.self
+            )
         }
     }
 
@@ -282,7 +287,9 @@ func trace(_ message: String) {
 /// Runs the region's app on a real port (the tests' other apps answer in-process), for clients from outside
 /// the test process: peers, a browser.
 func withLiveRegionApp<Result: Sendable>(
-    _ regions: ReplicatedRegions, _ region: Region, environment extra: [String: String] = [:],
+    _ regions: ReplicatedRegions,
+    _ region: Region,
+    environment extra: [String: String] = [:],
     _ body: @Sendable (any TestClientProtocol, Int) async throws -> Result
 ) async throws -> Result {
     var logger = Logger(label: "storefront-\(region)")
@@ -318,13 +325,17 @@ func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: @S
 /// and hands their test clients to `body`. A region crashed by a test has its app stopped first, as a
 /// real region crash takes both: run those apps around the crash, not across it.
 func withRegionApps<Result: Sendable>(
-    _ regions: ReplicatedRegions, only: [Region]? = nil, _ body: @Sendable ([Region: any TestClientProtocol]) async throws -> Result
+    _ regions: ReplicatedRegions,
+    only: [Region]? = nil,
+    _ body: @Sendable ([Region: any TestClientProtocol]) async throws -> Result
 ) async throws -> Result {
     try await withRegionApps(regions, (only ?? regions.regions)[...], [:], body)
 }
 
 private func withRegionApps<Result: Sendable>(
-    _ regions: ReplicatedRegions, _ remaining: ArraySlice<Region>, _ clients: [Region: any TestClientProtocol],
+    _ regions: ReplicatedRegions,
+    _ remaining: ArraySlice<Region>,
+    _ clients: [Region: any TestClientProtocol],
     _ body: @Sendable ([Region: any TestClientProtocol]) async throws -> Result
 ) async throws -> Result {
     guard let region = remaining.first else { return try await body(clients) }

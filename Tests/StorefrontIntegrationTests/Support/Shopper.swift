@@ -27,7 +27,9 @@ struct Shopper: Sendable {
         var headers: HTTPFields = [.cartToken: cart.token, .contentType: "application/json"]
         if let ifMatch { headers[.ifMatch] = ifMatch }
         return try await client.execute(
-            uri: "/v1/carts/\(cart.id)/items/\(sku)", method: .put, headers: headers,
+            uri: "/v1/carts/\(cart.id)/items/\(sku)",
+            method: .put,
+            headers: headers,
             body: ByteBuffer(string: #"{"quantity": \#(quantity)}"#)
         )
     }
@@ -45,7 +47,8 @@ struct Shopper: Sendable {
 
     func checkout(_ cart: OpenedCart, key: String = UUID().uuidString, body: String? = nil) async throws -> TestResponse {
         try await client.execute(
-            uri: "/v1/orders", method: .post,
+            uri: "/v1/orders",
+            method: .post,
             headers: [.cartToken: cart.token, .idempotencyKey: key, .contentType: "application/json"],
             body: ByteBuffer(string: body ?? Self.checkoutBody(cart.id))
         )
@@ -70,7 +73,11 @@ struct Shopper: Sendable {
     }
 
     func admin(
-        _ method: HTTPRequest.Method, _ uri: String, body: String? = nil, token: String? = adminToken, idempotencyKey: String? = nil
+        _ method: HTTPRequest.Method,
+        _ uri: String,
+        body: String? = nil,
+        token: String? = adminToken,
+        idempotencyKey: String? = nil
     ) async throws -> TestResponse {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let token { headers[.authorization] = "Bearer \(token)" }

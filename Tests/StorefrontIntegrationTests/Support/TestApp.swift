@@ -4,17 +4,20 @@ import Hummingbird
 import HummingbirdTesting
 import Logging
 import NIOCore
+import ServiceLifecycle
 import StorefrontApp
 import StorefrontCore
 import StorefrontHealth
 import StorefrontPostgres
 import Synchronization
-import ServiceLifecycle
 import Testing
 
 /// The app exactly as `storefront serve` builds it, against a test database, with fast background loops.
 func withTestApp<Result: Sendable>(
-    _ database: TestDatabase, environment extra: [String: String] = [:], logger: Logger? = nil, health: HealthMonitor? = nil,
+    _ database: TestDatabase,
+    environment extra: [String: String] = [:],
+    logger: Logger? = nil,
+    health: HealthMonitor? = nil,
     _ test: @Sendable (any TestClientProtocol) async throws -> Result
 ) async throws -> Result {
     var environment = appEnvironment(database)
@@ -33,7 +36,8 @@ func withTestApp<Result: Sendable>(
 
 /// The same, served on a real port, for clients from outside the process: the load generator, a browser.
 func withLiveTestApp<Result: Sendable>(
-    _ database: TestDatabase, environment extra: [String: String] = [:],
+    _ database: TestDatabase,
+    environment extra: [String: String] = [:],
     _ test: @Sendable (any TestClientProtocol, Int) async throws -> Result
 ) async throws -> Result {
     var environment = appEnvironment(database)
@@ -61,7 +65,8 @@ func quietLogger(_ label: String = "storefront-test") -> Logger {
 /// waiting for, the services are cancelled, and if even that does not end them the process stops with the
 /// same report — a hang would otherwise show only as a test run that never ends.
 func withRunningServices<Result: Sendable>(
-    _ region: RegionRuntime, _ body: () async throws -> Result
+    _ region: RegionRuntime,
+    _ body: () async throws -> Result
 ) async throws -> Result {
     let test = Test.current?.name ?? "a test"
     var configuration = ServiceGroupConfiguration(services: region.services, logger: region.logger)

@@ -70,7 +70,7 @@ func spawnAndWait(_ arguments: [String]) async -> Int32 {
         DispatchQueue.global().async {
             var pid: pid_t = 0
             let argv = arguments.map { strdup($0) } + [nil]
-            defer { argv.forEach { free($0) } }
+            defer { for pointer in argv { free(pointer) } }
             inheritOnlyStandardDescriptors()
             guard posix_spawn(&pid, arguments[0], nil, nil, argv, environ) == 0 else { return continuation.resume(returning: -1) }
             var status: Int32 = 0

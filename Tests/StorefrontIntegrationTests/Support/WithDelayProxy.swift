@@ -3,7 +3,9 @@ import NIOCore
 
 /// A delay proxy to `127.0.0.1:port` for `body`, closed afterwards whatever `body` did.
 func withDelayProxy<Result: Sendable>(
-    to port: Int, delay: Duration = .zero, _ body: (DelayProxy) async throws -> Result
+    to port: Int,
+    delay: Duration = .zero,
+    _ body: (DelayProxy) async throws -> Result
 ) async throws -> Result {
     let proxy = try await DelayProxy(target: try SocketAddress(ipAddress: "127.0.0.1", port: port), delay: delay)
     do {
