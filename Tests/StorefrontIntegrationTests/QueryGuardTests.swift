@@ -35,9 +35,10 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             let connection = try await Self.connect(database)
             try await connection.close()
-            let start = ContinuousClock.now
-            await #expect(throws: ConnectionClosed.self) { try await connection.run("SELECT 1") }
-            #expect(ContinuousClock.now - start < .seconds(1))
+            // Bounded, so that a query that waits for ever (what PostgresNIO alone does) fails the test.
+            try await withDeadline(.seconds(10)) {
+                await #expect(throws: ConnectionClosed.self) { try await connection.run("SELECT 1") }
+            }
         }
     }
 
@@ -58,11 +59,12 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             let connection = try await Self.connect(database)
             let pid = try await connection.rows("SELECT pg_backend_pid()")[0].decode(Int32.self)
-            let start = ContinuousClock.now
-            await #expect(throws: DeadlineExceeded.self) {
-                try await withDeadline(.milliseconds(200)) { try await connection.run("SELECT pg_sleep(30)") }
+            // The 30 s query ends with its 200 ms deadline; the outer bound catches one that would not.
+            try await withDeadline(.seconds(10)) {
+                await #expect(throws: DeadlineExceeded.self) {
+                    try await withDeadline(.milliseconds(200)) { try await connection.run("SELECT pg_sleep(30)") }
+                }
             }
-            #expect(ContinuousClock.now - start < .seconds(2))
             // The query is failed as soon as the close begins; the channel itself closes a moment later.
             try await waitUntil("the connection is closed", timeout: .seconds(2)) { connection.isClosed }
             // The server notices within a second or two that its client left, and ends the query.
@@ -79,23 +81,24 @@ import Testing
     @Test func aTransactionWhoseConnectionDiesEnds() async throws {
         try await TestDatabase.withDatabase { database async throws in
             try await database.asApp { client async throws in
-                // Timed from the kill, not from the lease: on a loaded machine opening connections takes seconds,
-                // and what is tested is that the dead connection's query ends, where without the guard it never did.
-                let killed = Mutex<ContinuousClock.Instant?>(nil)
-                await #expect(throws: (any Error).self) {
-                    try await client.transaction(logger: TestDatabase.logger) { connection in
-                        let pid = try await connection.rows("SELECT pg_backend_pid()")[0].decode(Int32.self)
-                        // The app's backends are not the owner's to end: the superuser ends it.
-                        let superuser = try TestCluster.named("us-east").adminURL(database: "postgres")
-                        let terminated = try await PostgresClient.withRunning(superuser, logger: TestDatabase.logger) { admin in
-                            try await admin.rows("SELECT pg_terminate_backend(\(pid))")[0].decode(Bool.self)
+                // Bounded rather than timed: on a loaded machine opening connections takes seconds, and what is
+                // tested is that the dead connection's query ends, where without the guard it never did.
+                let killed = Mutex(false)
+                try await withDeadline(.seconds(60)) {
+                    await #expect(throws: (any Error).self) {
+                        try await client.transaction(logger: TestDatabase.logger) { connection in
+                            let pid = try await connection.rows("SELECT pg_backend_pid()")[0].decode(Int32.self)
+                            // The app's backends are not the owner's to end: the superuser ends it.
+                            let superuser = try TestCluster.named("us-east").adminURL(database: "postgres")
+                            let terminated = try await PostgresClient.withRunning(superuser, logger: TestDatabase.logger) { admin in
+                                try await admin.rows("SELECT pg_terminate_backend(\(pid))")[0].decode(Bool.self)
+                            }
+                            killed.withLock { $0 = terminated }
+                            try await connection.run("SELECT 1")
                         }
-                        if terminated { killed.withLock { $0 = .now } }
-                        try await connection.run("SELECT 1")
                     }
                 }
-                let ended = ContinuousClock.now - (try #require(killed.withLock { $0 }, "the backend was not terminated"))
-                #expect(ended < .seconds(5))
+                #expect(killed.withLock { $0 }, "the backend was not terminated")
                 #expect(try await client.rows("SELECT 1").count == 1)
             }
         }

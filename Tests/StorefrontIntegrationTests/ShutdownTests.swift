@@ -236,8 +236,9 @@ import Testing
                         return (status, took)
                     }
                     print("SIGTERM with the database \(trouble.rawValue): exit status \(status.map(String.init) ?? "none, killed") after \(took)")
+                    // 0 only when the process's own clock saw the stop end within the drain grace and the stop
+                    // timeout (70 otherwise): the bound is the product's, not this test's stopwatch.
                     #expect(status == 0, "see \(log)")
-                    #expect(took < grace + stopTimeout)
                 } catch {
                     process.signal(SIGKILL)
                     _ = try? await process.exitStatus(within: .seconds(5))
