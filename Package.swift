@@ -49,6 +49,7 @@ let package = Package(
         .target(
             name: "DelayProxy",
             dependencies: [
+                "StorefrontCore",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import StorefrontCore
 import Synchronization
 
 /// A TCP proxy that holds every chunk of bytes, in both directions, for a delay that can change while it
@@ -123,8 +124,4 @@ private final class DelayedRelay: ChannelInboundHandler, Sendable {
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         context.close(promise: nil)
     }
-}
-
-extension Duration {
-    var nanoseconds: Int64 { components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000 }
 }
