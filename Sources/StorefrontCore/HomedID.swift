@@ -16,12 +16,7 @@ extension UUID {
         let tag = region.tag
         bytes[14] = tag.0
         bytes[15] = tag.1
-        return UUID(
-            uuid: (
-                bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5], bytes[6], bytes[7],
-                bytes[8], bytes[9], bytes[10], bytes[11], bytes[12], bytes[13], bytes[14], bytes[15]
-            )
-        )
+        return UUID(bytes: bytes)!
     }
 
     /// The region whose tag this id carries, among `regions`; nil for an id that names no home.

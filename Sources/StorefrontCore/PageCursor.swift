@@ -43,14 +43,8 @@ public struct CursorCodec: Sendable {
         let payload = data.prefix(24)
         guard constantTimeEquals(mac(payload, scope), data.suffix(Self.macLength)) else { throw rejected }
         let sortKey = payload.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
-        let idBytes = Array(payload.suffix(16))
-        let id = UUID(
-            uuid: (
-                idBytes[0], idBytes[1], idBytes[2], idBytes[3], idBytes[4], idBytes[5], idBytes[6], idBytes[7],
-                idBytes[8], idBytes[9], idBytes[10], idBytes[11], idBytes[12], idBytes[13], idBytes[14], idBytes[15]
-            )
-        )
-        return PageCursor(sortKey: sortKey, id: id)
+        // The length is checked above: 24 bytes of payload, the last 16 the id.
+        return PageCursor(sortKey: sortKey, id: UUID(bytes: payload.suffix(16))!)
     }
 
     private func mac(_ payload: Data, _ scope: String) -> Data {
