@@ -15,7 +15,10 @@ extension CartLine {
             euSize: ShoeSize(tenths: Int(try cells[first + 5].decode(Int16.self))),
             usSize: ShoeSize(tenths: Int(try cells[first + 6].decode(Int16.self))),
             width: Width(rawValue: try cells[first + 7].decode(String.self)) ?? .standard,
-            unitPrice: Money(amount: try cells[first + 8].decode(Int64.self), currency: Currency(try cells[first + 9].decode(String.self)) ?? .usd),
+            unitPrice: Money(
+                amount: try cells[first + 8].decode(Int64.self),
+                currency: try known(Currency.init, try cells[first + 9].decode(String.self), in: "variants.currency")
+            ),
             available: available
         )
     }

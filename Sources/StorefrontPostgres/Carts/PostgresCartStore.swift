@@ -72,7 +72,7 @@ public struct PostgresCartStore: CartStore {
                 RETURNING (SELECT count(*) FROM cart_items WHERE region = \(region.name) AND cart_id = \(cart.id))
                 """,
                 logger: logger
-            ).first!.decode(Int.self)
+            ).onlyRow(of: "UPDATE carts … RETURNING its line count").decode(Int.self)
             guard lineCount <= Cart.maxLines else { throw StorefrontError.cartFull(limit: Cart.maxLines) }
             return try await load(cart.id, token: token, connection)
         }
@@ -112,7 +112,7 @@ public struct PostgresCartStore: CartStore {
         return Cart(
             id: id,
             region: try Region(try first[17].decode(String.self)),
-            status: Cart.Status(rawValue: try first[1].decode(String.self)) ?? .open,
+            status: try known(Cart.Status.init(rawValue:), try first[1].decode(String.self), in: "carts.status"),
             version: try first[2].decode(Int.self),
             lines: lines,
             createdAt: try first[3].decode(Date.self),

@@ -85,7 +85,7 @@ public struct PostgresCatalogStore: CatalogStore {
     }
 
     private func now(_ connection: PostgresConnection) async throws -> Date {
-        try await connection.rows("SELECT now()", logger: logger).first!.decode(Date.self)
+        try await connection.rows("SELECT now()", logger: logger).onlyRow(of: "SELECT now()").decode(Date.self)
     }
 
     public func search(_ query: ProductQuery, after cursor: PageCursor?, stockRegion: Region, limit: Int) async throws -> [PageCursor] {
@@ -126,7 +126,7 @@ public struct PostgresCatalogStore: CatalogStore {
                     description: try cells[2].decode(String.self),
                     brand: Brand(slug: try cells[3].decode(String.self), name: try cells[4].decode(String.self)),
                     category: StorefrontCore.Category(slug: try cells[5].decode(String.self), name: try cells[6].decode(String.self)),
-                    gender: Gender(rawValue: try cells[7].decode(String.self)) ?? .unisex,
+                    gender: try known(Gender.init(rawValue:), try cells[7].decode(String.self), in: "products.gender"),
                     tags: try cells[8].decode([String].self),
                     imageURLs: try cells[9].decode([String].self),
                     createdAt: try cells[10].decode(Date.self),
@@ -143,7 +143,10 @@ public struct PostgresCatalogStore: CatalogStore {
                     euSize: ShoeSize(tenths: Int(try cells[13].decode(Int16.self))),
                     usSize: ShoeSize(tenths: Int(try cells[14].decode(Int16.self))),
                     width: Width(rawValue: try cells[15].decode(String.self)) ?? .standard,
-                    price: Money(amount: try cells[16].decode(Int64.self), currency: Currency(try cells[17].decode(String.self)) ?? .usd)
+                    price: Money(
+                        amount: try cells[16].decode(Int64.self),
+                        currency: try known(Currency.init, try cells[17].decode(String.self), in: "variants.currency")
+                    )
                 )
             )
             products[id]?.available[sku] = Int(try cells[18].decode(Int32.self))

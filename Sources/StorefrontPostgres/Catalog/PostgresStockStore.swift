@@ -101,7 +101,7 @@ public struct PostgresStockStore: StockStore {
                 RETURNING created_at
                 """,
                 logger: logger
-            ).first!.decode(Date.self)
+            ).onlyRow(of: "INSERT INTO stock_transfers … RETURNING created_at").decode(Date.self)
             return StockTransfer(id: id, sku: sku, from: region, to: destination, quantity: quantity, createdAt: createdAt, receivedAt: nil)
         }
     }

@@ -54,7 +54,7 @@ public struct OrderReconciler: Sendable {
                 logger: logger
             )
             guard let (statusText, already) = try rows.first?.decode((String, UUID?).self), already == nil else { return nil }
-            let status = OrderStatus(rawValue: statusText) ?? .placed
+            let status = try known(OrderStatus.init(rawValue:), statusText, in: "orders.status")
             // A shipped duplicate cannot be cancelled here: it is marked, counted and left to an operator.
             let next = status.applying(.cancel) ?? status
             let reconciledAt = try await connection.rows(
@@ -65,7 +65,7 @@ public struct OrderReconciler: Sendable {
                 RETURNING reconciled_at
                 """,
                 logger: logger
-            ).first!.decode(Date.self)
+            ).onlyRow(of: "UPDATE orders … RETURNING reconciled_at").decode(Date.self)
             if next != status { try await PostgresOrderStore.restoreStock(of: id, region: region, connection, logger: logger) }
             return OrderReconciliation(
                 order: OrderReference(id: id, region: region),

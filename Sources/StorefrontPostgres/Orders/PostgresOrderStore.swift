@@ -268,7 +268,7 @@ public struct PostgresOrderStore: OrderStore {
                 throw StorefrontError.notFound(resource: "order")
             }
             guard home == region.name else { throw StorefrontError.homedElsewhere(resource: "order", home: try Region(home)) }
-            let status = OrderStatus(rawValue: statusText) ?? .placed
+            let status = try known(OrderStatus.init(rawValue:), statusText, in: "orders.status")
             guard let next = status.applying(event) else { throw StorefrontError.illegalTransition(from: status, event: event) }
             try await connection.run(
                 "UPDATE orders SET status = \(next.rawValue) WHERE region = \(region.name) AND id = \(id)",
@@ -278,7 +278,10 @@ public struct PostgresOrderStore: OrderStore {
                 // The order row is locked and its status changed under that lock: this runs once per order.
                 try await Self.restoreStock(of: id, region: region, connection, logger: logger)
             }
-            return try await load(ids: [id], token: nil, connection).first!
+            guard let order = try await load(ids: [id], token: nil, connection).first else {
+                throw UnreadableStoredValue(what: "order \(id) was changed and then not found")
+            }
+            return order
         }
     }
 
@@ -315,7 +318,7 @@ public struct PostgresOrderStore: OrderStore {
                 OrderReconciliation(
                     order: OrderReference(id: id, region: try Region(home)),
                     standing: OrderReference(id: standing, region: try Region(standingRegion)),
-                    status: OrderStatus(rawValue: status) ?? .placed,
+                    status: try known(OrderStatus.init(rawValue:), status, in: "orders.status"),
                     reconciledAt: at
                 )
             )
@@ -372,12 +375,12 @@ public struct PostgresOrderStore: OrderStore {
             let id = try cells[0].decode(UUID.self)
             if orders[id] == nil {
                 if let token, !constantTimeEquals(try cells[1].decode(ByteBuffer.self).readableBytesView, token.digest) { continue }
-                let currency = Currency(try cells[7].decode(String.self)) ?? .usd
+                let currency = try known(Currency.init, try cells[7].decode(String.self), in: "orders.currency")
                 orders[id] = Order(
                     id: id,
                     region: try Region(try cells[20].decode(String.self)),
                     cartID: try cells[2].decode(UUID.self),
-                    status: OrderStatus(rawValue: try cells[3].decode(String.self)) ?? .placed,
+                    status: try known(OrderStatus.init(rawValue:), try cells[3].decode(String.self), in: "orders.status"),
                     email: try cells[4].decode(String.self),
                     shippingAddress: try Self.addressDecoder.decode(ShippingAddress.self, from: Data(try cells[5].decode(String.self).utf8)),
                     lines: [],
@@ -400,7 +403,10 @@ public struct PostgresOrderStore: OrderStore {
                     usSize: try cells[15].decode(String.self),
                     width: Width(rawValue: try cells[16].decode(String.self)) ?? .standard,
                     quantity: Int(try cells[17].decode(Int32.self)),
-                    unitPrice: Money(amount: try cells[18].decode(Int64.self), currency: Currency(try cells[19].decode(String.self)) ?? .usd)
+                    unitPrice: Money(
+                        amount: try cells[18].decode(Int64.self),
+                        currency: try known(Currency.init, try cells[19].decode(String.self), in: "order_lines.currency")
+                    )
                 )
             )
         }

@@ -141,7 +141,7 @@ public struct ReplicationSetup: Sendable {
               AND s.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())
             """,
             logger: logger
-        ).first!.decode(Int.self)
+        ).onlyRow(of: "count(*) of tables still copying").decode(Int.self)
     }
 }
 
