@@ -55,6 +55,20 @@ public struct CursorCodec: Sendable {
     }
 }
 
+extension CursorCodec {
+    /// A page out of `limit + 1` items fetched (one more than the page tells whether another follows): the
+    /// first `limit`, and the sealed cursor after the last of them when another page follows.
+    public func page<Item>(
+        of fetched: [Item],
+        limit: Int,
+        scope: String,
+        position: (Item) -> PageCursor
+    ) -> (items: ArraySlice<Item>, next: String?) {
+        let items = fetched.prefix(limit)
+        return (items, fetched.count > limit ? items.last.map { seal(position($0), scope: scope) } : nil)
+    }
+}
+
 extension ProductQuery {
     /// Everything that decides which products match and in which order, as a cursor scope; not the page
     /// size, which a shopper may change between pages.

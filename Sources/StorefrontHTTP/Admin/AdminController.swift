@@ -138,9 +138,8 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
         guard errors.isEmpty else { throw StorefrontError.invalidRequest(errors) }
         let scope = "admin-orders:\(status?.rawValue ?? "")"
         let after = try cursorText.map { text throws(StorefrontError) in try cursors.open(text, scope: scope) }
-        let page = try await orders.orders(status: status, after: after, limit: limit + 1)
-        let items = page.prefix(limit)
-        let next = page.count > limit ? items.last.map { cursors.seal($0.position, scope: scope) } : nil
-        return try JSON.response(OrderListBody(items: items.map { OrderBody($0.order) }, limit: limit, nextCursor: next))
+        let fetched = try await orders.orders(status: status, after: after, limit: limit + 1)
+        let page = cursors.page(of: fetched, limit: limit, scope: scope) { $0.position }
+        return try JSON.response(OrderListBody(items: page.items.map { OrderBody($0.order) }, limit: limit, nextCursor: page.next))
     }
 }

@@ -33,9 +33,9 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         let parsed = try ProductQuery.parse(try QueryString.pairs(request.uri.query))
         let query = parsed.query
         let after = try parsed.cursor.map { cursor throws(StorefrontError) in try cursors.open(cursor, scope: query.fingerprint) }
-        // One more than the page tells whether another page follows.
         let matches = try await store.search(query, after: after, stockRegion: region, limit: query.limit + 1)
-        let page = Array(matches.prefix(query.limit))
+        let (items, next) = cursors.page(of: matches, limit: query.limit, scope: query.fingerprint) { $0 }
+        let page = Array(items)
 
         var summaries = page.map { cache.summary($0.id) }
         let missing = zip(page, summaries).compactMap { match, summary in summary == nil ? match.id : nil }
@@ -58,8 +58,8 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
             body.writeBuffer(&summary)
         }
         body.writeString(#"],"limit":\#(query.limit),"next_cursor":"#)
-        if matches.count > query.limit, let last = page.last {
-            body.writeString("\"\(cursors.seal(last, scope: query.fingerprint))\"}")
+        if let next {
+            body.writeString("\"\(next)\"}")
         } else {
             body.writeString("null}")
         }
