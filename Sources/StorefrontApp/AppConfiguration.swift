@@ -43,7 +43,7 @@ public struct AppConfiguration: Sendable {
     /// How often this region looks for its duplicate orders of one checkout (`OrderReconciler`).
     public var reconcileInterval: Duration
     /// The other regions: their replication is watched and their `/health/live` probed.
-    public var peers: [Peer]
+    public var peers: [PeerAPI]
     /// Authenticates calls between regions (a request forwarded to the region that owns its cart or
     /// order); the same in every region. Without it no region forwards, and each adopts what reaches it.
     public var peerSecret: String?
@@ -68,7 +68,7 @@ public struct AppConfiguration: Sendable {
     /// Lets `serve` start with development secrets (the built-in cursor secret, short tokens).
     public var development: Bool
 
-    public struct Peer: Sendable, Equatable {
+    public struct PeerAPI: Sendable, Equatable {
         public var region: Region
         /// Base URL of the peer's API, such as `http://127.0.0.12:8082`.
         public var url: String
@@ -164,8 +164,8 @@ public struct AppConfiguration: Sendable {
         ("STOREFRONT_DEVELOPMENT", "false", "let serve start with the built-in cursor secret and tokens shorter than 32 characters"),
     ]
 
-    static func peers(_ text: String, region: Region) throws(StorefrontError) -> [Peer] {
-        var peers: [Peer] = []
+    static func peers(_ text: String, region: Region) throws(StorefrontError) -> [PeerAPI] {
+        var peers: [PeerAPI] = []
         for entry in text.split(separator: ",", omittingEmptySubsequences: true) {
             let parts = entry.split(separator: "=", maxSplits: 1).map { String($0).trimmingCharacters(in: .whitespaces) }
             guard parts.count == 2, let url = URL(string: parts[1]), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
@@ -175,7 +175,7 @@ public struct AppConfiguration: Sendable {
             guard peer != region, !peers.contains(where: { $0.region == peer }) else {
                 throw .invalidConfiguration("STOREFRONT_PEERS: \(peer) is this region or listed twice")
             }
-            peers.append(Peer(region: peer, url: parts[1].hasSuffix("/") ? String(parts[1].dropLast()) : parts[1]))
+            peers.append(PeerAPI(region: peer, url: parts[1].hasSuffix("/") ? String(parts[1].dropLast()) : parts[1]))
         }
         return peers
     }

@@ -37,7 +37,7 @@ public struct DrainedResync: Sendable {
 
     /// Drains, resyncs from `peer`, waits for the copy, lifts the drain; `progress` hears each step.
     /// A drain that was already in force (an operator's) stays after the copy: only its own is lifted.
-    public func run(_ setup: ReplicationSetup, peer: ReplicationTopology.Peer, progress: @Sendable (String) -> Void) async throws {
+    public func run(_ setup: ReplicationSetup, peer: ReplicationTopology.PeerDatabase, progress: @Sendable (String) -> Void) async throws {
         let drainedAlready = try await admin(.GET, "drain").contains(#""draining":true"#)
         if !drainedAlready {
             _ = try await admin(

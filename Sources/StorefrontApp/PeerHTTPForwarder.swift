@@ -21,7 +21,7 @@ final class PeerHTTPForwarder: PeerForwarder, Service {
     /// How long the home may take to answer: a checkout's statements may wait this long for locks.
     let timeout: Duration
 
-    init(region: Region, peers: [AppConfiguration.Peer], secret: String, timeout: Duration) {
+    init(region: Region, peers: [AppConfiguration.PeerAPI], secret: String, timeout: Duration) {
         self.region = region
         self.urls = Dictionary(uniqueKeysWithValues: peers.map { ($0.region, $0.url) })
         self.secret = secret

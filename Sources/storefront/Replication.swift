@@ -41,7 +41,7 @@ struct ReplicationOptions: ParsableArguments {
             let peerTexts =
                 peer.isEmpty
                 ? (environment["STOREFRONT_REPLICATION_PEERS"] ?? "").split(separator: ",").map(String.init) : peer
-            let peers = try peerTexts.map { text throws -> ReplicationTopology.Peer in
+            let peers = try peerTexts.map { text throws -> ReplicationTopology.PeerDatabase in
                 let parts = text.split(separator: "=", maxSplits: 1).map(String.init)
                 guard parts.count == 2 else { throw ValidationError("a peer is NAME=URL, not \(text)") }
                 return .init(region: try Region(parts[0]), url: try DatabaseURL(parts[1]))

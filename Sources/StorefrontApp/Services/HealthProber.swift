@@ -20,7 +20,7 @@ struct HealthProber: Service {
     let monitor: HealthMonitor
     let postgres: PostgresClient
     let database: DatabaseProbe
-    let peers: [AppConfiguration.Peer]
+    let peers: [AppConfiguration.PeerAPI]
     let http: HTTPClient
     let flows: FlowWindows
     let gauges: HealthGauges

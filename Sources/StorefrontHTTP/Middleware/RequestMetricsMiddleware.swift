@@ -97,7 +97,7 @@ public final class RequestMetrics: Sendable {
         }
         series.requests.increment()
         if status >= 500 { series.errors.increment() }
-        series.duration.recordNanoseconds(elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000)
+        series.duration.recordNanoseconds(elapsed.nanoseconds)
         statusCounters.metric(StatusKey(route: key, status: status)) {
             registry.makeCounter(
                 descriptor: .storefront("http", "responses", unit: "total", help: "Responses, by route and status code"),

@@ -63,7 +63,7 @@ public struct ReplicationSetup: Sendable {
         }
     }
 
-    private func subscribe(to peer: ReplicationTopology.Peer) async throws {
+    private func subscribe(to peer: ReplicationTopology.PeerDatabase) async throws {
         let name = topology.subscription(to: peer.region)
         let publications = topology.publications(of: peer.region).joined(separator: ", ")
         let exists = try await client.rows(
@@ -95,7 +95,7 @@ public struct ReplicationSetup: Sendable {
 
     /// Starts a peer's rows over after its slot was lost: drops the subscription (and the lost slot at the
     /// peer), deletes this region's copy of the peer's rows, and subscribes again with a fresh copy.
-    public func resync(peer: ReplicationTopology.Peer) async throws {
+    public func resync(peer: ReplicationTopology.PeerDatabase) async throws {
         let name = topology.subscription(to: peer.region)
         let exists = try await client.rows(
             "SELECT 1 FROM pg_subscription WHERE subname = \(name) AND subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())",

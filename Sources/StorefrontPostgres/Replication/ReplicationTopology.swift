@@ -3,7 +3,7 @@ import StorefrontCore
 
 /// The regions one region replicates with, and the names the replication objects get.
 public struct ReplicationTopology: Sendable {
-    public struct Peer: Sendable {
+    public struct PeerDatabase: Sendable {
         public var region: Region
         /// How this region's subscription reaches the peer: the peer's database, as a role with REPLICATION.
         public var url: DatabaseURL
@@ -16,11 +16,11 @@ public struct ReplicationTopology: Sendable {
 
     public var region: Region
     public var catalogHome: Region
-    public var peers: [Peer]
+    public var peers: [PeerDatabase]
     /// The database name, part of slot names: slots are per cluster, and several databases may replicate.
     public var database: String
 
-    public init(region: Region, catalogHome: Region, peers: [Peer], database: String) throws(StorefrontError) {
+    public init(region: Region, catalogHome: Region, peers: [PeerDatabase], database: String) throws(StorefrontError) {
         guard !peers.contains(where: { $0.region == region }) else {
             throw .invalidConfiguration("region \(region) cannot be its own peer")
         }
