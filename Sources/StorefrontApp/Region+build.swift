@@ -15,6 +15,8 @@ import StorefrontPostgres
 public struct RegionRuntime {
     public let configuration: AppConfiguration
     public let router: Router<AppRequestContext>
+    /// Which flow each shopper route belongs to, as the routes were registered.
+    public let routes: FlowRoutes
     /// In start order: the pool first. A service group stops them in reverse, so the pool stops last and
     /// everything that uses it can still finish.
     public let services: [ServiceGroupConfiguration.ServiceConfiguration]
@@ -125,10 +127,12 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         registry: metrics
     )
 
+    // Filled as the router is built: which flow each shopper route belongs to.
+    let routes = FlowRoutes()
     let admission = Admission(poolSize: configuration.maxDatabaseConnections, maxWait: configuration.admissionWait, registry: metrics)
     let router = buildRouter(
         region: configuration.region,
-        health: HealthController(monitor: health, region: configuration.region, access: configuration.observers),
+        health: HealthController(monitor: health, region: configuration.region, access: configuration.observers, routes: routes),
         drain: DrainController(monitor: health, adminToken: configuration.adminToken),
         catalog: CatalogController(store: catalogStore, cache: catalogCache, cursors: cursors, region: configuration.region, admission: admission),
         carts: CartController(
@@ -143,7 +147,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
             adminToken: configuration.adminToken
         ),
         contract: try ContractController(),
-        requestMetrics: RequestMetrics(registry: metrics, flows: flows),
+        requestMetrics: RequestMetrics(registry: metrics, flows: flows, routes: routes),
         admission: admission,
         accessLog: AccessLogSampling(oneIn: configuration.accessLogSampleOneIn),
         limits: configuration.httpLimits,
@@ -207,6 +211,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     return RegionRuntime(
         configuration: configuration,
         router: router,
+        routes: routes,
         services: services,
         health: health,
         lifecycle: lifecycle,

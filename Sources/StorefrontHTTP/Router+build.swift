@@ -36,11 +36,15 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
         return JSON.response(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let api = router.group("v1")
+    // Each shopper route is registered with its flow, the one table metrics and the health report read.
+    func flow(_ flow: Flow, on group: RouterGroup<AppRequestContext>) -> FlowGroup {
+        FlowGroup(group: group, prefix: "/v1", flow: flow, routes: requestMetrics.routes)
+    }
     // Catalog reads come from memory or one bounded statement; a deadline's task group would only cost them.
-    catalog.addRoutes(to: api)
+    catalog.addRoutes(to: flow(.browse, on: api))
     let bounded = api.group().add(middleware: RequestDeadlineMiddleware(deadline: limits.requestTimeout))
-    carts.addRoutes(to: bounded)
-    orders.addRoutes(to: bounded)
+    carts.addRoutes(to: flow(.cart, on: bounded))
+    orders.addRoutes(checkout: flow(.checkout, on: bounded), orderHistory: flow(.orderHistory, on: bounded))
     admin.addRoutes(to: bounded, region: region)
     drain.addRoutes(to: api)
     return router

@@ -4,31 +4,6 @@ public enum Flow: String, Sendable, CaseIterable, Comparable {
     case orderHistory = "order_history"
 
     public static func < (lhs: Self, rhs: Self) -> Bool { allCases.firstIndex(of: lhs)! < allCases.firstIndex(of: rhs)! }
-
-    /// The endpoints a shopper uses in this flow, for the health report's `affectedEndpoints`.
-    public var endpoints: [String] {
-        switch self {
-        case .browse: ["GET /v1/products", "GET /v1/products/{id}", "GET /v1/brands", "GET /v1/categories"]
-        case .cart: ["POST /v1/carts", "GET /v1/carts/{id}", "PUT /v1/carts/{id}/items/{sku}", "DELETE /v1/carts/{id}/items/{sku}"]
-        case .checkout: ["POST /v1/orders"]
-        case .orderHistory: ["GET /v1/orders/{id}", "POST /v1/orders/{id}/cancel"]
-        }
-    }
-
-    /// The flow a request belongs to, from its method and matched route; nil for probes, metrics and admin.
-    public init?(method: String, route: String) {
-        if route.hasPrefix("/v1/products") || route == "/v1/brands" || route == "/v1/categories" {
-            self = .browse
-        } else if route.hasPrefix("/v1/carts") {
-            self = .cart
-        } else if route == "/v1/orders" && method == "POST" {
-            self = .checkout
-        } else if route.hasPrefix("/v1/orders/") {
-            self = .orderHistory
-        } else {
-            return nil
-        }
-    }
 }
 
 /// The shape of a region's health: its signals, and the signals each flow depends on.

@@ -38,16 +38,4 @@ import Testing
         windows.record(.cart, milliseconds: 3, serverError: false, at: 120)
         #expect(windows.summary(.cart, at: 120).requests == 1)
     }
-
-    @Test func routesMapToFlows() {
-        #expect(Flow(method: "GET", route: "/v1/products") == .browse)
-        #expect(Flow(method: "GET", route: "/v1/products/{id}") == .browse)
-        #expect(Flow(method: "GET", route: "/v1/brands") == .browse)
-        #expect(Flow(method: "PUT", route: "/v1/carts/{id}/items/{sku}") == .cart)
-        #expect(Flow(method: "POST", route: "/v1/orders") == .checkout)
-        #expect(Flow(method: "GET", route: "/v1/orders/{id}") == .orderHistory)
-        #expect(Flow(method: "POST", route: "/v1/orders/{id}/cancel") == .orderHistory)
-        #expect(Flow(method: "GET", route: "/health/ready") == nil)
-        #expect(Flow(method: "GET", route: "/v1/admin/orders") == nil)
-    }
 }

@@ -18,7 +18,7 @@ public struct CartController<Store: CartStore>: Sendable {
         self.home = home
     }
 
-    public func addRoutes(to group: RouterGroup<AppRequestContext>) {
+    public func addRoutes(to group: FlowGroup) {
         group.post("carts", use: open)
         group.get("carts/{id}", use: show)
         group.put("carts/{id}/items/{sku}", use: setItem)

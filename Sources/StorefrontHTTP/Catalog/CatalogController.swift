@@ -22,7 +22,7 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         self.admission = admission
     }
 
-    public func addRoutes(to group: RouterGroup<AppRequestContext>) {
+    public func addRoutes(to group: FlowGroup) {
         group.get("products", use: list)
         group.get("products/{id}", use: show)
         group.get("brands") { _, _ in JSON.response(try await facets().brands) }

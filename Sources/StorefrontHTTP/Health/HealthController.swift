@@ -12,6 +12,8 @@ public struct HealthController: Sendable {
     let monitor: HealthMonitor
     let region: Region
     let access: ObserverAccess
+    /// Each flow's endpoints, for a troubled check's `affectedEndpoints`.
+    let routes: FlowRoutes
     let dashboard: ByteBuffer
     let live: ByteBuffer
     /// The last answer of each readiness probe, encoded: it changes with an evaluation at most, and the edge
@@ -22,10 +24,11 @@ public struct HealthController: Sendable {
         let byFlow = Mutex<[Flow?: (body: ProbeBody, encoded: ByteBuffer)]>([:])
     }
 
-    public init(monitor: HealthMonitor, region: Region, access: ObserverAccess) {
+    public init(monitor: HealthMonitor, region: Region, access: ObserverAccess, routes: FlowRoutes) {
         self.monitor = monitor
         self.region = region
         self.access = access
+        self.routes = routes
         dashboard = ByteBuffer(string: DashboardPage.html)
         live = ByteBuffer(bytes: (try? Self.encoder.encode(ProbeBody(status: "pass", region: region.name))) ?? Data())
     }
@@ -59,7 +62,8 @@ public struct HealthController: Sendable {
                 model: monitor.model,
                 readiness: monitor.readiness(),
                 started: monitor.startup().ok,
-                drain: monitor.activeDrain()
+                drain: monitor.activeDrain(),
+                endpoints: routes.endpoints(of:)
             )
             return try probe(access.mayReadDetails(request) ? document : document.redacted(), ok: document.ready)
         }

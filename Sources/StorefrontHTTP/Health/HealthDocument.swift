@@ -149,7 +149,14 @@ struct HealthDocument: Encodable {
         case evaluatedAt = "evaluated_at"
     }
 
-    init(report: HealthReport?, model: HealthModel, readiness: HealthMonitor.Verdict, started: Bool, drain: Drain?) {
+    init(
+        report: HealthReport?,
+        model: HealthModel,
+        readiness: HealthMonitor.Verdict,
+        started: Bool,
+        drain: Drain?,
+        endpoints: (Flow) -> [String]
+    ) {
         region = model.region
         serviceId = "storefront-\(model.region)"
         description = "Storefront region \(model.region)"
@@ -185,7 +192,7 @@ struct HealthDocument: Encodable {
                     since: node.since,
                     time: sample.time,
                     output: node.reason ?? sample.output,
-                    affectedEndpoints: node.status == .healthy ? nil : flows.flatMap(\.endpoints)
+                    affectedEndpoints: node.status == .healthy ? nil : flows.flatMap(endpoints)
                 )
             )
         }

@@ -51,6 +51,8 @@ public final class RequestMetrics: Sendable {
 
     let registry: PrometheusCollectorRegistry
     let flows: FlowWindows
+    /// Which flow each route belongs to, filled as the router is built.
+    public let routes: FlowRoutes
     let inFlight: Gauge
     private let series = MetricCache<RouteKey, Series>()
     private let statusCounters = MetricCache<StatusKey, Counter>()
@@ -68,9 +70,10 @@ public final class RequestMetrics: Sendable {
 
     static let buckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map { .milliseconds($0) }
 
-    public init(registry: PrometheusCollectorRegistry, flows: FlowWindows) {
+    public init(registry: PrometheusCollectorRegistry, flows: FlowWindows, routes: FlowRoutes) {
         self.registry = registry
         self.flows = flows
+        self.routes = routes
         inFlight = registry.makeGauge(descriptor: .storefront("http", "requests", unit: "in_flight", help: "Requests being served"))
     }
 
@@ -92,7 +95,7 @@ public final class RequestMetrics: Sendable {
                     labels: labels,
                     buckets: Self.buckets
                 ),
-                flow: Flow(method: method, route: route)
+                flow: routes.flow(method: method, route: route)
             )
         }
         series.requests.increment()

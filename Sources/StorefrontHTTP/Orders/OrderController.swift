@@ -17,10 +17,10 @@ public struct OrderController<Store: OrderStore>: Sendable {
         self.home = home
     }
 
-    public func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("orders", use: checkout)
-        group.get("orders/{id}", use: show)
-        group.post("orders/{id}/cancel", use: cancel)
+    public func addRoutes(checkout: FlowGroup, orderHistory: FlowGroup) {
+        checkout.post("orders", use: self.checkout)
+        orderHistory.get("orders/{id}", use: show)
+        orderHistory.post("orders/{id}/cancel", use: cancel)
     }
 
     /// Checkout, exactly once per `Idempotency-Key`: a retry of the same request gets the stored response,

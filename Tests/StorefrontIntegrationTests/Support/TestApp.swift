@@ -149,6 +149,10 @@ func appEnvironment(_ database: TestDatabase) -> [String: String] {
         "STOREFRONT_RATE_LIMITS": "off",
         // The tests read the model's reasons and the metrics; who may is tested on its own.
         "STOREFRONT_HEALTH_DETAILS": "public",
+        // Above the statement timeout: on a loaded machine a test that holds a lock on purpose (admission,
+        // lock timeouts) can keep a request waiting longer than the production default allows, which is
+        // not what it tests; RequestDeadlineTests sets its own.
+        "STOREFRONT_REQUEST_TIMEOUT_MS": "120000",
     ]
 }
 

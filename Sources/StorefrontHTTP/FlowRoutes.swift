@@ -1,0 +1,50 @@
+import HTTPTypes
+import Hummingbird
+import StorefrontHealth
+import Synchronization
+
+/// Which flow each shopper route belongs to, as declared where the route is registered (`FlowGroup`): the
+/// one table the metrics (a flow's errors and latency) and the health report (a flow's endpoints) read.
+/// Filled while the router is built, read-only after.
+public final class FlowRoutes: Sendable {
+    private let table = Mutex<[String: Flow]>([:])
+
+    public init() {}
+
+    func add(_ method: HTTPRequest.Method, _ route: String, flow: Flow) {
+        table.withLock { $0["\(method.rawValue) \(route)"] = flow }
+    }
+
+    /// The flow of a request's method and matched route; nil for probes, metrics and admin calls.
+    public func flow(method: String, route: String) -> Flow? {
+        table.withLock { $0["\(method) \(route)"] }
+    }
+
+    /// A flow's endpoints, such as `GET /v1/carts/{id}`, in order.
+    public func endpoints(of flow: Flow) -> [String] {
+        table.withLock { $0.filter { $0.value == flow }.keys.sorted() }
+    }
+}
+
+/// Registers a flow's routes on a router group and records each one's flow in the table.
+public struct FlowGroup {
+    let group: RouterGroup<AppRequestContext>
+    /// The group's path as the router matches it, such as `/v1`.
+    let prefix: String
+    let flow: Flow
+    let routes: FlowRoutes
+
+    public typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
+
+    @discardableResult
+    func on(_ method: HTTPRequest.Method, _ path: String, use handler: @escaping Handler) -> Self {
+        group.on(RouterPath(path), method: method, use: handler)
+        routes.add(method, "\(prefix)/\(path)", flow: flow)
+        return self
+    }
+
+    @discardableResult func get(_ path: String, use handler: @escaping Handler) -> Self { on(.get, path, use: handler) }
+    @discardableResult func post(_ path: String, use handler: @escaping Handler) -> Self { on(.post, path, use: handler) }
+    @discardableResult func put(_ path: String, use handler: @escaping Handler) -> Self { on(.put, path, use: handler) }
+    @discardableResult func delete(_ path: String, use handler: @escaping Handler) -> Self { on(.delete, path, use: handler) }
+}
