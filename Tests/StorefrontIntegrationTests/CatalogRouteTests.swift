@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import StorefrontCore
+import StorefrontHTTP
 import StorefrontPostgres
 import Testing
 

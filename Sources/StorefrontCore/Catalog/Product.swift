@@ -122,7 +122,7 @@ public struct ShoeSize: Sendable, Hashable, Comparable, CustomStringConvertible 
 }
 
 /// A number written only with the digits 0-9 (no sign, no spaces), as query parameters take them.
-func wholeNumber(_ text: Substring) -> Int? {
+public func wholeNumber(_ text: Substring) -> Int? {
     guard (1...18).contains(text.utf8.count), text.utf8.allSatisfy({ (UInt8(ascii: "0")...UInt8(ascii: "9")).contains($0) }) else {
         return nil
     }

@@ -14,7 +14,7 @@ extension CartLine {
             colour: try cells[first + 4].decode(String.self),
             euSize: ShoeSize(tenths: Int(try cells[first + 5].decode(Int16.self))),
             usSize: ShoeSize(tenths: Int(try cells[first + 6].decode(Int16.self))),
-            width: Width(rawValue: try cells[first + 7].decode(String.self)) ?? .standard,
+            width: try known(Width.init(rawValue:), try cells[first + 7].decode(String.self), in: "variants.width"),
             unitPrice: Money(
                 amount: try cells[first + 8].decode(Int64.self),
                 currency: try known(Currency.init, try cells[first + 9].decode(String.self), in: "variants.currency")

@@ -142,7 +142,7 @@ public struct PostgresCatalogStore: CatalogStore {
                     colour: try cells[12].decode(String.self),
                     euSize: ShoeSize(tenths: Int(try cells[13].decode(Int16.self))),
                     usSize: ShoeSize(tenths: Int(try cells[14].decode(Int16.self))),
-                    width: Width(rawValue: try cells[15].decode(String.self)) ?? .standard,
+                    width: try known(Width.init(rawValue:), try cells[15].decode(String.self), in: "variants.width"),
                     price: Money(
                         amount: try cells[16].decode(Int64.self),
                         currency: try known(Currency.init, try cells[17].decode(String.self), in: "variants.currency")

@@ -401,7 +401,7 @@ public struct PostgresOrderStore: OrderStore {
                     colour: try cells[13].decode(String.self),
                     euSize: try cells[14].decode(String.self),
                     usSize: try cells[15].decode(String.self),
-                    width: Width(rawValue: try cells[16].decode(String.self)) ?? .standard,
+                    width: try known(Width.init(rawValue:), try cells[16].decode(String.self), in: "order_lines.width"),
                     quantity: Int(try cells[17].decode(Int32.self)),
                     unitPrice: Money(
                         amount: try cells[18].decode(Int64.self),

@@ -1,6 +1,7 @@
+import StorefrontCore
 import Testing
 
-@testable import StorefrontCore
+@testable import StorefrontHTTP
 
 @Suite struct ProductQueryTests {
     func parse(_ pairs: [(String, String)]) throws -> ProductQuery.Parsed {
