@@ -40,7 +40,7 @@ public struct EdgeTopology: Sendable, Equatable {
             func fail(_ why: String) -> EdgeError { .invalid("line \(number + 1): \(why)") }
             guard fields.count >= 3 else { throw fail("expected NAME HOST:PORT AGENT-PORT CONTINENT=MS …") }
             let name = fields[0]
-            guard !name.isEmpty, name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }), name.first!.isLetter else {
+            guard name.first?.isLetter == true, name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
                 throw fail("'\(name)' is not a region name (a-z, 0-9, dashes)")
             }
             let address = fields[1].split(separator: ":")

@@ -27,4 +27,27 @@ import Testing
             }
         }
     }
+
+    @Test func anUnknownCartStatusFailsReadsAndChangesInsteadOfMeaningClosed() async throws {
+        let sku = CatalogOracle().products[0].variants[0].sku
+        try await TestDatabase.withDatabase { database async throws in
+            let token = AccessToken.generate()
+            let cart = try await database.asApp { client async throws in
+                try await PostgresCartStore(client: client, region: TestDatabase.region, idleLifetime: .seconds(600), logger: TestDatabase.logger)
+                    .open(token: token)
+            }
+            try await database.asOwner { owner async throws in
+                try await owner.run("ALTER TABLE carts DROP CONSTRAINT carts_status_check")
+                try await owner.run("UPDATE carts SET status = 'abandoned' WHERE id = \(cart.id)")
+            }
+            try await database.asApp { client async throws in
+                let store = PostgresCartStore(client: client, region: TestDatabase.region, idleLifetime: .seconds(600), logger: TestDatabase.logger)
+                let read = await #expect(throws: UnreadableStoredValue.self) { try await store.cart(cart.id, token: token) }
+                #expect(read?.description == "carts.status holds 'abandoned', which this binary does not know")
+                await #expect(throws: UnreadableStoredValue.self) {
+                    try await store.setQuantity(1, sku: sku, cart: cart.id, token: token, expectedVersion: nil)
+                }
+            }
+        }
+    }
 }

@@ -3,22 +3,23 @@ import PostgresNIO
 import StorefrontCore
 
 extension CartLine {
-    /// A cart line from ten columns starting at `first`: sku, quantity, product id, product name, colour, EU
-    /// size, US size, width, price amount, currency — the order every cart query selects them in.
-    init(_ cells: PostgresRandomAccessRow, from first: Int, available: Int) throws {
+    /// A line's columns as every cart query selects them, in this order: sku, quantity, product id, product
+    /// name, colour, EU size, US size (tenths), width, price amount, currency.
+    typealias Columns = (String, Int, UUID, String, String, Int16, Int16, String, Int64, String)
+
+    /// A line from its stored columns; a width or currency this build does not know throws.
+    init(_ columns: Columns, available: Int) throws {
+        let (sku, quantity, productID, productName, colour, euSize, usSize, width, priceAmount, currency) = columns
         self.init(
-            sku: try cells[first].decode(String.self),
-            quantity: try cells[first + 1].decode(Int.self),
-            productID: try cells[first + 2].decode(UUID.self),
-            productName: try cells[first + 3].decode(String.self),
-            colour: try cells[first + 4].decode(String.self),
-            euSize: ShoeSize(tenths: Int(try cells[first + 5].decode(Int16.self))),
-            usSize: ShoeSize(tenths: Int(try cells[first + 6].decode(Int16.self))),
-            width: try known(Width.init(rawValue:), try cells[first + 7].decode(String.self), in: "variants.width"),
-            unitPrice: Money(
-                amount: try cells[first + 8].decode(Int64.self),
-                currency: try known(Currency.init, try cells[first + 9].decode(String.self), in: "variants.currency")
-            ),
+            sku: sku,
+            quantity: quantity,
+            productID: productID,
+            productName: productName,
+            colour: colour,
+            euSize: ShoeSize(tenths: Int(euSize)),
+            usSize: ShoeSize(tenths: Int(usSize)),
+            width: try known(Width.init(rawValue:), width, in: "variants.width"),
+            unitPrice: Money(amount: priceAmount, currency: try known(Currency.init, currency, in: "variants.currency")),
             available: available
         )
     }

@@ -38,19 +38,21 @@ struct CartResolver: Sendable {
             logger: logger
         )
         guard let row = rows.first else { throw StorefrontError.notFound(resource: "cart") }
-        let cells = row.makeRandomAccess()
-        guard constantTimeEquals(try cells[1].decode(ByteBuffer.self).readableBytesView, token.digest) else {
+        let (homeName, tokenDigest, status, version, expired, adopterRegion, adopterCart, root) = try row.decode(
+            (String, ByteBuffer, String, Int, Bool, String?, UUID?, UUID).self
+        )
+        guard constantTimeEquals(tokenDigest.readableBytesView, token.digest) else {
             throw StorefrontError.notFound(resource: "cart")
         }
-        let home = try Region(try cells[0].decode(String.self))
-        if let adopter = try cells[5].decode(String?.self), let adoptee = try cells[6].decode(UUID?.self) {
-            guard adopter == region.name else { throw StorefrontError.cartAdopted(region: try Region(adopter), cartID: adoptee) }
-            return try await resolve(adoptee, token: token, connection)
+        let home = try Region(homeName)
+        if let adopterRegion, let adopterCart {
+            guard adopterRegion == region.name else {
+                throw StorefrontError.cartAdopted(region: try Region(adopterRegion), cartID: adopterCart)
+            }
+            return try await resolve(adopterCart, token: token, connection)
         }
-        guard try cells[2].decode(String.self) == Cart.Status.open.rawValue else { throw StorefrontError.cartClosed }
-        guard try !cells[4].decode(Bool.self) else { throw StorefrontError.cartExpired }
-        let version = try cells[3].decode(Int.self)
-        let root = try cells[7].decode(UUID.self)
+        guard try known(Cart.Status.init(rawValue:), status, in: "carts.status") == .open else { throw StorefrontError.cartClosed }
+        guard !expired else { throw StorefrontError.cartExpired }
         guard home != region else { return Resolved(id: id, version: version, root: root) }
 
         let adoptee = UUID.homed(in: region)

@@ -99,27 +99,46 @@ public struct PostgresCartStore: CartStore {
             """,
             logger: logger
         )
-        guard let first = rows.first?.makeRandomAccess(),
-            constantTimeEquals(try first[0].decode(ByteBuffer.self).readableBytesView, token.digest)
-        else { throw StorefrontError.notFound(resource: "cart") }
-
-        var lines: [CartLine] = []
+        var cart: Cart?
         for row in rows {
-            let cells = row.makeRandomAccess()
-            guard try cells[6].decode(String?.self) != nil else { continue }
-            lines.append(try CartLine(cells, from: 6, available: Int(try cells[16].decode(Int32.self))))
+            let (
+                tokenDigest, status, version, createdAt, updatedAt, expiresAt,
+                sku, quantity, productID, productName, colour, euSize, usSize, width, priceAmount, currency, available,
+                home, adoptedFrom, replicaAge
+            ) = try row.decode(
+                (
+                    ByteBuffer, String, Int, Date, Date, Date,
+                    String?, Int?, UUID?, String?, String?, Int16?, Int16?, String?, Int64?, String?, Int32,
+                    String, UUID?, Double?
+                ).self
+            )
+            if cart == nil {
+                guard constantTimeEquals(tokenDigest.readableBytesView, token.digest) else { break }
+                cart = Cart(
+                    id: id,
+                    region: try Region(home),
+                    status: try known(Cart.Status.init(rawValue:), status, in: "carts.status"),
+                    version: version,
+                    lines: [],
+                    createdAt: createdAt,
+                    updatedAt: updatedAt,
+                    expiresAt: expiresAt,
+                    adoptedFrom: adoptedFrom,
+                    replicaAge: replicaAge
+                )
+            }
+            // An empty cart is one row whose line columns are all NULL.
+            guard let sku, let quantity, let productID, let productName, let colour, let euSize, let usSize, let width,
+                let priceAmount, let currency
+            else { continue }
+            cart?.lines.append(
+                try CartLine(
+                    (sku, quantity, productID, productName, colour, euSize, usSize, width, priceAmount, currency),
+                    available: Int(available)
+                )
+            )
         }
-        return Cart(
-            id: id,
-            region: try Region(try first[17].decode(String.self)),
-            status: try known(Cart.Status.init(rawValue:), try first[1].decode(String.self), in: "carts.status"),
-            version: try first[2].decode(Int.self),
-            lines: lines,
-            createdAt: try first[3].decode(Date.self),
-            updatedAt: try first[4].decode(Date.self),
-            expiresAt: try first[5].decode(Date.self),
-            adoptedFrom: try first[18].decode(UUID?.self),
-            replicaAge: try first[19].decode(Double?.self)
-        )
+        guard let cart else { throw StorefrontError.notFound(resource: "cart") }
+        return cart
     }
 }

@@ -117,39 +117,43 @@ public struct PostgresCatalogStore: CatalogStore {
             logger: logger
         )
         for row in rows {
-            let cells = row.makeRandomAccess()
-            let id = try cells[0].decode(UUID.self)
+            let (
+                id, name, description, brandSlug, brandName, categorySlug, categoryName, gender, tags, imageURLs, createdAt,
+                sku, colour, euSize, usSize, width, priceAmount, currency, available
+            ) = try row.decode(
+                (
+                    UUID, String, String, String, String, String, String, String, [String], [String], Date,
+                    String?, String?, Int16?, Int16?, String?, Int64?, String?, Int32
+                ).self
+            )
             if products[id] == nil {
                 let product = Product(
                     id: id,
-                    name: try cells[1].decode(String.self),
-                    description: try cells[2].decode(String.self),
-                    brand: Brand(slug: try cells[3].decode(String.self), name: try cells[4].decode(String.self)),
-                    category: StorefrontCore.Category(slug: try cells[5].decode(String.self), name: try cells[6].decode(String.self)),
-                    gender: try known(Gender.init(rawValue:), try cells[7].decode(String.self), in: "products.gender"),
-                    tags: try cells[8].decode([String].self),
-                    imageURLs: try cells[9].decode([String].self),
-                    createdAt: try cells[10].decode(Date.self),
+                    name: name,
+                    description: description,
+                    brand: Brand(slug: brandSlug, name: brandName),
+                    category: StorefrontCore.Category(slug: categorySlug, name: categoryName),
+                    gender: try known(Gender.init(rawValue:), gender, in: "products.gender"),
+                    tags: tags,
+                    imageURLs: imageURLs,
+                    createdAt: createdAt,
                     variants: []
                 )
                 products[id] = StockedProduct(product, available: [:])
             }
-            // A product without variants has one row, with no variant in it.
-            guard let sku = try cells[11].decode(String?.self) else { continue }
+            // A product without variants has one row, whose variant columns are all NULL.
+            guard let sku, let colour, let euSize, let usSize, let width, let priceAmount, let currency else { continue }
             products[id]?.product.variants.append(
                 Variant(
                     sku: sku,
-                    colour: try cells[12].decode(String.self),
-                    euSize: ShoeSize(tenths: Int(try cells[13].decode(Int16.self))),
-                    usSize: ShoeSize(tenths: Int(try cells[14].decode(Int16.self))),
-                    width: try known(Width.init(rawValue:), try cells[15].decode(String.self), in: "variants.width"),
-                    price: Money(
-                        amount: try cells[16].decode(Int64.self),
-                        currency: try known(Currency.init, try cells[17].decode(String.self), in: "variants.currency")
-                    )
+                    colour: colour,
+                    euSize: ShoeSize(tenths: Int(euSize)),
+                    usSize: ShoeSize(tenths: Int(usSize)),
+                    width: try known(Width.init(rawValue:), width, in: "variants.width"),
+                    price: Money(amount: priceAmount, currency: try known(Currency.init, currency, in: "variants.currency"))
                 )
             )
-            products[id]?.available[sku] = Int(try cells[18].decode(Int32.self))
+            products[id]?.available[sku] = Int(available)
         }
         return ids.compactMap { products[$0] }
     }

@@ -202,9 +202,12 @@ public struct PostgresOrderStore: OrderStore {
         var lines: [CartLine] = []
         var now = Date()
         for row in rows {
-            let cells = row.makeRandomAccess()
-            lines.append(try CartLine(cells, from: 0, available: 0))
-            now = try cells[10].decode(Date.self)
+            let (sku, quantity, productID, productName, colour, euSize, usSize, width, priceAmount, currency, transactionNow) =
+                try row.decode((String, Int, UUID, String, String, Int16, Int16, String, Int64, String, Date).self)
+            lines.append(
+                try CartLine((sku, quantity, productID, productName, colour, euSize, usSize, width, priceAmount, currency), available: 0)
+            )
+            now = transactionNow
         }
         return (lines, now)
     }
@@ -356,13 +359,13 @@ public struct PostgresOrderStore: OrderStore {
         guard !ids.isEmpty else { return [] }
         let rows = try await connection.rows(
             """
-            SELECT o.id, o.token_digest, o.cart_id, o.status, o.email, o.shipping_address::text, o.subtotal_amount, o.currency,
-                   o.created_at, o.updated_at,
-                   l.sku, l.product_id, l.product_name, l.colour, l.eu_size, l.us_size, l.width, l.quantity,
-                   l.unit_price_amount, l.currency, o.region,
+            SELECT o.id, o.token_digest, o.region, o.cart_id, o.status, o.email, o.shipping_address::text,
+                   o.subtotal_amount, o.currency, o.created_at, o.updated_at,
                    CASE WHEN o.region <> \(region.name)
                         THEN (SELECT extract(epoch FROM now() - h.beat_at)::float8 FROM heartbeats h WHERE h.region = o.region) END,
-                   o.superseded_by, o.superseded_by_region
+                   o.superseded_by, o.superseded_by_region,
+                   l.sku, l.product_id, l.product_name, l.colour, l.eu_size, l.us_size, l.width, l.quantity,
+                   l.unit_price_amount, l.currency
             FROM orders o JOIN order_lines l ON l.region = o.region AND l.order_id = o.id
             WHERE o.id = ANY(\(ids))
             ORDER BY o.id, l.sku
@@ -371,42 +374,48 @@ public struct PostgresOrderStore: OrderStore {
         )
         var orders: [UUID: Order] = [:]
         for row in rows {
-            let cells = row.makeRandomAccess()
-            let id = try cells[0].decode(UUID.self)
+            let (
+                id, tokenDigest, home, cartID, status, email, shippingAddress, subtotal, currency, createdAt, updatedAt,
+                replicaAge, supersededBy, supersededByRegion,
+                sku, productID, productName, colour, euSize, usSize, width, quantity, unitPrice, lineCurrency
+            ) = try row.decode(
+                (
+                    UUID, ByteBuffer, String, UUID, String, String, String, Int64, String, Date, Date,
+                    Double?, UUID?, String?,
+                    String, UUID, String, String, String, String, String, Int32, Int64, String
+                ).self
+            )
             if orders[id] == nil {
-                if let token, !constantTimeEquals(try cells[1].decode(ByteBuffer.self).readableBytesView, token.digest) { continue }
-                let currency = try known(Currency.init, try cells[7].decode(String.self), in: "orders.currency")
+                // Every row of an order carries its digest: one the token does not open is skipped row by row.
+                if let token, !constantTimeEquals(tokenDigest.readableBytesView, token.digest) { continue }
                 orders[id] = Order(
                     id: id,
-                    region: try Region(try cells[20].decode(String.self)),
-                    cartID: try cells[2].decode(UUID.self),
-                    status: try known(OrderStatus.init(rawValue:), try cells[3].decode(String.self), in: "orders.status"),
-                    email: try cells[4].decode(String.self),
-                    shippingAddress: try Self.addressDecoder.decode(ShippingAddress.self, from: Data(try cells[5].decode(String.self).utf8)),
+                    region: try Region(home),
+                    cartID: cartID,
+                    status: try known(OrderStatus.init(rawValue:), status, in: "orders.status"),
+                    email: email,
+                    shippingAddress: try Self.addressDecoder.decode(ShippingAddress.self, from: Data(shippingAddress.utf8)),
                     lines: [],
-                    subtotal: Money(amount: try cells[6].decode(Int64.self), currency: currency),
-                    createdAt: try cells[8].decode(Date.self),
-                    updatedAt: try cells[9].decode(Date.self),
-                    replicaAge: try cells[21].decode(Double?.self)
+                    subtotal: Money(amount: subtotal, currency: try known(Currency.init, currency, in: "orders.currency")),
+                    createdAt: createdAt,
+                    updatedAt: updatedAt,
+                    replicaAge: replicaAge
                 )
-                if let standing = try cells[22].decode(UUID?.self), let standingRegion = try cells[23].decode(String?.self) {
-                    orders[id]?.supersededBy = OrderReference(id: standing, region: try Region(standingRegion))
+                if let supersededBy, let supersededByRegion {
+                    orders[id]?.supersededBy = OrderReference(id: supersededBy, region: try Region(supersededByRegion))
                 }
             }
             orders[id]?.lines.append(
                 OrderLine(
-                    sku: try cells[10].decode(String.self),
-                    productID: try cells[11].decode(UUID.self),
-                    productName: try cells[12].decode(String.self),
-                    colour: try cells[13].decode(String.self),
-                    euSize: try cells[14].decode(String.self),
-                    usSize: try cells[15].decode(String.self),
-                    width: try known(Width.init(rawValue:), try cells[16].decode(String.self), in: "order_lines.width"),
-                    quantity: Int(try cells[17].decode(Int32.self)),
-                    unitPrice: Money(
-                        amount: try cells[18].decode(Int64.self),
-                        currency: try known(Currency.init, try cells[19].decode(String.self), in: "order_lines.currency")
-                    )
+                    sku: sku,
+                    productID: productID,
+                    productName: productName,
+                    colour: colour,
+                    euSize: euSize,
+                    usSize: usSize,
+                    width: try known(Width.init(rawValue:), width, in: "order_lines.width"),
+                    quantity: Int(quantity),
+                    unitPrice: Money(amount: unitPrice, currency: try known(Currency.init, lineCurrency, in: "order_lines.currency"))
                 )
             )
         }

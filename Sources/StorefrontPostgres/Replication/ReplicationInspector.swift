@@ -44,17 +44,19 @@ public struct ReplicationInspector: Sendable {
             logger: logger
         )
         for row in rows {
-            let cells = row.makeRandomAccess()
+            let (name, enabled, workerRunning, receivedLSN, latestEndLSN, lastMessageAt, applyErrors, syncErrors) = try row.decode(
+                (String, Bool, Bool, String?, String?, Date?, Int, Int).self
+            )
             subscriptions.append(
                 .init(
-                    name: try cells[0].decode(String.self),
-                    enabled: try cells[1].decode(Bool.self),
-                    workerRunning: try cells[2].decode(Bool.self),
-                    receivedLSN: try cells[3].decode(String?.self),
-                    latestEndLSN: try cells[4].decode(String?.self),
-                    lastMessageAt: try cells[5].decode(Date?.self),
-                    applyErrors: try cells[6].decode(Int.self),
-                    syncErrors: try cells[7].decode(Int.self)
+                    name: name,
+                    enabled: enabled,
+                    workerRunning: workerRunning,
+                    receivedLSN: receivedLSN,
+                    latestEndLSN: latestEndLSN,
+                    lastMessageAt: lastMessageAt,
+                    applyErrors: applyErrors,
+                    syncErrors: syncErrors
                 )
             )
         }
