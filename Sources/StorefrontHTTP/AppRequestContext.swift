@@ -21,4 +21,10 @@ public struct AppRequestContext: RequestContext {
 
     /// Shopper requests are small JSON documents; anything bigger is refused before it is read.
     public var maxUploadSize: Int { limits.maxBodyBytes }
+
+    /// Bodies are read in the API's JSON style and within the limits above (`request.decode(as:context:)`).
+    public var requestDecoder: JSONRequestDecoder { JSONRequestDecoder(maxDepth: limits.maxJSONDepth) }
+
+    /// A route that returns an `Encodable` body is answered in the API's JSON style.
+    public var responseEncoder: JSONResponseEncoder { JSONResponseEncoder() }
 }

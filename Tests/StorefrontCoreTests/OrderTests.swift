@@ -47,7 +47,7 @@ import Testing
     }
 }
 
-@Suite struct CheckoutRequestTests {
+@Suite struct CheckoutValueTests {
     let address = ShippingAddress(
         name: " Ada Lovelace ",
         line1: "12 St James's Square",
@@ -57,35 +57,6 @@ import Testing
         country: "gb"
     )
 
-    @Test func aGoodRequestIsTrimmedAndNormalised() throws {
-        let request = try CheckoutRequest.validated(cartID: UUID().uuidString, email: " ada@example.org ", address: address)
-        #expect(request.email == "ada@example.org")
-        #expect(request.shippingAddress.name == "Ada Lovelace")
-        #expect(request.shippingAddress.line2 == nil)
-        #expect(request.shippingAddress.country == "GB")
-    }
-
-    @Test func everyBadFieldIsReported() {
-        let bad = ShippingAddress(name: "", line1: String(repeating: "x", count: 201), city: "Paris\u{7}", postalCode: "", country: "XX")
-        do {
-            _ = try CheckoutRequest.validated(cartID: "nope", email: "not-an-email", address: bad)
-            Issue.record("accepted")
-        } catch let StorefrontError.invalidRequest(errors) {
-            #expect(
-                Set(errors.map(\.field)) == [
-                    "cart_id", "email", "shipping_address.name", "shipping_address.line1", "shipping_address.city",
-                    "shipping_address.postal_code", "shipping_address.country",
-                ]
-            )
-        } catch {
-            Issue.record("unexpected \(error)")
-        }
-    }
-
-    @Test func aMissingAddressNamesItsFields() {
-        #expect(throws: StorefrontError.self) { try CheckoutRequest.validated(cartID: UUID().uuidString, email: "a@b.co", address: nil) }
-    }
-
     @Test(arguments: ["a@b.co", "first.last+tag@shop.example.com"])
     func plausibleEmails(email: String) { #expect(isPlausibleEmail(email)) }
 
@@ -93,7 +64,7 @@ import Testing
     func implausibleEmails(email: String) { #expect(!isPlausibleEmail(email)) }
 
     @Test func theFingerprintCoversTheBodyAndTheCartToken() throws {
-        let request = try CheckoutRequest.validated(cartID: UUID().uuidString, email: "a@b.co", address: address)
+        let request = Checkout(cartID: UUID(), email: "a@b.co", shippingAddress: address)
         var other = request
         other.email = "b@b.co"
         let token = AccessToken.generate()

@@ -129,9 +129,9 @@ import _ConnectionPoolModule
     }
 
     @Test func nestingCountsBracketsOutsideStringsOnly() {
-        #expect(Request.nesting(of: Array(#"{"a": [1, {"b": "[[[{{{"}]}"#.utf8)) == 3)
-        #expect(Request.nesting(of: Array(#"{"a": "\"[[", "b": []}"#.utf8)) == 2)
-        #expect(Request.nesting(of: Array("42".utf8)) == 0)
+        #expect(JSONRequestDecoder.nesting(of: Array(#"{"a": [1, {"b": "[[[{{{"}]}"#.utf8)) == 3)
+        #expect(JSONRequestDecoder.nesting(of: Array(#"{"a": "\"[[", "b": []}"#.utf8)) == 2)
+        #expect(JSONRequestDecoder.nesting(of: Array("42".utf8)) == 0)
     }
 
     @Test func aClientOverItsCartLimitGets429WhileAnotherIsServed() async throws {

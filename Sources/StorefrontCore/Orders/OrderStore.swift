@@ -8,7 +8,7 @@ public protocol OrderStore: Sendable {
     /// Places the order for the cart in one transaction and stores `render(order)` as the key's response in
     /// the same transaction, so an acknowledged order and its replayable response never part.
     func checkout(
-        _ request: CheckoutRequest,
+        _ request: Checkout,
         cartToken: AccessToken,
         orderToken: AccessToken,
         idempotencyKey: String,

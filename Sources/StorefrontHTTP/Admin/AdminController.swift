@@ -17,21 +17,21 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
         self.adminToken = adminToken
     }
 
-    struct StatusBody: Decodable { var status: OrderStatus }
-    struct StockBody: Decodable { var available: Int }
-    struct StockAnswer: Encodable {
+    struct StatusRequest: Decodable { var status: OrderStatus }
+    struct StockRequest: Decodable { var available: Int }
+    struct StockBody: ResponseEncodable {
         var sku: String
         var region: String
         var available: Int
     }
-    struct PriceBody: Decodable { var price: Money }
+    struct PriceRequest: Decodable { var price: Money }
     struct TransferRequest: Decodable {
         var sku: String
         var from: String
         var to: String
         var quantity: Int
     }
-    struct TransferBody: Encodable {
+    struct TransferBody: ResponseEncodable {
         var id: String
         var sku: String
         var from: String
@@ -58,36 +58,36 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
         admin.get("orders", use: list)
         // Every region's superseded duplicates, as replication has brought them here.
         admin.get("reconciliations") { _, _ in
-            try JSON.response(ReconciliationListBody(items: try await orders.reconciliations(limit: 200).map(ReconciliationBody.init)))
+            ReconciliationListBody(items: try await orders.reconciliations(limit: 200).map(ReconciliationBody.init))
         }
         admin.post("orders/{id}/status") { request, context in
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)) else {
+            guard let id = context.parameters.get("id", as: UUID.self) else {
                 throw StorefrontError.notFound(resource: "order")
             }
-            let body = try await request.decodeJSON(StatusBody.self, context: context)
+            let body = try await request.decode(as: StatusRequest.self, context: context)
             guard let event = OrderEvent.leading(to: body.status) else {
                 throw StorefrontError.invalid("status", "must be paid, shipped, delivered or cancelled")
             }
             return try OrderController<Orders>.respond(try await orders.apply(event, to: id, token: nil))
         }
         admin.put("stock/{sku}") { request, context in
-            let sku = context.parameters.get("sku") ?? ""
-            let body = try await request.decodeJSON(StockBody.self, context: context)
+            let sku = try context.parameters.require("sku")
+            let body = try await request.decode(as: StockRequest.self, context: context)
             guard (0...1_000_000).contains(body.available) else {
                 throw StorefrontError.invalid("available", "must be 0-1000000")
             }
             try await stock.setAvailable(body.available, sku: sku)
-            return try JSON.response(StockAnswer(sku: sku, region: region.name, available: body.available))
+            return StockBody(sku: sku, region: region.name, available: body.available)
         }
         admin.put("variants/{sku}/price") { request, context in
-            let body = try await request.decodeJSON(PriceBody.self, context: context)
+            let body = try await request.decode(as: PriceRequest.self, context: context)
             guard body.price.amount > 0 else { throw StorefrontError.invalid("price.amount", "must be positive minor units") }
-            try await stock.setPrice(body.price, sku: context.parameters.get("sku") ?? "")
+            try await stock.setPrice(body.price, sku: try context.parameters.require("sku"))
             return Response(status: .noContent)
         }
         admin.post("stock/transfers") { request, context in
             let key = try request.idempotencyKey()
-            let body = try await request.decodeJSON(TransferRequest.self, context: context)
+            let body = try await request.decode(as: TransferRequest.self, context: context)
             var errors: [FieldError] = []
             let from = try? Region(body.from)
             let to = try? Region(body.to)
@@ -98,20 +98,22 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
             // Only the source region may take units from its own allocation.
             guard from == region else { throw StorefrontError.homedElsewhere(resource: "stock allocation", home: from) }
             let transfer = try await stock.transfer(sku: body.sku, quantity: body.quantity, to: to, idempotencyKey: key)
-            var response = try JSON.response(TransferBody(transfer), status: .accepted)
-            response.headers[.location] = "/v1/admin/stock/transfers/\(transfer.id.uuidString.lowercased())"
-            return response
+            return EditedResponse(
+                status: .accepted,
+                headers: [.location: "/v1/admin/stock/transfers/\(transfer.id.uuidString.lowercased())"],
+                response: TransferBody(transfer)
+            )
         }
         admin.get("stock/transfers/{id}") { _, context in
-            guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let transfer = try await stock.transfer(id) else {
+            guard let id = context.parameters.get("id", as: UUID.self), let transfer = try await stock.transfer(id) else {
                 throw StorefrontError.notFound(resource: "transfer")
             }
-            return try JSON.response(TransferBody(transfer))
+            return TransferBody(transfer)
         }
     }
 
     /// `GET /v1/admin/orders?status=placed&limit=50&cursor=…`: this region's orders, newest first.
-    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> Response {
+    @Sendable func list(_ request: Request, context: AppRequestContext) async throws -> OrderListBody {
         var status: OrderStatus?
         var limit = 50
         var cursorText: String?
@@ -140,6 +142,6 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
         let after = try cursorText.map { text throws(StorefrontError) in try cursors.open(text, scope: scope) }
         let fetched = try await orders.orders(status: status, after: after, limit: limit + 1)
         let page = cursors.page(of: fetched, limit: limit, scope: scope) { $0.position }
-        return try JSON.response(OrderListBody(items: page.items.map { OrderBody($0.order) }, limit: limit, nextCursor: page.next))
+        return OrderListBody(items: page.items.map { OrderBody($0.order) }, limit: limit, nextCursor: page.next)
     }
 }

@@ -48,7 +48,7 @@ struct CartBody: Encodable {
     }
 }
 
-struct QuantityBody: Decodable {
+struct QuantityRequest: Decodable {
     var quantity: Int
 }
 

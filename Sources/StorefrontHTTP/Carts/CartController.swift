@@ -42,8 +42,8 @@ public struct CartController<Store: CartStore>: Sendable {
 
     @Sendable func setItem(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        let raw = try await request.collectJSON(context: context)
-        let body = try Request.decodeJSON(QuantityBody.self, from: raw)
+        let raw = try await context.requestDecoder.collect(request, context: context)
+        let body = try context.requestDecoder.decode(QuantityRequest.self, from: raw)
         return try await home.serve(request, body: raw, id: id, flow: .cart, context: context) {
             try await change(body.quantity, request, context, id, token)
         }
@@ -58,7 +58,7 @@ public struct CartController<Store: CartStore>: Sendable {
 
     private func change(_ quantity: Int, _ request: Request, _ context: AppRequestContext, _ id: UUID, _ token: AccessToken) async throws -> Response
     {
-        let sku = context.parameters.get("sku") ?? ""
+        let sku = try context.parameters.require("sku")
         let cart = try await store.setQuantity(quantity, sku: sku, cart: id, token: token, expectedVersion: try expectedVersion(request))
         guard cart.id != id else { return try respond(cart) }
         // The cart was homed in a region that is away and was adopted here: a new id, the same token.
@@ -68,7 +68,7 @@ public struct CartController<Store: CartStore>: Sendable {
     }
 
     private func identify(_ request: Request, _ context: AppRequestContext) throws -> (UUID, AccessToken) {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let token = request.token(.cartToken) else {
+        guard let id = context.parameters.get("id", as: UUID.self), let token = request.token(.cartToken) else {
             throw StorefrontError.notFound(resource: "cart")
         }
         return (id, token)

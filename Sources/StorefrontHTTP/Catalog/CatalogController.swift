@@ -67,7 +67,7 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
-        guard let text = context.parameters.get("id"), let id = UUID(uuidString: text) else {
+        guard let id = context.parameters.get("id", as: UUID.self) else {
             throw StorefrontError.invalid("id", "must be a UUID")
         }
         if let page = cache.detail(id) { return JSON.response(page) }

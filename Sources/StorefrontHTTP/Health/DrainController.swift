@@ -21,7 +21,7 @@ public struct DrainController: Sendable {
         var expiresInSeconds: Int?
     }
 
-    struct DrainAnswer: Encodable {
+    struct DrainStateBody: ResponseEncodable {
         var draining: Bool
         var reason: String?
         var requestedBy: String?
@@ -40,7 +40,7 @@ public struct DrainController: Sendable {
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
         let admin = group.group("admin").add(middleware: AdminAuthMiddleware(token: adminToken))
         admin.post("drain") { request, context in
-            let body = try await request.decodeJSON(DrainRequest.self, context: context)
+            let body = try await request.decode(as: DrainRequest.self, context: context)
             let drain = try Self.validate(body)
             monitor.drain(drain)
             context.logger.notice(
@@ -50,14 +50,14 @@ public struct DrainController: Sendable {
                     "until": .string(drain.until?.formatted(.iso8601) ?? "lifted by hand"),
                 ]
             )
-            return try JSON.response(DrainAnswer(drain))
+            return DrainStateBody(drain)
         }
         admin.post("undrain") { _, context in
             let lifted = monitor.undrain()
             if lifted != nil { context.logger.notice("region undrained") }
-            return try JSON.response(DrainAnswer(nil))
+            return DrainStateBody(nil)
         }
-        admin.get("drain") { _, _ in try JSON.response(DrainAnswer(monitor.activeDrain())) }
+        admin.get("drain") { _, _ in DrainStateBody(monitor.activeDrain()) }
     }
 
     static func validate(_ body: DrainRequest) throws -> Drain {

@@ -51,7 +51,7 @@ public struct HealthController: Sendable {
         }
         group.get("ready") { _, _ in try ready(flow: nil) }
         group.get("ready/{flow}") { _, context in
-            guard let name = context.parameters.get("flow"), let flow = Flow(rawValue: name) else {
+            guard let flow = context.parameters.get("flow", as: Flow.self) else {
                 throw Problem(.notFound, detail: "Unknown flow; the flows are \(Flow.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
             return try ready(flow: flow)

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 import StorefrontCore
 
 /// An order as its shopper (or an admin) sees it; `order_token` only in the checkout response.
@@ -58,7 +59,7 @@ struct OrderReferenceBody: Encodable {
     }
 }
 
-struct ReconciliationListBody: Encodable {
+struct ReconciliationListBody: ResponseEncodable {
     var items: [ReconciliationBody]
 }
 
@@ -77,14 +78,7 @@ struct ReconciliationBody: Encodable {
     }
 }
 
-/// What `POST /v1/orders` takes. Everything optional so that validation can name every missing field.
-struct CheckoutBody: Decodable {
-    var cartId: String?
-    var email: String?
-    var shippingAddress: ShippingAddress?
-}
-
-struct OrderListBody: Encodable {
+struct OrderListBody: ResponseEncodable {
     var items: [OrderBody]
     var limit: Int
     var nextCursor: String?

@@ -28,16 +28,16 @@ public struct OrderController<Store: OrderStore>: Sendable {
     /// refused (422).
     @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try request.idempotencyKey()
-        let raw = try await request.collectJSON(context: context)
-        let body = try Request.decodeJSON(CheckoutBody.self, from: raw)
-        let checkout = try CheckoutRequest.validated(cartID: body.cartId, email: body.email, address: body.shippingAddress)
+        let raw = try await context.requestDecoder.collect(request, context: context)
+        let body = try context.requestDecoder.decode(CheckoutRequest.self, from: raw)
+        let checkout = try body.validated()
         guard let cartToken = request.token(.cartToken) else { throw StorefrontError.notFound(resource: "cart") }
         return try await home.serve(request, body: raw, id: checkout.cartID, flow: .checkout, context: context) {
             try await checkoutHere(checkout, key: key, cartToken: cartToken)
         }
     }
 
-    private func checkoutHere(_ checkout: CheckoutRequest, key: String, cartToken: AccessToken) async throws -> Response {
+    private func checkoutHere(_ checkout: Checkout, key: String, cartToken: AccessToken) async throws -> Response {
         // The order token is derived, not stored: the stored answer keeps an empty slot for it.
         let orderToken = AccessToken.order(cartToken: cartToken, idempotencyKey: key)
         switch try await store.claim(idempotencyKey: key, fingerprint: checkout.fingerprint(cartToken: cartToken)) {
@@ -84,7 +84,7 @@ public struct OrderController<Store: OrderStore>: Sendable {
     }
 
     private func identify(_ request: Request, _ context: AppRequestContext) throws -> (UUID, AccessToken) {
-        guard let id = context.parameters.get("id").flatMap(UUID.init(uuidString:)), let token = request.token(.orderToken) else {
+        guard let id = context.parameters.get("id", as: UUID.self), let token = request.token(.orderToken) else {
             throw StorefrontError.notFound(resource: "order")
         }
         return (id, token)

@@ -113,7 +113,7 @@ public struct PostgresOrderStore: OrderStore {
     // MARK: Checkout
 
     public func checkout(
-        _ request: CheckoutRequest,
+        _ request: Checkout,
         cartToken: AccessToken,
         orderToken: AccessToken,
         idempotencyKey: String,

@@ -1,27 +1,40 @@
 import Foundation
-import HTTPTypes
 import Hummingbird
+import NIOCore
 import StorefrontCore
 
-extension Request {
-    /// The body as `T`: a JSON document (415 for another media type), within the context's size limit
-    /// (413), that decodes (400 naming the field that does not).
-    func decodeJSON<T: Decodable>(_ type: T.Type, context: AppRequestContext) async throws -> T {
-        try Self.decodeJSON(type, from: try await collectJSON(context: context))
+/// The context's `requestDecoder`: how every JSON request body is read, so that `request.decode(as:context:)`
+/// refuses the same things the same way everywhere: another media type (415), a body over the context's size
+/// limit (413), nesting deeper than `maxDepth` (400), and a field that does not decode (400, naming it as the
+/// body spells it).
+public struct JSONRequestDecoder: RequestDecoder {
+    let maxDepth: Int
+
+    public func decode<T: Decodable>(_ type: T.Type, from request: Request, context: some RequestContext) async throws -> T {
+        try decode(type, from: try await collect(request, context: context))
     }
 
-    /// The body of a JSON document (415 for another media type), within the context's size limit (413) and
-    /// nesting limit (400).
-    func collectJSON(context: AppRequestContext) async throws -> ByteBuffer {
-        let mediaType = headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
+    /// The body as bytes, checked as `decode` checks it: for a route that also needs the exact bytes (a
+    /// checkout's fingerprint, a request forwarded to the cart's home region).
+    func collect(_ request: Request, context: some RequestContext) async throws -> ByteBuffer {
+        let mediaType = request.headers[.contentType]?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces).lowercased()
         guard mediaType == "application/json" else {
             throw Problem(.unsupportedMediaType, detail: "Send the body as application/json.")
         }
-        let body = try await self.body.collect(upTo: context.maxUploadSize)
-        guard Self.nesting(of: body.readableBytesView) <= context.limits.maxJSONDepth else {
-            throw StorefrontError.invalid("body", "nests deeper than \(context.limits.maxJSONDepth) levels")
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        guard Self.nesting(of: body.readableBytesView) <= maxDepth else {
+            throw StorefrontError.invalid("body", "nests deeper than \(maxDepth) levels")
         }
         return body
+    }
+
+    /// `body` as `T`, or 400 naming the field that does not decode.
+    func decode<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
+        do {
+            return try JSON.decoder().decode(T.self, from: Data(body.readableBytesView))
+        } catch let error as DecodingError {
+            throw StorefrontError.invalidRequest([Self.fieldError(error)])
+        }
     }
 
     /// How deeply arrays and objects nest in `json`, brackets inside strings aside: checked before decoding,
@@ -54,15 +67,6 @@ extension Request {
         return deepest
     }
 
-    /// `body` as `T`, or 400 naming the field that does not decode.
-    static func decodeJSON<T: Decodable>(_ type: T.Type, from body: ByteBuffer) throws -> T {
-        do {
-            return try JSON.decoder().decode(T.self, from: Data(body.readableBytesView))
-        } catch let error as DecodingError {
-            throw StorefrontError.invalidRequest([Self.fieldError(error)])
-        }
-    }
-
     private static func fieldError(_ error: DecodingError) -> FieldError {
         func path(_ codingPath: [any CodingKey]) -> String {
             codingPath.map { $0.intValue.map(String.init) ?? snakeCase($0.stringValue) }.joined(separator: ".")
@@ -84,25 +88,4 @@ extension Request {
             if character.isUppercase { result += "_" + character.lowercased() } else { result.append(character) }
         }
     }
-
-    /// The `Idempotency-Key` a write that must happen once requires: 1-255 visible ASCII characters.
-    func idempotencyKey() throws -> String {
-        guard let key = headers[.idempotencyKey], (1...255).contains(key.utf8.count), key.utf8.allSatisfy({ (33...126).contains($0) })
-        else {
-            throw StorefrontError.invalid("Idempotency-Key", "header is required: 1-255 visible ASCII characters, such as a UUID")
-        }
-        return key
-    }
-
-    /// A secret from a header, or nil when it is absent or cannot be one.
-    func token(_ name: HTTPField.Name) -> AccessToken? {
-        AccessToken(header: headers[name])
-    }
-}
-
-extension HTTPField.Name {
-    static let cartToken = Self("Cart-Token")!
-    static let orderToken = Self("Order-Token")!
-    static let idempotencyKey = Self("Idempotency-Key")!
-    static let idempotentReplayed = Self("Idempotent-Replayed")!
 }
