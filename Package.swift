@@ -61,10 +61,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StorefrontMetrics",
+            dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StorefrontHTTP",
             dependencies: [
                 "StorefrontCore",
                 "StorefrontHealth",
+                "StorefrontMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -83,6 +89,7 @@ let package = Package(
                 "StorefrontPostgres",
                 "StorefrontHealth",
                 "StorefrontHTTP",
+                "StorefrontMetrics",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),

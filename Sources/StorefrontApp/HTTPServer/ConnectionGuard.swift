@@ -5,6 +5,7 @@ import NIOHTTPTypes
 import Prometheus
 import StorefrontCore
 import StorefrontHTTP
+import StorefrontMetrics
 import Synchronization
 
 /// One per connection, first after HTTP decoding: closes the connection when the server already holds

@@ -1,6 +1,6 @@
 import Prometheus
-import StorefrontHTTP
 import StorefrontHealth
+import StorefrontMetrics
 
 /// The health model on `/metrics`: every node's state (0 healthy, 1 degraded, 2 unhealthy), the database's
 /// latencies, the pool's lease wait and each peer's replication lag.

@@ -2,7 +2,7 @@ import Logging
 import Metrics
 import Prometheus
 import ServiceLifecycle
-import StorefrontHTTP
+import StorefrontMetrics
 import StorefrontPostgres
 
 /// Every interval, purges this region's rows past their retention and counts them in `/metrics`.

@@ -3,7 +3,7 @@ import Metrics
 import Prometheus
 import ServiceLifecycle
 import StorefrontCore
-import StorefrontHTTP
+import StorefrontMetrics
 import StorefrontPostgres
 
 /// Every interval, supersedes this region's duplicate orders (`OrderReconciler`), logs each and counts them

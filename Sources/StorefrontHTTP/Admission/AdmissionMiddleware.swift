@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import Prometheus
 import StorefrontCore
+import StorefrontMetrics
 
 /// The classes of work a region bounds separately, so that a flood of one cannot starve the others: above
 /// all, checkout keeps its share of the database when browsing floods.

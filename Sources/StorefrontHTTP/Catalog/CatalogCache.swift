@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import Prometheus
 import StorefrontCore
+import StorefrontMetrics
 import Synchronization
 
 /// The products shoppers are looking at, with the serving region's stock and their answers encoded once;

@@ -6,6 +6,7 @@ import NIOCore
 import Prometheus
 import StorefrontCore
 import StorefrontHealth
+import StorefrontMetrics
 
 /// Decides where a request for a cart or an order is served: in the region that owns it while that region
 /// is live and ready for the request's flow, here otherwise.

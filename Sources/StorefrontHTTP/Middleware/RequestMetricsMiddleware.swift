@@ -2,7 +2,7 @@ import Hummingbird
 import Prometheus
 import StorefrontCore
 import StorefrontHealth
-import Synchronization
+import StorefrontMetrics
 
 /// Rate, errors and duration per route for `/metrics`, and per flow for the health model.
 struct RequestMetricsMiddleware: RouterMiddleware {
@@ -110,29 +110,5 @@ public final class RequestMetrics: Sendable {
         if inFlow, let flow = series.flow {
             flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500)
         }
-    }
-}
-
-/// Metrics made once per key and kept: making one takes the registry's lock and builds its labels, which
-/// the request path should not pay each time.
-public final class MetricCache<Key: Hashable & Sendable, Metric: Sendable>: Sendable {
-    private let metrics = Mutex<[Key: Metric]>([:])
-
-    public init() {}
-
-    public func metric(_ key: Key, make: () -> Metric) -> Metric {
-        metrics.withLock { metrics in
-            if let metric = metrics[key] { return metric }
-            let metric = make()
-            metrics[key] = metric
-            return metric
-        }
-    }
-}
-
-extension MetricNameDescriptor {
-    /// A `storefront_<subsystem>_<name>_<unit>` series.
-    public static func storefront(_ subsystem: String, _ name: String, unit: String, help: String) -> Self {
-        MetricNameDescriptor(namespace: "storefront", subsystem: subsystem, metricName: name, unitName: unit, helpText: help)
     }
 }
