@@ -77,6 +77,21 @@ public struct OrderLine: Sendable, Hashable, Codable {
         self.quantity = quantity
         self.unitPrice = unitPrice
     }
+
+    /// A cart's line as sold: the sizes as the shopper saw them, the price the cart had at checkout.
+    public init(_ line: CartLine) {
+        self.init(
+            sku: line.sku,
+            productID: line.productID,
+            productName: line.productName,
+            colour: line.colour,
+            euSize: line.euSize.description,
+            usSize: line.usSize.description,
+            width: line.width,
+            quantity: line.quantity,
+            unitPrice: line.unitPrice
+        )
+    }
 }
 
 /// Where the shoes go.

@@ -23,20 +23,7 @@ struct CartBody: Encodable {
         region = cart.region.name
         status = cart.status
         version = cart.version
-        items = cart.lines.map { line in
-            LineBody(
-                sku: line.sku,
-                productID: line.productID,
-                productName: line.productName,
-                colour: line.colour,
-                euSize: line.euSize.description,
-                usSize: line.usSize.description,
-                width: line.width,
-                quantity: line.quantity,
-                unitPrice: line.unitPrice,
-                available: line.available
-            )
-        }
+        items = cart.lines.map { LineBody(OrderLine($0), available: $0.available) }
         itemCount = cart.lines.reduce(0) { $0 + $1.quantity }
         subtotal = cart.subtotal
         createdAt = cart.createdAt
@@ -67,28 +54,18 @@ struct LineBody: Encodable {
     var available: Int?
     var inStock: Bool?
 
-    init(
-        sku: String,
-        productID: UUID,
-        productName: String,
-        colour: String,
-        euSize: String,
-        usSize: String,
-        width: Width,
-        quantity: Int,
-        unitPrice: Money,
-        available: Int? = nil
-    ) {
-        self.sku = sku
-        productId = productID.uuidString.lowercased()
-        self.productName = productName
-        self.colour = colour
-        size = .init(eu: euSize, us: usSize)
-        self.width = width
-        self.quantity = quantity
-        self.unitPrice = unitPrice
-        lineTotal = unitPrice.times(quantity)
+    /// A cart's line is shown as it would be sold, with the serving region's stock as `available`.
+    init(_ line: OrderLine, available: Int? = nil) {
+        sku = line.sku
+        productId = line.productID.uuidString.lowercased()
+        productName = line.productName
+        colour = line.colour
+        size = .init(eu: line.euSize, us: line.usSize)
+        width = line.width
+        quantity = line.quantity
+        unitPrice = line.unitPrice
+        lineTotal = line.unitPrice.times(line.quantity)
         self.available = available
-        inStock = available.map { $0 >= quantity }
+        inStock = available.map { $0 >= line.quantity }
     }
 }

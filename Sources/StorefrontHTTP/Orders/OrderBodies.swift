@@ -27,19 +27,7 @@ struct OrderBody: Encodable {
         status = order.status
         email = order.email
         shippingAddress = order.shippingAddress
-        lines = order.lines.map { line in
-            LineBody(
-                sku: line.sku,
-                productID: line.productID,
-                productName: line.productName,
-                colour: line.colour,
-                euSize: line.euSize,
-                usSize: line.usSize,
-                width: line.width,
-                quantity: line.quantity,
-                unitPrice: line.unitPrice
-            )
-        }
+        lines = order.lines.map { LineBody($0) }
         subtotal = order.subtotal
         createdAt = order.createdAt
         updatedAt = order.updatedAt

@@ -87,8 +87,7 @@ public struct PostgresCartStore: CartStore {
                    i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
                    v.price_amount, v.currency, coalesce(s.available, 0),
                    c.region, c.adopted_from,
-                   CASE WHEN c.region <> \(region.name)
-                        THEN (SELECT extract(epoch FROM now() - h.beat_at)::float8 FROM heartbeats h WHERE h.region = c.region) END
+                   CASE WHEN c.region <> \(region.name) THEN replica_age_seconds(c.region) END
             FROM carts c
             LEFT JOIN cart_items i ON i.region = c.region AND i.cart_id = c.id
             LEFT JOIN variants v ON v.sku = i.sku

@@ -125,19 +125,7 @@ public struct PostgresOrderStore: OrderStore {
             let (lines, now) = try await pricedLines(of: cartID, connection)
             guard !lines.isEmpty else { throw StorefrontError.invalid("cart_id", "the cart is empty") }
 
-            let orderLines = lines.map { line in
-                OrderLine(
-                    sku: line.sku,
-                    productID: line.productID,
-                    productName: line.productName,
-                    colour: line.colour,
-                    euSize: line.euSize.description,
-                    usSize: line.usSize.description,
-                    width: line.width,
-                    quantity: line.quantity,
-                    unitPrice: line.unitPrice
-                )
-            }
+            let orderLines = lines.map(OrderLine.init)
             guard let subtotal = lines.subtotal else { throw StorefrontError.invalid("cart_id", "the cart's prices cannot be added up") }
             let orderID = UUID.homed(in: region)
             let address = String(decoding: try Self.addressEncoder.encode(request.shippingAddress), as: UTF8.self)
@@ -361,8 +349,7 @@ public struct PostgresOrderStore: OrderStore {
             """
             SELECT o.id, o.token_digest, o.region, o.cart_id, o.status, o.email, o.shipping_address::text,
                    o.subtotal_amount, o.currency, o.created_at, o.updated_at,
-                   CASE WHEN o.region <> \(region.name)
-                        THEN (SELECT extract(epoch FROM now() - h.beat_at)::float8 FROM heartbeats h WHERE h.region = o.region) END,
+                   CASE WHEN o.region <> \(region.name) THEN replica_age_seconds(o.region) END,
                    o.superseded_by, o.superseded_by_region,
                    l.sku, l.product_id, l.product_name, l.colour, l.eu_size, l.us_size, l.width, l.quantity,
                    l.unit_price_amount, l.currency
