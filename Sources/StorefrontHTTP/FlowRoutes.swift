@@ -26,24 +26,32 @@ public final class FlowRoutes: Sendable {
     }
 }
 
-/// Registers a flow's routes on a router group and records each one's flow in the table.
+/// Registers a flow's routes on a router group: records each one's flow in the table, and admits each
+/// request through its class of work (the group's, or the route's own where it differs).
 public struct FlowGroup {
     let group: RouterGroup<AppRequestContext>
     /// The group's path as the router matches it, such as `/v1`.
     let prefix: String
     let flow: Flow
     let routes: FlowRoutes
+    let admission: Admission
+    let work: WorkClass
 
     public typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
 
     @discardableResult
-    func on(_ method: HTTPRequest.Method, _ path: String, use handler: @escaping Handler) -> Self {
-        group.on(RouterPath(path), method: method, use: handler)
+    func on(_ method: HTTPRequest.Method, _ path: String, work: WorkClass? = nil, use handler: @escaping Handler) -> Self {
+        let (admission, work) = (admission, work ?? self.work)
+        group.on(RouterPath(path), method: method) { request, context in
+            try await admission.admit(work) { try await handler(request, context) }
+        }
         routes.add(method, "\(prefix)/\(path)", flow: flow)
         return self
     }
 
-    @discardableResult func get(_ path: String, use handler: @escaping Handler) -> Self { on(.get, path, use: handler) }
+    @discardableResult func get(_ path: String, work: WorkClass? = nil, use handler: @escaping Handler) -> Self {
+        on(.get, path, work: work, use: handler)
+    }
     @discardableResult func post(_ path: String, use handler: @escaping Handler) -> Self { on(.post, path, use: handler) }
     @discardableResult func put(_ path: String, use handler: @escaping Handler) -> Self { on(.put, path, use: handler) }
     @discardableResult func delete(_ path: String, use handler: @escaping Handler) -> Self { on(.delete, path, use: handler) }

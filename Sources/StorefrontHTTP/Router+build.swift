@@ -28,7 +28,6 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RequestLimitsMiddleware(limits: limits))
     router.add(middleware: rateLimits)
-    router.add(middleware: AdmissionMiddleware(admission: admission))
     health.addRoutes(to: router.group("health"))
     contract.addRoutes(to: router)
     router.get("metrics") { request, _ in
@@ -36,15 +35,16 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
         return JSON.response(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let api = router.group("v1")
-    // Each shopper route is registered with its flow, the one table metrics and the health report read.
-    func flow(_ flow: Flow, on group: RouterGroup<AppRequestContext>) -> FlowGroup {
-        FlowGroup(group: group, prefix: "/v1", flow: flow, routes: requestMetrics.routes)
+    // Each shopper route is registered with its flow, the one table metrics and the health report read, and
+    // with its class of work, which admission control bounds. Probes, metrics and admin calls are never shed.
+    func flow(_ flow: Flow, _ work: WorkClass, on group: RouterGroup<AppRequestContext>) -> FlowGroup {
+        FlowGroup(group: group, prefix: "/v1", flow: flow, routes: requestMetrics.routes, admission: admission, work: work)
     }
     // Catalog reads come from memory or one bounded statement; a deadline's task group would only cost them.
-    catalog.addRoutes(to: flow(.browse, on: api))
+    catalog.addRoutes(to: flow(.browse, .memoryRead, on: api))
     let bounded = api.group().add(middleware: RequestDeadlineMiddleware(deadline: limits.requestTimeout))
-    carts.addRoutes(to: flow(.cart, on: bounded))
-    orders.addRoutes(checkout: flow(.checkout, on: bounded), orderHistory: flow(.orderHistory, on: bounded))
+    carts.addRoutes(to: flow(.cart, .cart, on: bounded))
+    orders.addRoutes(checkout: flow(.checkout, .checkout, on: bounded), orderHistory: flow(.orderHistory, .databaseRead, on: bounded))
     admin.addRoutes(to: bounded, region: region)
     drain.addRoutes(to: api)
     return router

@@ -100,8 +100,9 @@ import Testing
                     }
                     return try await group.reduce(0, +)
                 }
-                // The purge goes on until it has run whole rounds beside the checkouts' last writes.
-                try await Task.sleep(for: .milliseconds(300))
+                // The purge goes on until it has run two whole rounds after the checkouts' last writes.
+                let roundsWhileCheckingOut = rounds.withLockedValue { $0 }
+                try await waitUntil("two purge rounds after the last checkout") { rounds.withLockedValue { $0 } >= roundsWhileCheckingOut + 2 }
                 purging.cancel()
                 _ = try? await purging.value
                 let completed = rounds.withLockedValue { $0 }

@@ -23,7 +23,8 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
     }
 
     public func addRoutes(to group: FlowGroup) {
-        group.get("products", use: list)
+        // A listing is a query; a product page, brands and categories come from memory.
+        group.get("products", work: .databaseRead, use: list)
         group.get("products/{id}", use: show)
         group.get("brands") { _, _ in JSON.response(try await facets().brands) }
         group.get("categories") { _, _ in JSON.response(try await facets().categories) }

@@ -313,9 +313,16 @@ func timeUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: @S
 
 /// Polls `condition` until it holds; throws after `timeout`, naming what it waited for.
 func waitUntil(_ what: String, timeout: Duration = .seconds(30), _ condition: @Sendable () async throws -> Bool) async throws {
+    try await firstValue(what, timeout: timeout) { try await condition() ? () : nil }
+}
+
+/// Polls `attempt` until it gives a value, and returns that value: for asserting on the very answer that
+/// met a condition, not on a later one that may not.
+@discardableResult
+func firstValue<Value>(_ what: String, timeout: Duration = .seconds(30), _ attempt: @Sendable () async throws -> Value?) async throws -> Value {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
-        if (try? await condition()) == true { return }
+        if let value = try? await attempt() { return value }
         try await Task.sleep(for: .milliseconds(100))
     }
     throw TestSetupError("timed out after \(timeout) waiting until \(what)")

@@ -5,35 +5,6 @@ import Prometheus
 import StorefrontCore
 import StorefrontMetrics
 
-/// The classes of work a region bounds separately, so that a flood of one cannot starve the others: above
-/// all, checkout keeps its share of the database when browsing floods.
-public enum WorkClass: String, Sendable, CaseIterable {
-    /// Answered from memory: product pages, brands, categories. A product page not in memory is read from
-    /// the database as a `databaseRead` too.
-    case memoryRead = "memory_read"
-    /// A query per request: listings, searches, order reads.
-    case databaseRead = "database_read"
-    case cart
-    case checkout
-
-    /// The class of a matched route; nil for what is never shed: probes, metrics and admin calls.
-    init?(method: HTTPRequest.Method, route: String) {
-        switch route {
-        case "/v1/products/{id}", "/v1/brands", "/v1/categories": self = .memoryRead
-        case "/v1/products": self = .databaseRead
-        case "/v1/orders" where method == .post: self = .checkout
-        default:
-            if route.hasPrefix("/v1/carts") {
-                self = .cart
-            } else if route.hasPrefix("/v1/orders/") {
-                self = .databaseRead
-            } else {
-                return nil
-            }
-        }
-    }
-}
-
 /// Admission control: each class of work through its own `AdmissionGate`; a request its gate refuses gets
 /// a fast `503 overloaded` with `Retry-After`, counted in `storefront_shed_requests_total{class}`.
 public struct Admission: Sendable {
@@ -73,18 +44,6 @@ extension Admission {
         }
         defer { gate.leave() }
         return try await body()
-    }
-}
-
-struct AdmissionMiddleware: RouterMiddleware {
-    typealias Context = AppRequestContext
-    let admission: Admission
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let route = context.endpointPath, let work = WorkClass(method: request.method, route: route) else {
-            return try await next(request, context)
-        }
-        return try await admission.admit(work) { try await next(request, context) }
     }
 }
 
