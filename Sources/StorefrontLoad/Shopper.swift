@@ -3,38 +3,6 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import StorefrontCore
-import Synchronization
-
-/// The catalog as a run sees it, sampled once before the run: products, their SKUs in stock, brands and
-/// categories, the hot SKUs; and the orders the run's checkouts placed, for order lookups.
-final class Storefront: Sendable {
-    let productIDs: [String]
-    let skus: [String]
-    let hotSKUs: [String]
-    let brands: [String]
-    let categories: [String]
-    private let orders = Mutex<[(id: String, token: String)]>([])
-    static let ordersKept = 1000
-
-    init(productIDs: [String], skus: [String], hotSKUs: [String], brands: [String], categories: [String]) {
-        self.productIDs = productIDs
-        self.skus = skus
-        self.hotSKUs = hotSKUs
-        self.brands = brands
-        self.categories = categories
-    }
-
-    func placed(_ order: (id: String, token: String)) {
-        orders.withLock { orders in
-            if orders.count == Self.ordersKept { orders.removeFirst() }
-            orders.append(order)
-        }
-    }
-
-    func anOrder(_ draw: Double) -> (id: String, token: String)? {
-        orders.withLock { $0.isEmpty ? nil : $0[Int(draw * Double($0.count)) % $0.count] }
-    }
-}
 
 /// One virtual shopper's journey: its requests, each timed and classified into the recorder.
 struct Shopper: Sendable {
@@ -235,24 +203,5 @@ struct Shopper: Sendable {
             return "timeout"
         }
         return "connection"
-    }
-}
-
-/// Every order a checkout got acknowledged, one JSON line each (`id`, `region`, `acked_unix_ms`), as it
-/// happens: a drill reads it at the moment it crashes a region, to find the acknowledged orders the other
-/// regions do not have yet.
-final class OrderLog: Sendable {
-    private let handle: Mutex<FileHandle>
-
-    init(path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        guard let handle = FileHandle(forWritingAtPath: path) else { throw LoadError.invalid("cannot write \(path)") }
-        self.handle = Mutex(handle)
-    }
-
-    func acknowledged(id: String, region: String?) {
-        let milliseconds = Int64(Date().timeIntervalSince1970 * 1000)
-        let line = #"{"id": "\#(id)", "region": "\#(region ?? "")", "acked_unix_ms": \#(milliseconds)}"# + "\n"
-        handle.withLock { $0.write(Data(line.utf8)) }
     }
 }

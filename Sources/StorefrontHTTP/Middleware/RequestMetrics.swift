@@ -1,0 +1,78 @@
+import Prometheus
+import StorefrontCore
+import StorefrontHealth
+import StorefrontMetrics
+
+/// The per-route series, created on a route's first request and kept for the life of the process.
+public final class RequestMetrics: Sendable {
+    struct Series: Sendable {
+        let requests: Counter
+        let errors: Counter
+        let duration: DurationHistogram
+        /// The flow the route belongs to, worked out once per route.
+        let flow: Flow?
+    }
+
+    let registry: PrometheusCollectorRegistry
+    let flows: FlowWindows
+    /// Which flow each route belongs to, filled as the router is built.
+    public let routes: FlowRoutes
+    let inFlight: Gauge
+    private let series = MetricCache<RouteKey, Series>()
+    private let statusCounters = MetricCache<StatusKey, Counter>()
+
+    /// Keys made of the request's own strings: nothing is built for a lookup.
+    struct RouteKey: Hashable, Sendable {
+        var method: String
+        var route: String
+    }
+
+    struct StatusKey: Hashable, Sendable {
+        var route: RouteKey
+        var status: Int
+    }
+
+    static let buckets: [Duration] = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000].map { .milliseconds($0) }
+
+    public init(registry: PrometheusCollectorRegistry, flows: FlowWindows, routes: FlowRoutes) {
+        self.registry = registry
+        self.flows = flows
+        self.routes = routes
+        inFlight = registry.makeGauge(descriptor: .storefront("http", "requests", unit: "in_flight", help: "Requests being served"))
+    }
+
+    func record(method: String, route: String, status: Int, elapsed: Duration, inFlow: Bool = true) {
+        let key = RouteKey(method: method, route: route)
+        let series = series.metric(key) {
+            let labels = [("method", method), ("route", route)]
+            return Series(
+                requests: registry.makeCounter(
+                    descriptor: .storefront("http", "requests", unit: "total", help: "Requests answered, by route"),
+                    labels: labels
+                ),
+                errors: registry.makeCounter(
+                    descriptor: .storefront("http", "request_errors", unit: "total", help: "Requests answered with a 5xx, by route"),
+                    labels: labels
+                ),
+                duration: registry.makeDurationHistogram(
+                    descriptor: .storefront("http", "request_duration", unit: "seconds", help: "Time to answer, by route"),
+                    labels: labels,
+                    buckets: Self.buckets
+                ),
+                flow: routes.flow(method: method, route: route)
+            )
+        }
+        series.requests.increment()
+        if status >= 500 { series.errors.increment() }
+        series.duration.recordNanoseconds(elapsed.nanoseconds)
+        statusCounters.metric(StatusKey(route: key, status: status)) {
+            registry.makeCounter(
+                descriptor: .storefront("http", "responses", unit: "total", help: "Responses, by route and status code"),
+                labels: [("method", method), ("route", route), ("status", String(status))]
+            )
+        }.increment()
+        if inFlow, let flow = series.flow {
+            flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500)
+        }
+    }
+}
