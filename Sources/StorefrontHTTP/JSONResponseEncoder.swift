@@ -4,6 +4,6 @@ import Hummingbird
 /// JSON style (`JSON.encoder()`).
 public struct JSONResponseEncoder: ResponseEncoder {
     public func encode(_ value: some Encodable, from request: Request, context: some RequestContext) throws -> Response {
-        JSON.response(try JSON.encode(value))
+        try JSON.response(value)
     }
 }
