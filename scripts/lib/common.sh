@@ -179,3 +179,13 @@ pg_database() {
     fi
     pg_sql "$dir" "$port" "$name" "ALTER SCHEMA public OWNER TO storefront_owner; REVOKE CREATE ON SCHEMA public FROM PUBLIC;"
 }
+
+# What scripts/bench --profile records with: perf, from Debian's linux-perf.
+ensure_profiler() {
+    if ! command -v perf >/dev/null; then
+        log "installing linux-perf"
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends linux-perf >/dev/null
+    fi
+}
