@@ -34,6 +34,9 @@ public struct AppConfiguration: Sendable {
     public var adminToken: String?
     /// How long a cart lives without a change.
     public var cartLifetime: Duration
+    /// Whether a cart's changes wait for their commit to be flushed; orders, stock and idempotency records
+    /// always do (docs/durability.md).
+    public var synchronousCartCommits: Bool
     public var catalogRefreshInterval: Duration
     /// Products held in memory at most (`CatalogCache`); the rest are read from the database on first use.
     public var catalogCacheProducts: Int
@@ -101,6 +104,10 @@ public struct AppConfiguration: Sendable {
         ),
         ("STOREFRONT_ADMIN_TOKEN", "none (admin calls refused)", "bearer token for admin calls, at least 32 characters"),
         ("STOREFRONT_CART_TTL_SECONDS", "604800 (7 days)", "how long a cart lives without a change"),
+        (
+            "STOREFRONT_CART_COMMIT", "async",
+            "sync: a cart change is acknowledged once its commit is flushed; async: a database crash may lose the last moment of cart edits, never an order or a stock change (docs/durability.md)"
+        ),
         ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
         (
             "STOREFRONT_CATALOG_CACHE_PRODUCTS", "5000",
@@ -225,6 +232,11 @@ public struct AppConfiguration: Sendable {
             throw .invalidConfiguration("STOREFRONT_ADMIN_TOKEN must be at least 16 characters")
         }
         cartLifetime = .seconds(try integer("STOREFRONT_CART_TTL_SECONDS", default: 604_800, range: 1...31_536_000))
+        switch value("STOREFRONT_CART_COMMIT") ?? "async" {
+        case "sync": synchronousCartCommits = true
+        case "async": synchronousCartCommits = false
+        default: throw .invalidConfiguration("STOREFRONT_CART_COMMIT must be sync or async")
+        }
         catalogRefreshInterval = .milliseconds(try integer("STOREFRONT_CATALOG_REFRESH_MS", default: 1000, range: 50...60_000))
         catalogCacheProducts = try integer("STOREFRONT_CATALOG_CACHE_PRODUCTS", default: 5000, range: 2...1_000_000)
         probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))

@@ -136,7 +136,13 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         drain: DrainController(monitor: health, adminToken: configuration.adminToken),
         catalog: CatalogController(store: catalogStore, cache: catalogCache, cursors: cursors, region: configuration.region, admission: admission),
         carts: CartController(
-            store: PostgresCartStore(client: postgres, region: configuration.region, idleLifetime: configuration.cartLifetime, logger: logger),
+            store: PostgresCartStore(
+                client: postgres,
+                region: configuration.region,
+                idleLifetime: configuration.cartLifetime,
+                synchronousCommit: configuration.synchronousCartCommits,
+                logger: logger
+            ),
             home: home
         ),
         orders: OrderController(store: orderStore, home: home),

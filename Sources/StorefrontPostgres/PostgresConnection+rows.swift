@@ -2,45 +2,32 @@ import Logging
 import NIOCore
 import PostgresNIO
 import StorefrontCore
-import Synchronization
 
-// Every query of the store goes through `rows` (or `run`), never PostgresNIO's `query` directly.
+// Every statement of the store goes through `rows` (or `run`), never PostgresNIO's `query` or `execute`
+// directly.
 //
-// PostgresNIO 1.33.2 writes a query to its channel with no write promise. A query written to a connection
+// PostgresNIO 1.33.2 writes a statement to its channel with no write promise. One written to a connection
 // whose channel has just closed — the server restarted, an idle connection was cut, the pool closed it, a
 // transaction's ROLLBACK after its connection died — is dropped with its result promise, and the caller
-// waits forever: no error, no timeout, and cancellation does not reach it. Reproduced in
-// `QueryGuardTests`. Waiting instead for whichever comes first, the answer or the channel's close,
-// ends every query.
+// waits for ever: no error, no timeout, and cancellation does not reach it. Reproduced in
+// `QueryGuardTests`. The channel closes on its event loop, and a write made on that loop reaches the
+// channel's handlers at once; once written there, a statement is answered or failed whatever happens to the
+// connection. So every statement is written on its connection's loop, right after checking there that the
+// connection is open: prepared and unnamed statements alike, with nothing in between that could let the
+// channel close first.
 //
-// A query in flight cannot be cancelled either. Here cancelling the task closes the connection: PostgreSQL
-// offers no other way to stop a query from the client side, the server abandons it
+// A statement in flight cannot be cancelled either. Here cancelling the task closes the connection:
+// PostgreSQL offers no other way to stop a statement from the client side, the server abandons it
 // (`client_connection_check_interval`), and the pool replaces the connection.
 
 extension PostgresConnection {
-    /// Runs `query` and returns all its rows; ends with `ConnectionClosed` if the connection closes first,
-    /// and with `CancellationError` (closing the connection) if the task is cancelled.
+    /// Runs `query` and returns all its rows; ends with `ConnectionClosed` if the connection is closed, and
+    /// with `CancellationError` (closing the connection) if the task is cancelled.
     public func rows(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
-        let cancelled = Atomic(false)
-        let answer: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger, file: file, line: line)
-        return try await withTaskCancellationHandler {
-            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<[PostgresRow], any Error>) in
-                let resumed = Atomic(false)
-                let finish: @Sendable (Result<[PostgresRow], any Error>) -> Void = { result in
-                    if !resumed.exchange(true, ordering: .acquiringAndReleasing) { continuation.resume(with: result) }
-                }
-                let token = CloseWatch.shared.enter(self) {
-                    finish(.failure(cancelled.load(ordering: .acquiring) ? CancellationError() : ConnectionClosed()))
-                }
-                answer.whenComplete { result in
-                    CloseWatch.shared.leave(self, token: token)
-                    finish(result.map(\.rows))
-                }
-            }
-        } onCancel: {
-            cancelled.store(true, ordering: .releasing)
-            let closing: EventLoopFuture<Void> = self.close()
-            closing.whenComplete { _ in }
+        try await guarded {
+            // Written by this call, on the loop; the future is answered or failed by the channel's handler.
+            let answer: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger, file: file, line: line)
+            return try await answer.get().rows
         }
     }
 
@@ -48,6 +35,55 @@ extension PostgresConnection {
     public func run(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws {
         _ = try await rows(query, logger: logger, file: file, line: line)
     }
+
+    /// Runs a prepared statement (prepared on this connection the first time it runs here) and returns its
+    /// decoded rows, with the same guarantees as an unnamed query.
+    public func rows<Statement: PostgresPreparedStatement>(
+        _ statement: Statement,
+        logger: Logger = unlogged,
+        file: String = #fileID,
+        line: Int = #line
+    ) async throws -> [Statement.Row] {
+        try await guarded {
+            // `execute` writes before its first suspension, so on the loop.
+            var rows: [Statement.Row] = []
+            for try await row in try await self.execute(statement, logger: logger, file: file, line: line) {
+                rows.append(row)
+            }
+            return rows
+        }
+    }
+
+    /// Runs `send` on this connection's event loop once the connection is seen open there; `send` must write
+    /// its statement before it first suspends.
+    func guarded<Result>(_ send: () async throws -> Result) async throws -> Result {
+        try await withTaskExecutorPreference(LoopExecutor.of(eventLoop)) {
+            // The preference takes effect when the task next suspends: until it is on the loop, it yields.
+            if !eventLoop.inEventLoop { await Task.yield() }
+            guard eventLoop.inEventLoop else { throw NotOnTheConnectionsLoop() }
+            guard !isClosed else { throw ConnectionClosed() }
+            do {
+                return try await withTaskCancellationHandler {
+                    try await send()
+                } onCancel: {
+                    let closing: EventLoopFuture<Void> = self.close()
+                    closing.whenComplete { _ in }
+                }
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == UnreadableStoredValue.sqlState {
+                throw UnreadableStoredValue(what: error.serverInfo?[.message] ?? "a stored value this binary does not know")
+            } catch {
+                // The statement failed because cancelling closed its connection: say why.
+                if Task.isCancelled { throw CancellationError() }
+                throw error
+            }
+        }
+    }
+}
+
+/// The task did not move to its connection's event loop, which `PostgresConnection.guarded` needs before it
+/// writes: a change in Swift's executors, never a database failure.
+struct NotOnTheConnectionsLoop: Error, CustomStringConvertible {
+    var description: String { "a statement's task did not move to its connection's event loop" }
 }
 
 extension PostgresClient {
@@ -58,6 +94,16 @@ extension PostgresClient {
 
     public func run(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws {
         _ = try await rows(query, logger: logger, file: file, line: line)
+    }
+
+    /// A prepared statement on a pooled connection, with `PostgresConnection.rows`' guarantees.
+    public func rows<Statement: PostgresPreparedStatement>(
+        _ statement: Statement,
+        logger: Logger = unlogged,
+        file: String = #fileID,
+        line: Int = #line
+    ) async throws -> [Statement.Row] {
+        try await withConnection { connection in try await connection.rows(statement, logger: logger, file: file, line: line) }
     }
 
     /// Runs `body` in a transaction on one pooled connection: committed when `body` returns, rolled back when

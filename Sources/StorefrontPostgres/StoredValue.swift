@@ -7,6 +7,9 @@ public struct UnreadableStoredValue: Error, CustomStringConvertible {
     public let what: String
 
     public var description: String { what }
+
+    /// What a function of the schema raises for such a value (migration 0009).
+    static let sqlState = "SFU01"
 }
 
 /// `parse(text)`, or an error naming the column and the value when this binary does not know it.

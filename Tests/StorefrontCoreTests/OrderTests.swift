@@ -39,14 +39,6 @@ import Testing
     }
 }
 
-@Suite struct StockRequestTests {
-    @Test func linesOfTheSameSKUAreSummedAndSKUsSorted() {
-        let request = stockRequest([(sku: "B-1", quantity: 1), (sku: "A-9", quantity: 2), (sku: "B-1", quantity: 3)])
-        #expect(request.map(\.sku) == ["A-9", "B-1"])
-        #expect(request.map(\.quantity) == [2, 4])
-    }
-}
-
 @Suite struct CheckoutValueTests {
     let address = ShippingAddress(
         name: " Ada Lovelace ",

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import StorefrontCore
+import StorefrontPostgres
 import Testing
 
 @Suite struct CheckoutTests {
@@ -202,6 +203,52 @@ import Testing
                 #expect(again.headers[.idempotentReplayed] == "true")
                 #expect(again.headers[.contentType] == "application/problem+json")
                 #expect(try await shopper.checkout(cart).status == .created)
+            }
+        }
+    }
+
+    /// A key recorded by the binary before this one holds an answer, not an outcome: a placed order's key
+    /// replays the order as it is now, with its token; a refusal's key replays the stored problem byte for byte.
+    @Test func aKeyAnEarlierBinaryRecordedReplaysItsAnswer() async throws {
+        let sku = skus[8]
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database) { client in
+                let shopper = Shopper(client: client)
+                try await shopper.setStock(sku, 5)
+                let cart = try await shopper.openCart()
+                try await shopper.set(sku, quantity: 1, in: cart)
+                let placed = try await shopper.checkout(cart, key: "placed-before-the-upgrade")
+                let id = try #require(try placed.json()["id"] as? String)
+                let problem = #"{"status":409,"title":"Not enough stock","type":"https://storefront.example/problems/out-of-stock"}"#
+                let fingerprint = try await database.asOwner { owner async throws in
+                    try await owner.run(
+                        """
+                        UPDATE idempotency_keys SET order_id = NULL, response_status = 201,
+                            response_body = convert_to(\(#"{"id":"\#(id)","order_token":""}"#), 'UTF8')
+                        """
+                    )
+                    return try await owner.scalar("SELECT fingerprint FROM idempotency_keys", as: ByteBuffer.self)
+                }
+                try await database.asOwner { owner async throws in
+                    try await owner.run(
+                        """
+                        INSERT INTO idempotency_keys (region, key, fingerprint, state, response_status, response_body)
+                        VALUES ('us-east', 'refused-before-the-upgrade', \(fingerprint), 'done', 409, convert_to(\(problem), 'UTF8'))
+                        """
+                    )
+                }
+                let replay = try await shopper.checkout(cart, key: "placed-before-the-upgrade")
+                #expect(replay.status == .created)
+                #expect(replay.headers[.idempotentReplayed] == "true")
+                #expect(String(buffer: replay.body) == String(buffer: placed.body))
+
+                // The same request under another key: the stored refusal, as it was stored.
+                let refused = try await shopper.checkout(cart, key: "refused-before-the-upgrade")
+                #expect(refused.status == .conflict)
+                #expect(refused.headers[.idempotentReplayed] == "true")
+                #expect(refused.headers[.contentType] == "application/problem+json")
+                #expect(String(buffer: refused.body) == problem)
+                #expect(try await count("SELECT count(*) FROM orders", database) == 1)
             }
         }
     }

@@ -42,16 +42,69 @@ import Testing
         }
     }
 
-    /// A connection that lives long keeps nothing of the queries it answered: each query's watch on the
-    /// close goes when the query is answered.
-    @Test func answeredQueriesLeaveNothingOnTheirConnection() async throws {
+    /// The same for a prepared statement, which PostgresNIO writes the same way.
+    @Test func postgresNIOLeavesAPreparedStatementOnAClosedConnectionUnanswered() async throws {
         try await TestDatabase.withDatabase { database async throws in
             let connection = try await Self.connect(database)
-            for _ in 0..<500 { try await connection.run("SELECT 1") }
-            #expect(CloseWatch.shared.waiting(on: connection) == 0)
-            await #expect(throws: (any Error).self) { try await connection.run("SELECT * FROM no_such_table") }
-            #expect(CloseWatch.shared.waiting(on: connection) == 0)
             try await connection.close()
+            let answered = NIOLockedValueBox(false)
+            // A task of its own, left behind: it waits for ever, so no structure could wait for it to end.
+            Task {
+                _ = try? await connection.execute(SelectOne(), logger: TestDatabase.logger)
+                answered.withLockedValue { $0 = true }
+            }
+            try await Task.sleep(for: .milliseconds(500))
+            #expect(!answered.withLockedValue { $0 }, "PostgresNIO now answers a prepared statement on a closed connection")
+        }
+    }
+
+    @Test func aPreparedStatementOnAClosedConnectionEndsAtOnce() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            let connection = try await Self.connect(database)
+            #expect(try await connection.rows(SelectOne()) == [1])
+            try await connection.close()
+            try await withDeadline(.seconds(10)) {
+                await #expect(throws: ConnectionClosed.self) { try await connection.rows(SelectOne()) }
+            }
+        }
+    }
+
+    /// What makes the guard hold: a statement is written from its connection's event loop, where the channel
+    /// closes, so the check that it is open and the write cannot be told apart by a close. PostgresNIO's
+    /// `execute` is a nonisolated async function, as `onTheLoop` is.
+    @Test func statementsAreWrittenOnTheirConnectionsEventLoop() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            let connection = try await Self.connect(database)
+            #expect(!connection.eventLoop.inEventLoop)
+            #expect(try await connection.guarded { await Self.onTheLoop(of: connection) })
+            try await connection.close()
+        }
+    }
+
+    @concurrent static func onTheLoop(of connection: PostgresConnection) async -> Bool {
+        connection.eventLoop.inEventLoop
+    }
+
+    /// A close racing statements, prepared and unnamed, again and again: every statement ends, answered or
+    /// failed. Without the guard one of them waited for ever now and then.
+    @Test func statementsRacingTheirConnectionsCloseAllEnd() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withDeadline(.seconds(120)) {
+                for round in 0..<100 {
+                    let connection = try await Self.connect(database)
+                    await withTaskGroup(of: Void.self) { group in
+                        for _ in 0..<4 {
+                            group.addTask { _ = try? await connection.rows(SelectOne()) }
+                            group.addTask { try? await connection.run("SELECT 1") }
+                        }
+                        group.addTask {
+                            // Now early, now late: the close lands before, between and after the writes.
+                            if round % 3 != 0 { await Task.yield() }
+                            try? await connection.close()
+                        }
+                    }
+                }
+            }
         }
     }
 
@@ -103,4 +156,13 @@ import Testing
             }
         }
     }
+}
+
+/// The smallest prepared statement.
+struct SelectOne: PostgresPreparedStatement {
+    static let sql = "SELECT 1"
+    typealias Row = Int
+
+    func makeBindings() throws -> PostgresBindings { PostgresBindings() }
+    func decodeRow(_ row: PostgresRow) throws -> Row { try row.decode(Int.self) }
 }

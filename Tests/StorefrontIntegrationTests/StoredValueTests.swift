@@ -33,15 +33,27 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             let token = AccessToken.generate()
             let cart = try await database.asApp { client async throws in
-                try await PostgresCartStore(client: client, region: TestDatabase.region, idleLifetime: .seconds(600), logger: TestDatabase.logger)
-                    .open(token: token)
+                try await PostgresCartStore(
+                    client: client,
+                    region: TestDatabase.region,
+                    idleLifetime: .seconds(600),
+                    synchronousCommit: true,
+                    logger: TestDatabase.logger
+                )
+                .open(token: token)
             }
             try await database.asOwner { owner async throws in
                 try await owner.run("ALTER TABLE carts DROP CONSTRAINT carts_status_check")
                 try await owner.run("UPDATE carts SET status = 'abandoned' WHERE id = \(cart.id)")
             }
             try await database.asApp { client async throws in
-                let store = PostgresCartStore(client: client, region: TestDatabase.region, idleLifetime: .seconds(600), logger: TestDatabase.logger)
+                let store = PostgresCartStore(
+                    client: client,
+                    region: TestDatabase.region,
+                    idleLifetime: .seconds(600),
+                    synchronousCommit: true,
+                    logger: TestDatabase.logger
+                )
                 let read = await #expect(throws: UnreadableStoredValue.self) { try await store.cart(cart.id, token: token) }
                 #expect(read?.description == "carts.status holds 'abandoned', which this binary does not know")
                 await #expect(throws: UnreadableStoredValue.self) {

@@ -1,6 +1,8 @@
 """CPU seconds used so far, read from /proc: by processes, and by a whole PostgreSQL cluster.
 
-    cpu.py PID PGDATA    prints two numbers: the process's CPU seconds, and the cluster's
+    cpu.py PID PGDATA                prints two numbers: the process's CPU seconds, and the cluster's
+    cpu.py --run FILE COMMAND ...    runs COMMAND and writes the CPU seconds it used to FILE (for a client
+                                     that shares the machine: wrk, pgbench)
 
 A cluster's CPU is its postmaster's, every live child's (backends, WAL writer, WAL senders, autovacuum) and,
 through the postmaster's children's times, every child that has exited: a backend that lived for one
@@ -9,6 +11,8 @@ what ran between them.
 """
 
 import os
+import resource
+import subprocess
 import sys
 
 TICKS = os.sysconf("SC_CLK_TCK")
@@ -51,7 +55,17 @@ def cluster_seconds(pgdata):
     return total + seconds(fields(postmaster), children=True)
 
 
+def run(file, command):
+    status = subprocess.run(command).returncode
+    used = resource.getrusage(resource.RUSAGE_CHILDREN)
+    with open(file, "w") as f:
+        f.write(f"{used.ru_utime + used.ru_stime:.3f}\n")
+    return status
+
+
 if __name__ == "__main__":
+    if len(sys.argv) >= 4 and sys.argv[1] == "--run":
+        sys.exit(run(sys.argv[2], sys.argv[3:]))
     if len(sys.argv) != 3:
         sys.exit(__doc__)
     print(f"{process_seconds(int(sys.argv[1])):.3f} {cluster_seconds(sys.argv[2]):.3f}")

@@ -78,7 +78,8 @@ public struct OrderLine: Sendable, Hashable, Codable {
         self.unitPrice = unitPrice
     }
 
-    /// A cart's line as sold: the sizes as the shopper saw them, the price the cart had at checkout.
+    /// A cart's line as it would be sold: the sizes as the shopper sees them (as `shoe_size_label` writes an
+    /// order's), the price the cart has now.
     public init(_ line: CartLine) {
         self.init(
             sku: line.sku,
@@ -125,12 +126,4 @@ public struct StockShortage: Sendable, Hashable, Codable {
         self.requested = requested
         self.available = available
     }
-}
-
-/// What a checkout takes from stock: the quantities of its lines summed per SKU and sorted by SKU, the order
-/// in which rows are locked, so two checkouts never wait for each other in a cycle.
-public func stockRequest(_ lines: [(sku: String, quantity: Int)]) -> [(sku: String, quantity: Int)] {
-    var totals: [String: Int] = [:]
-    for line in lines { totals[line.sku, default: 0] += line.quantity }
-    return totals.sorted { $0.key < $1.key }.map { (sku: $0.key, quantity: $0.value) }
 }

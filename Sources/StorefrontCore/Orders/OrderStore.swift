@@ -2,22 +2,12 @@ import Foundation
 
 /// Orders and checkout, as the serving region keeps them.
 public protocol OrderStore: Sendable {
-    /// Claims an idempotency key for a checkout, by inserting it.
-    func claim(idempotencyKey: String, fingerprint: [UInt8]) async throws -> IdempotencyClaim
-
-    /// Places the order for the cart in one transaction and stores `render(order)` as the key's response in
-    /// the same transaction, so an acknowledged order and its replayable response never part.
-    func checkout(
-        _ request: Checkout,
-        cartToken: AccessToken,
-        orderToken: AccessToken,
-        idempotencyKey: String,
-        render: @Sendable (Order) throws -> StoredResponse
-    ) async throws -> StoredResponse
-
-    /// Records the final response of a checkout that failed with a client error, or releases the key
-    /// (`nil`) after a server error so that a retry can run.
-    func settle(idempotencyKey: String, response: StoredResponse?) async throws
+    /// Checkout, exactly once per idempotency key, in one transaction: claims the key, places the order for
+    /// the cart (with `orderToken` opening it) or decides why it cannot, and records that outcome with the key.
+    /// A later request with the key and the same checkout gets the recorded outcome as a replay; one with
+    /// another checkout is refused (`idempotencyKeyReused`). Refusals are outcomes, not errors: what is thrown
+    /// changed nothing.
+    func checkout(_ request: Checkout, cartToken: AccessToken, orderToken: AccessToken, idempotencyKey: String) async throws -> CheckoutOutcome
 
     func order(_ id: UUID, token: AccessToken) async throws -> Order
 
@@ -33,20 +23,23 @@ public protocol OrderStore: Sendable {
     func reconciliations(limit: Int) async throws -> [OrderReconciliation]
 }
 
-/// A response kept for an idempotency key: replayed byte for byte.
-public struct StoredResponse: Sendable, Hashable {
-    public var status: Int
-    public var body: [UInt8]
-
-    public init(status: Int, body: [UInt8]) {
-        self.status = status
-        self.body = body
+/// What a checkout came to.
+public struct CheckoutOutcome: Sendable {
+    public enum Result: Sendable {
+        /// The order the checkout placed, as it is now.
+        case placed(Order)
+        /// Why the checkout placed no order: the cart, its lines or the stock said no.
+        case refused(StorefrontError)
+        /// The answer an earlier binary stored for the key, byte for byte (it kept answers, not outcomes).
+        case storedAnswer(status: Int, body: [UInt8])
     }
-}
 
-public enum IdempotencyClaim: Sendable, Hashable {
-    /// The key is ours: run the checkout.
-    case claimed
-    /// The same request already finished: return this.
-    case replay(StoredResponse)
+    public var result: Result
+    /// Whether an earlier request with the key decided this, and this request only hears it again.
+    public var replayed: Bool
+
+    public init(_ result: Result, replayed: Bool) {
+        self.result = result
+        self.replayed = replayed
+    }
 }

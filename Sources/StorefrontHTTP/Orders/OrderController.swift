@@ -23,9 +23,9 @@ public struct OrderController<Store: OrderStore>: Sendable {
         orderHistory.post("orders/{id}/cancel", use: cancel)
     }
 
-    /// Checkout, exactly once per `Idempotency-Key`: a retry of the same request gets the stored response,
-    /// a request still running makes the retry wait (409, `Retry-After`), another request with the key is
-    /// refused (422).
+    /// Checkout, exactly once per `Idempotency-Key`: a retry of the same request gets the key's outcome again
+    /// (the order as it is now, or the same refusal), a retry that arrives while the first is running waits
+    /// for it, another request with the key is refused (422).
     @Sendable func checkout(_ request: Request, context: AppRequestContext) async throws -> Response {
         let key = try request.idempotencyKey()
         let raw = try await context.requestDecoder.collect(request, context: context)
@@ -38,35 +38,25 @@ public struct OrderController<Store: OrderStore>: Sendable {
     }
 
     private func checkoutHere(_ checkout: Checkout, key: String, cartToken: AccessToken) async throws -> Response {
-        // The order token is derived, not stored: the stored answer keeps an empty slot for it.
+        // The order token is derived, not stored: a replay in any region derives the same one.
         let orderToken = AccessToken.order(cartToken: cartToken, idempotencyKey: key)
-        switch try await store.claim(idempotencyKey: key, fingerprint: checkout.fingerprint(cartToken: cartToken)) {
-        case .replay(let stored):
-            var response = Self.response(stored.revealing(orderToken: orderToken))
-            response.headers[.idempotentReplayed] = "true"
-            return response
-        case .claimed:
-            do {
-                let stored = try await store.checkout(
-                    checkout,
-                    cartToken: cartToken,
-                    orderToken: orderToken,
-                    idempotencyKey: key
-                ) { order in
-                    StoredResponse(status: 201, body: Array(try JSON.encode(OrderBody(order, token: AccessToken(value: ""))).readableBytesView))
-                }
-                return Self.response(stored.revealing(orderToken: orderToken))
-            } catch {
-                // Client errors are the answer to this key; server errors are not, so a retry can succeed.
-                let problem = Problem.from(error)
-                let settled =
-                    problem.status < 500
-                    ? StoredResponse(status: problem.status, body: Array((try? JSON.encode(problem))?.readableBytesView ?? []))
-                    : nil
-                try? await store.settle(idempotencyKey: key, response: settled)
-                throw error
-            }
+        let outcome = try await store.checkout(checkout, cartToken: cartToken, orderToken: orderToken, idempotencyKey: key)
+        var response: Response
+        switch outcome.result {
+        case .placed(let order):
+            response = try Self.respond(order, token: orderToken, status: .created)
+        case .refused(let refusal):
+            response = ProblemMiddleware.response(Problem.from(refusal))
+        case .storedAnswer(let status, let body):
+            response = JSON.response(
+                ByteBuffer(bytes: body),
+                status: .init(code: status),
+                contentType: status >= 400 ? "application/problem+json" : "application/json"
+            )
         }
+        response.headers[.cacheControl] = "no-store"
+        if outcome.replayed { response.headers[.idempotentReplayed] = "true" }
+        return response
     }
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
@@ -90,18 +80,8 @@ public struct OrderController<Store: OrderStore>: Sendable {
         return (id, token)
     }
 
-    static func respond(_ order: Order) throws -> Response {
-        var response = try JSON.response(OrderBody(order))
-        response.headers[.cacheControl] = "no-store"
-        return response
-    }
-
-    static func response(_ stored: StoredResponse) -> Response {
-        var response = JSON.response(
-            ByteBuffer(bytes: stored.body),
-            status: .init(code: stored.status),
-            contentType: stored.status >= 400 ? "application/problem+json" : "application/json"
-        )
+    static func respond(_ order: Order, token: AccessToken? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
+        var response = try JSON.response(OrderBody(order, token: token), status: status)
         response.headers[.cacheControl] = "no-store"
         return response
     }

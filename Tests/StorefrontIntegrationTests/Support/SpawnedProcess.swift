@@ -1,4 +1,6 @@
 import Foundation
+import NIOCore
+import NIOPosix
 
 /// The real `storefront` binary, run as its own process: signals and exit codes are part of what is tested.
 struct SpawnedProcess: Sendable {
@@ -52,18 +54,12 @@ struct SpawnedProcess: Sendable {
 
 /// A TCP port nothing listens on right now, chosen by the kernel.
 func freePort() throws -> Int {
-    let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socket, $0, length) == 0 && getsockname(socket, $0, &length) == 0 }
-    }
-    guard bound else { throw TestSetupError("no free port") }
-    return Int(UInt16(bigEndian: address.sin_port))
+    // Through NIO rather than a raw sockaddr_in, whose C members the compiler may attribute to NIO's C
+    // module instead of Glibc, depending on which files it compiles together.
+    let channel = try ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton).bind(host: "127.0.0.1", port: 0).wait()
+    defer { try? channel.close().wait() }
+    guard let port = channel.localAddress?.port else { throw TestSetupError("no free port") }
+    return port
 }
 
 /// Marks every open descriptor above standard error close-on-exec, so a child — or a helper a child leaves
