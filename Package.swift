@@ -35,9 +35,16 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StorefrontExecutors",
+            dependencies: [.product(name: "NIOCore", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StorefrontPostgres",
             dependencies: [
                 "StorefrontCore",
+                "StorefrontExecutors",
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // Its error type is what a pool whose connection attempts keep failing throws.
                 .product(name: "_ConnectionPoolModule", package: "postgres-nio"),

@@ -130,6 +130,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     // Filled as the router is built: which flow each shopper route belongs to.
     let routes = FlowRoutes()
     let admission = Admission(poolSize: configuration.maxDatabaseConnections, maxWait: configuration.admissionWait, registry: metrics)
+    let deadlines = RequestDeadlines(allowance: configuration.httpLimits.requestTimeout)
     let router = buildRouter(
         region: configuration.region,
         health: HealthController(monitor: health, region: configuration.region, access: configuration.observers, routes: routes),
@@ -157,6 +158,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         admission: admission,
         accessLog: AccessLogSampling(oneIn: configuration.accessLogSampleOneIn),
         limits: configuration.httpLimits,
+        deadlines: deadlines,
         rateLimits: RateLimitMiddleware(policies: configuration.rateLimits, trustedProxies: configuration.trustedProxies),
         observers: configuration.observers
     )
@@ -199,6 +201,8 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     )
     var services = [
         lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
+        // Early, so that it stops late: after the server has finished every request it bounds.
+        lifecycle.track(DeadlineReaper(deadlines: deadlines), as: "request-deadlines"),
         lifecycle.track(prober, as: "health-prober", activity: prober.activity),
         lifecycle.track(startup, as: "startup", activity: startup.activity),
         lifecycle.track(transfers, as: "transfer-receiver", activity: transfers.activity),

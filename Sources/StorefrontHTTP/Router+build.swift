@@ -18,6 +18,7 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     admission: Admission,
     accessLog: AccessLogSampling,
     limits: HTTPLimits,
+    deadlines: RequestDeadlines,
     rateLimits: RateLimitMiddleware,
     observers: ObserverAccess
 ) -> Router<AppRequestContext> {
@@ -42,7 +43,7 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     }
     // Catalog reads come from memory or one bounded statement; a deadline's task group would only cost them.
     catalog.addRoutes(to: flow(.browse, .memoryRead, on: api))
-    let bounded = api.group().add(middleware: RequestDeadlineMiddleware(deadline: limits.requestTimeout))
+    let bounded = api.group().add(middleware: RequestDeadlineMiddleware(deadlines: deadlines))
     carts.addRoutes(to: flow(.cart, .cart, on: bounded))
     orders.addRoutes(checkout: flow(.checkout, .checkout, on: bounded), orderHistory: flow(.orderHistory, .databaseRead, on: bounded))
     admin.addRoutes(to: bounded, region: region)

@@ -2,6 +2,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import StorefrontCore
+import StorefrontExecutors
 
 // Every statement of the store goes through `rows` (or `run`), never PostgresNIO's `query` or `execute`
 // directly.

@@ -7,6 +7,8 @@ import StorefrontCore
 import StorefrontPostgres
 import Testing
 
+@testable import StorefrontHTTP
+
 /// A request whose waits add up past `STOREFRONT_REQUEST_TIMEOUT_MS` is answered 503 and its work is
 /// cancelled down to the database, which abandons the statement.
 @Suite struct RequestDeadlineTests {
@@ -44,5 +46,45 @@ import Testing
                 #expect(try await shopper.set(sku, quantity: 1, in: cart).status == .ok)
             }
         }
+    }
+}
+
+/// One timer for every request's deadline: `reap` answers the requests past theirs and cancels their work,
+/// and leaves alone those within it and those already answered.
+@Suite struct RequestDeadlinesTests {
+    @Test func aRequestPastItsDeadlineIsAnsweredAndItsWorkCancelled() async throws {
+        let deadlines = RequestDeadlines(allowance: .seconds(10))
+        let started = AsyncStream<Void>.makeStream()
+        let cancelled = AsyncStream<Void>.makeStream()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await #expect(throws: RequestDeadlineExceeded.self) {
+                    try await deadlines.answer {
+                        started.continuation.yield()
+                        await withTaskCancellationHandler {
+                            try? await Task.sleep(for: .seconds(600))
+                        } onCancel: {
+                            cancelled.continuation.yield()
+                        }
+                        return Response(status: .ok)
+                    }
+                }
+            }
+            for await _ in started.stream { break }
+            // Not yet due: nothing happens.
+            deadlines.reap(now: .now + .seconds(1))
+            // Due: answered at once, and the work is cancelled.
+            deadlines.reap(now: .now + .seconds(11))
+            for await _ in cancelled.stream { break }
+            try await group.waitForAll()
+        }
+    }
+
+    @Test func aRequestAnsweredInTimeIsLeftAlone() async throws {
+        let deadlines = RequestDeadlines(allowance: .seconds(10))
+        let response = try await deadlines.answer { Response(status: .accepted) }
+        #expect(response.status == .accepted)
+        deadlines.reap(now: .now + .seconds(60))
+        #expect(try await deadlines.answer { Response(status: .ok) }.status == .ok)
     }
 }
