@@ -79,6 +79,11 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     }
     let lifecycle = Lifecycle(logger: logger)
     var databaseConfiguration = configuration.databaseURL.clientConfiguration(maximumConnections: configuration.maxDatabaseConnections)
+    // Measured (bench/RESULTS.md, 2026-12-02): the pool's idle and keep-alive timers, armed each time a
+    // connection comes back and cancelled when it leaves again, were a quarter of the storefront's CPU per
+    // checkout journey. By default every connection stays open and none is checked while idle.
+    databaseConfiguration.options.minimumConnections = configuration.minDatabaseConnections
+    databaseConfiguration.options.keepAliveBehavior = configuration.databaseKeepAlive.map { .init(frequency: $0) }
     // No request may hold a connection, a lock or a transaction without bound: PostgreSQL cancels the statement.
     databaseConfiguration.options.additionalStartupParameters = [
         ("statement_timeout", "\(configuration.statementTimeoutMilliseconds)"),

@@ -61,6 +61,14 @@ struct JSONWriter {
         buffer.writeString(String(value))
     }
 
+    /// As `JSONEncoder` writes a `Double`: the shortest form that reads back the same, with no `.0` on a whole
+    /// number.
+    mutating func number(_ value: Double) {
+        separate()
+        let text = value.description
+        buffer.writeString(text.hasSuffix(".0") ? String(text.dropLast(2)) : text)
+    }
+
     mutating func bool(_ value: Bool) {
         separate()
         buffer.writeStaticString(value ? "true" : "false")

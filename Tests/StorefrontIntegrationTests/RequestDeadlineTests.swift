@@ -21,22 +21,34 @@ import Testing
             try await withTestApp(database, environment: environment) { client in
                 let shopper = Shopper(client: client)
                 let cart = try await shopper.openCart()
-                try await database.asOwner { owner async throws in
-                    try await owner.withTransaction(logger: TestDatabase.logger) { connection in
-                        // The cart row stays locked far longer than the request may take; only its deadline ends it.
-                        _ = try await connection.rows(
-                            "SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE",
-                            logger: TestDatabase.logger
-                        )
-                        let late = try await shopper.set(sku, quantity: 1, in: cart)
-                        #expect(late.status == .serviceUnavailable)
-                        #expect(late.isProblem("outcome-unknown"))
-                        #expect(late.headers[.retryAfter] == "1")
-                        try await waitUntil("the abandoned statement leaves the database", timeout: .seconds(10)) {
-                            try await owner.scalar(
-                                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-                                as: Int.self
-                            ) == 0
+                // Seen by the superuser: the owner may not see what the app's backends wait for.
+                let superuser = try TestCluster.named("us-east").adminURL(database: database.appURL.database)
+                let waiting: PostgresQuery = """
+                    SELECT count(*) FROM pg_stat_activity
+                    WHERE datname = current_database() AND usename = 'storefront' AND wait_event_type = 'Lock'
+                    """
+                try await PostgresClient.withRunning(superuser, logger: TestDatabase.logger, maximumConnections: 1) { admin in
+                    try await database.asOwner { owner async throws in
+                        try await owner.withTransaction(logger: TestDatabase.logger) { connection in
+                            // The cart row stays locked far longer than the request may take; only its deadline ends it.
+                            _ = try await connection.rows(
+                                "SELECT 1 FROM carts WHERE id = \(UUID(uuidString: cart.id)!) FOR UPDATE",
+                                logger: TestDatabase.logger
+                            )
+                            async let late = shopper.set(sku, quantity: 1, in: cart)
+                            try await waitUntil("the change waits for the cart's lock", timeout: .seconds(10)) {
+                                try await admin.scalar(waiting, as: Int.self) == 1
+                            }
+                            let answer = try await late
+                            #expect(answer.status == .serviceUnavailable)
+                            #expect(answer.isProblem("outcome-unknown"))
+                            #expect(answer.headers[.retryAfter] == "1")
+                            // Only once the database has abandoned the statement may the lock go: a single statement
+                            // whose client left still commits if its locks come first (which is why the answer says
+                            // the outcome is unknown).
+                            try await waitUntil("the database abandons the cancelled change", timeout: .seconds(10)) {
+                                try await admin.scalar(waiting, as: Int.self) == 0
+                            }
                         }
                     }
                 }

@@ -68,7 +68,7 @@ public struct AdminController<Orders: OrderStore, Stock: StockStore>: Sendable {
             guard let event = OrderEvent.leading(to: body.status) else {
                 throw StorefrontError.invalid("status", "must be paid, shipped, delivered or cancelled")
             }
-            return try OrderController<Orders>.respond(try await orders.apply(event, to: id, token: nil))
+            return OrderController<Orders>.respond(try await orders.apply(event, to: id, token: nil))
         }
         admin.put("stock/{sku}") { request, context in
             let sku = try context.parameters.require("sku")

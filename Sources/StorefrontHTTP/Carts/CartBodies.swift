@@ -1,4 +1,5 @@
 import Foundation
+import NIOCore
 import StorefrontCore
 
 /// A cart as the shopper sees it; `token` only in the response that opens it.
@@ -67,5 +68,91 @@ struct LineBody: Encodable {
         lineTotal = line.unitPrice.times(line.quantity)
         self.available = available
         inStock = available.map { $0 >= line.quantity }
+    }
+}
+
+extension CartBody {
+    /// The same document as `JSON.encode(self)`, keys in the same order, at a fraction of the cost: every cart
+    /// change answers with it.
+    func encoded() -> ByteBuffer {
+        var json = JSONWriter(capacity: 512 + items.count * 400)
+        json.object { json in
+            if let adoptedFrom {
+                json.key("adopted_from")
+                json.string(adoptedFrom)
+            }
+            json.key("created_at")
+            json.date(createdAt)
+            json.key("expires_at")
+            json.date(expiresAt)
+            json.key("id")
+            json.string(id)
+            json.key("item_count")
+            json.integer(itemCount)
+            json.key("items")
+            json.array(items) { $0.line($1) }
+            json.key("region")
+            json.string(region)
+            if let replicaAgeSeconds {
+                json.key("replica_age_seconds")
+                json.number(replicaAgeSeconds)
+            }
+            json.key("status")
+            json.string(status.rawValue)
+            if let subtotal {
+                json.key("subtotal")
+                json.money(subtotal)
+            }
+            if let token {
+                json.key("token")
+                json.string(token)
+            }
+            json.key("updated_at")
+            json.date(updatedAt)
+            json.key("version")
+            json.integer(version)
+        }
+        return json.buffer
+    }
+}
+
+extension JSONWriter {
+    /// A cart's or an order's line, as `LineBody` encodes.
+    mutating func line(_ line: LineBody) {
+        object { json in
+            if let available = line.available {
+                json.key("available")
+                json.integer(available)
+            }
+            json.key("colour")
+            json.string(line.colour)
+            if let inStock = line.inStock {
+                json.key("in_stock")
+                json.bool(inStock)
+            }
+            if let lineTotal = line.lineTotal {
+                json.key("line_total")
+                json.money(lineTotal)
+            }
+            json.key("product_id")
+            json.string(line.productId)
+            json.key("product_name")
+            json.string(line.productName)
+            json.key("quantity")
+            json.integer(line.quantity)
+            json.key("size")
+            json.object { json in
+                json.key("eu")
+                json.string(line.size.eu)
+                json.key("us")
+                json.string(line.size.us)
+            }
+            json.key("sku")
+            json.string(line.sku)
+            json.key("unit_price")
+            json.money(line.unitPrice)
+            json.key("width")
+            json.string(line.width.rawValue)
+        }
     }
 }

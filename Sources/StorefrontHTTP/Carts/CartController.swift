@@ -28,7 +28,7 @@ public struct CartController<Store: CartStore>: Sendable {
     @Sendable func open(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = AccessToken.generate()
         let cart = try await store.open(token: token)
-        var response = try respond(cart, token: token, status: .created)
+        var response = respond(cart, token: token, status: .created)
         response.headers[.location] = "/v1/carts/\(cart.id.uuidString.lowercased())"
         return response
     }
@@ -36,7 +36,7 @@ public struct CartController<Store: CartStore>: Sendable {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
         return try await home.serve(request, id: id, flow: .cart, context: context) {
-            try respond(try await store.cart(id, token: token))
+            respond(try await store.cart(id, token: token))
         }
     }
 
@@ -60,9 +60,9 @@ public struct CartController<Store: CartStore>: Sendable {
     {
         let sku = try context.parameters.require("sku")
         let cart = try await store.setQuantity(quantity, sku: sku, cart: id, token: token, expectedVersion: try expectedVersion(request))
-        guard cart.id != id else { return try respond(cart) }
+        guard cart.id != id else { return respond(cart) }
         // The cart was homed in a region that is away and was adopted here: a new id, the same token.
-        var response = try respond(cart, token: token)
+        var response = respond(cart, token: token)
         response.headers[.location] = "/v1/carts/\(cart.id.uuidString.lowercased())"
         return response
     }
@@ -84,8 +84,8 @@ public struct CartController<Store: CartStore>: Sendable {
         return version
     }
 
-    private func respond(_ cart: Cart, token: AccessToken? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
-        var response = try JSON.response(CartBody(cart, token: token), status: status)
+    private func respond(_ cart: Cart, token: AccessToken? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        var response = JSON.response(CartBody(cart, token: token).encoded(), status: status)
         response.headers[.eTag] = "\"\(cart.version)\""
         response.headers[.cacheControl] = "no-store"
         return response

@@ -24,9 +24,7 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     static func response(_ problem: Problem) -> Response {
-        // A problem document always encodes; the fallback only guards against a broken encoder.
-        let body = (try? JSON.encode(problem)) ?? ByteBuffer(string: #"{"status":500,"title":"Internal error"}"#)
-        var response = JSON.response(body, status: .init(code: problem.status), contentType: "application/problem+json")
+        var response = JSON.response(problem.encoded(), status: .init(code: problem.status), contentType: "application/problem+json")
         for (name, value) in problem.headers {
             if let field = HTTPField.Name(name) { response.headers[field] = value }
         }

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import NIOCore
 import StorefrontCore
 
 /// An order as its shopper (or an admin) sees it; `order_token` only in the checkout response.
@@ -79,5 +80,68 @@ struct OrderListBody: ResponseEncodable {
         try container.encode(items, forKey: .items)
         try container.encode(limit, forKey: .limit)
         try container.encode(nextCursor, forKey: .nextCursor)
+    }
+}
+
+extension OrderBody {
+    /// The same document as `JSON.encode(self)`, keys in the same order, at a fraction of the cost: every
+    /// checkout and order read answers with it.
+    func encoded() -> ByteBuffer {
+        var json = JSONWriter(capacity: 768 + lines.count * 400)
+        json.object { json in
+            json.key("cart_id")
+            json.string(cartId)
+            json.key("created_at")
+            json.date(createdAt)
+            json.key("email")
+            json.string(email)
+            json.key("id")
+            json.string(id)
+            json.key("lines")
+            json.array(lines) { $0.line($1) }
+            if let orderToken {
+                json.key("order_token")
+                json.string(orderToken)
+            }
+            json.key("region")
+            json.string(region)
+            if let replicaAgeSeconds {
+                json.key("replica_age_seconds")
+                json.number(replicaAgeSeconds)
+            }
+            json.key("shipping_address")
+            json.object { json in
+                json.key("city")
+                json.string(shippingAddress.city)
+                json.key("country")
+                json.string(shippingAddress.country)
+                json.key("line1")
+                json.string(shippingAddress.line1)
+                if let line2 = shippingAddress.line2 {
+                    json.key("line2")
+                    json.string(line2)
+                }
+                json.key("name")
+                json.string(shippingAddress.name)
+                json.key("postal_code")
+                json.string(shippingAddress.postalCode)
+            }
+            json.key("status")
+            json.string(status.rawValue)
+            json.key("subtotal")
+            json.money(subtotal)
+            if let supersededBy {
+                json.key("superseded_by")
+                json.object { json in
+                    json.key("order_id")
+                    json.string(supersededBy.orderId)
+                    json.key("region")
+                    json.string(supersededBy.region)
+                }
+            }
+            json.key("updated_at")
+            json.date(updatedAt)
+        }
+        return json.buffer
     }
 }

@@ -44,7 +44,7 @@ public struct OrderController<Store: OrderStore>: Sendable {
         var response: Response
         switch outcome.result {
         case .placed(let order):
-            response = try Self.respond(order, token: orderToken, status: .created)
+            response = Self.respond(order, token: orderToken, status: .created)
         case .refused(let refusal):
             response = ProblemMiddleware.response(Problem.from(refusal))
         case .storedAnswer(let status, let body):
@@ -62,14 +62,14 @@ public struct OrderController<Store: OrderStore>: Sendable {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
         return try await home.serve(request, id: id, flow: .orderHistory, context: context) {
-            try Self.respond(try await store.order(id, token: token))
+            Self.respond(try await store.order(id, token: token))
         }
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
         return try await home.serve(request, id: id, flow: .orderHistory, context: context) {
-            try Self.respond(try await store.apply(.cancel, to: id, token: token))
+            Self.respond(try await store.apply(.cancel, to: id, token: token))
         }
     }
 
@@ -80,8 +80,8 @@ public struct OrderController<Store: OrderStore>: Sendable {
         return (id, token)
     }
 
-    static func respond(_ order: Order, token: AccessToken? = nil, status: HTTPResponse.Status = .ok) throws -> Response {
-        var response = try JSON.response(OrderBody(order, token: token), status: status)
+    static func respond(_ order: Order, token: AccessToken? = nil, status: HTTPResponse.Status = .ok) -> Response {
+        var response = JSON.response(OrderBody(order, token: token).encoded(), status: status)
         response.headers[.cacheControl] = "no-store"
         return response
     }
