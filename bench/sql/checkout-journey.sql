@@ -15,4 +15,4 @@ SELECT * FROM cart_change(:region, :cart, :digest::bytea, :sku, 1, NULL, :adopte
 SELECT * FROM checkout_place(:region, :key, :digest::bytea, :cart, :digest::bytea, :order_id, :digest::bytea,
     'shopper@example.org',
     '{"city": "Springfield", "country": "US", "line1": "1 Main Street", "name": "Launch Shopper", "postal_code": "12345"}'::jsonb,
-    :adoptee, 604800);
+    :adoptee, 604800, false);

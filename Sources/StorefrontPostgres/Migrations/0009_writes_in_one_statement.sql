@@ -3,6 +3,11 @@
 -- (claim the key, place the order, record the outcome), with no idle gap in which a transaction holds a
 -- cart's or a hot SKU's row while the client prepares its next statement.
 --
+-- Every function that looks rows up sets enable_seqscan = off. PL/pgSQL keeps a session's plans, and a region
+-- starts with empty carts, orders and keys: a plan made in its first moments scans those tables whole, and
+-- kept, it read them whole on every call until the next ANALYZE (measured: thousands of scans of tens of
+-- thousands of rows in a bench's first ten seconds). Each of these lookups has its index, whatever the size.
+--
 -- The functions refuse by answering, never by raising: a refusal is a row with `refusal` set
 -- ({"kind": "...", ...}), and nothing has been written (a checkout records it as its key's outcome). An
 -- exception is left for what is a bug or a failure, and rolls the statement back; SQLSTATE SFU01 is a stored
@@ -34,8 +39,12 @@ RETURNS TABLE (
     sku text, quantity integer, product_id uuid, product_name text, colour text, eu_size_tenths smallint,
     us_size_tenths smallint, width text, price_amount bigint, currency text, available integer
 )
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
+SET enable_seqscan = off
 AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     -- Comparing digests of 256-bit tokens: what the comparison's timing could tell is a digest, not a token.
     SELECT NULL::jsonb, c.id, c.region, c.status, c.version, c.created_at, c.updated_at, c.expires_at, c.adopted_from,
            CASE WHEN c.region <> p_region THEN replica_age_seconds(c.region) END,
@@ -47,7 +56,8 @@ AS $$
     LEFT JOIN products p ON p.id = v.product_id
     LEFT JOIN stock s ON s.region = p_region AND s.sku = i.sku
     WHERE c.id = p_cart AND c.token_digest = p_token
-    ORDER BY i.added_at, i.sku
+    ORDER BY i.added_at, i.sku;
+END
 $$;
 
 -- Opens an empty cart. Carts may commit asynchronously (`p_synchronous` false): a crash of the database can
@@ -78,6 +88,7 @@ CREATE FUNCTION cart_locate(
     OUT refusal jsonb, OUT id uuid, OUT home text, OUT version integer, OUT root uuid
 )
 LANGUAGE plpgsql
+SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -142,6 +153,7 @@ RETURNS TABLE (
     us_size_tenths smallint, width text, price_amount bigint, currency text, available integer
 )
 LANGUAGE plpgsql
+SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -203,8 +215,12 @@ RETURNS TABLE (
     sku text, product_id uuid, product_name text, colour text, eu_size text, us_size text, width text,
     quantity integer, unit_price_amount bigint, line_currency text
 )
-LANGUAGE sql STABLE
+LANGUAGE plpgsql STABLE
+SET enable_seqscan = off
 AS $$
+#variable_conflict use_column
+BEGIN
+    RETURN QUERY
     SELECT p_outcome, NULL::jsonb, NULL::integer, NULL::bytea,
            o.id, o.region, o.cart_id, o.status, o.email, o.shipping_address::text, o.subtotal_amount, o.currency,
            o.created_at, o.updated_at, CASE WHEN o.region <> p_region THEN replica_age_seconds(o.region) END,
@@ -213,7 +229,8 @@ AS $$
            l.unit_price_amount, l.currency
     FROM orders o JOIN order_lines l ON l.region = o.region AND l.order_id = o.id
     WHERE o.id = ANY(p_orders) AND (p_token IS NULL OR o.token_digest = p_token)
-    ORDER BY array_position(p_orders, o.id), l.sku
+    ORDER BY array_position(p_orders, o.id), l.sku;
+END
 $$;
 
 -- Checkout, exactly once per idempotency key, in one statement: claims the key, places the order for the
@@ -225,10 +242,11 @@ $$;
 --   key_reused    the key was used for another request (`p_fingerprint` differs); nothing changed
 --   key_in_flight the key is held by a request of an earlier binary that claims and settles in two steps
 -- Refusals: not_found, cart_adopted, cart_closed, cart_expired, cart_empty, mixed_currencies, out_of_stock
--- (`shortages`: sku, requested, available, for every short line).
+-- (`shortages`: sku, requested, available, for every short line). SQLSTATE SFS01: a line ran short while the
+-- order was written; nothing happened, and the same call with `p_stock_first` settles it.
 CREATE FUNCTION checkout_place(
     p_region text, p_key text, p_fingerprint bytea, p_cart uuid, p_token bytea, p_order uuid, p_order_token bytea,
-    p_email text, p_address jsonb, p_adoptee uuid, p_lifetime_seconds bigint
+    p_email text, p_address jsonb, p_adoptee uuid, p_lifetime_seconds bigint, p_stock_first boolean
 )
 RETURNS TABLE (
     outcome text, refusal jsonb, stored_status integer, stored_body bytea,
@@ -239,6 +257,7 @@ RETURNS TABLE (
     quantity integer, unit_price_amount bigint, line_currency text
 )
 LANGUAGE plpgsql
+SET enable_seqscan = off
 AS $$
 #variable_conflict use_column
 DECLARE
@@ -247,6 +266,7 @@ DECLARE
     elsewhere record;
     located record;
     priced record;
+    taken integer;
     shortages jsonb;
     target uuid;
 BEGIN
@@ -316,18 +336,27 @@ BEGIN
             located.refusal := '{"kind": "cart_empty"}';
         ELSIF priced.currencies > 1 THEN
             located.refusal := '{"kind": "mixed_currencies"}';
-        ELSE
-            -- Locked in SKU order, as every checkout and cancel locks them, so none waits on another in a
-            -- cycle; the next statement reads them as their last holder left them.
-            PERFORM 1 FROM stock s WHERE s.region = p_region AND s.sku = ANY(priced.skus) ORDER BY s.sku FOR UPDATE;
-            SELECT jsonb_agg(jsonb_build_object('sku', w.sku, 'requested', w.quantity, 'available', coalesce(s.available, 0)) ORDER BY w.sku)
-            INTO shortages
-            FROM unnest(priced.skus, priced.quantities) AS w (sku, quantity)
+        END IF;
+    END IF;
+    -- The stock is taken last, after the order is written (below). A SKU already short (an unlocked look), or a
+    -- retry after one ran short meanwhile, goes the careful way: its rows locked in SKU order and read first, so
+    -- that the shortage is found before anything is written, and recorded as the key's outcome.
+    IF located.refusal IS NULL AND NOT p_stock_first THEN
+        p_stock_first := EXISTS (
+            SELECT 1 FROM unnest(priced.skus, priced.quantities) AS w (sku, quantity)
             LEFT JOIN stock s ON s.region = p_region AND s.sku = w.sku
-            WHERE coalesce(s.available, 0) < w.quantity;
-            IF shortages IS NOT NULL THEN
-                located.refusal := jsonb_build_object('kind', 'out_of_stock', 'shortages', shortages);
-            END IF;
+            WHERE coalesce(s.available, 0) < w.quantity
+        );
+    END IF;
+    IF located.refusal IS NULL AND p_stock_first THEN
+        PERFORM 1 FROM stock s WHERE s.region = p_region AND s.sku = ANY(priced.skus) ORDER BY s.sku FOR UPDATE;
+        SELECT jsonb_agg(jsonb_build_object('sku', w.sku, 'requested', w.quantity, 'available', coalesce(s.available, 0)) ORDER BY w.sku)
+        INTO shortages
+        FROM unnest(priced.skus, priced.quantities) AS w (sku, quantity)
+        LEFT JOIN stock s ON s.region = p_region AND s.sku = w.sku
+        WHERE coalesce(s.available, 0) < w.quantity;
+        IF shortages IS NOT NULL THEN
+            located.refusal := jsonb_build_object('kind', 'out_of_stock', 'shortages', shortages);
         END IF;
     END IF;
     IF located.refusal IS NOT NULL THEN
@@ -343,8 +372,8 @@ BEGIN
         PERFORM cart_adopt(p_region, located.id, located.home, p_adoptee, located.root, p_lifetime_seconds);
         target := p_adoptee;
     END IF;
-    -- The order and its lines priced from the catalog as it is now, in one statement; the subtotal is the
-    -- sum of the very lines written.
+    -- The order and its lines priced from the catalog as it is now, in one statement; the subtotal is the sum
+    -- of the very lines written.
     WITH lines AS (
         SELECT i.sku, i.quantity, v.product_id, p.name, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width,
                v.price_amount, v.currency
@@ -364,10 +393,22 @@ BEGIN
     FROM lines l;
     UPDATE carts c SET status = 'checked_out', version = c.version + 1, updated_at = now()
     WHERE c.region = p_region AND c.id = target;
+    UPDATE idempotency_keys k SET state = 'done', order_id = p_order WHERE k.region = p_region AND k.key = p_key;
+    -- Last, the stock: a launch's hot SKU is one row every checkout locks, and it stays locked only for this
+    -- UPDATE, the order's read-back and the commit. Several rows are locked in SKU order first, as every
+    -- checkout and cancel locks them, so that none waits on another in a cycle (rows locked above already are).
+    IF priced.lines > 1 THEN
+        PERFORM 1 FROM stock s WHERE s.region = p_region AND s.sku = ANY(priced.skus) ORDER BY s.sku FOR UPDATE;
+    END IF;
     UPDATE stock s SET available = s.available - w.quantity
     FROM unnest(priced.skus, priced.quantities) AS w (sku, quantity)
-    WHERE s.region = p_region AND s.sku = w.sku;
-    UPDATE idempotency_keys k SET state = 'done', order_id = p_order WHERE k.region = p_region AND k.key = p_key;
+    WHERE s.region = p_region AND s.sku = w.sku AND s.available >= w.quantity;
+    GET DIAGNOSTICS taken = ROW_COUNT;
+    IF taken < priced.lines THEN
+        -- Taken by others since the look above: rolls the whole statement back, claim included, and the caller
+        -- asks again with p_stock_first, which records the refusal.
+        RAISE EXCEPTION USING ERRCODE = 'SFS01', MESSAGE = 'a line is short: checkout_place must be retried with p_stock_first';
+    END IF;
     RETURN QUERY SELECT * FROM order_view(p_region, ARRAY[p_order], NULL, 'placed');
 END
 $$;

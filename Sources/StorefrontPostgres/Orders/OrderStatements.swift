@@ -8,7 +8,7 @@ import StorefrontCore
 
 /// `checkout_place`: claims the key, places the order or refuses, records the outcome; or replays it.
 struct PlaceOrder: PostgresPreparedStatement {
-    static let sql = "SELECT * FROM checkout_place($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11)"
+    static let sql = "SELECT * FROM checkout_place($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)"
     typealias Row = OrderRow
 
     var region: Region
@@ -24,9 +24,14 @@ struct PlaceOrder: PostgresPreparedStatement {
     /// What the cart becomes here if it is homed in a region that is away and must be adopted.
     var adoptee: UUID
     var cartLifetimeSeconds: Int64
+    /// Lock and check the stock before writing the order: after a line ran short while it was written.
+    var stockFirst = false
+
+    /// What PostgreSQL answers when a line ran short while the order was written: nothing happened.
+    static let lineRanShort = "SFS01"
 
     func makeBindings() throws -> PostgresBindings {
-        var bindings = PostgresBindings(capacity: 11)
+        var bindings = PostgresBindings(capacity: 12)
         bindings.append(region.name)
         bindings.append(idempotencyKey)
         bindings.append(ByteBuffer(bytes: fingerprint))
@@ -38,6 +43,7 @@ struct PlaceOrder: PostgresPreparedStatement {
         bindings.append(address)
         bindings.append(adoptee)
         bindings.append(cartLifetimeSeconds)
+        bindings.append(stockFirst)
         return bindings
     }
 

@@ -4,9 +4,9 @@ import StorefrontCore
 
 extension PostgresOrderStore {
     /// One statement (`checkout_place`): the key's claim, the cart's lock (adopting a cart homed in a region
-    /// that is away), its lines priced, the stock locked in SKU order and checked, the order written with the
-    /// closed cart and the taken stock, and the outcome recorded with the key, all in one transaction. A hot
-    /// SKU's row stays locked from its check to the commit, with no round trip in between.
+    /// that is away), its lines priced, the order written with the closed cart and the outcome recorded with
+    /// the key, and last the stock taken, all in one transaction: a hot SKU's row stays locked for one UPDATE
+    /// and the commit. A second round trip only when the last units went to another checkout meanwhile.
     public func checkout(
         _ request: Checkout,
         cartToken: AccessToken,
@@ -15,7 +15,7 @@ extension PostgresOrderStore {
     ) async throws
         -> CheckoutOutcome
     {
-        let place = PlaceOrder(
+        var place = PlaceOrder(
             region: region,
             idempotencyKey: idempotencyKey,
             fingerprint: request.fingerprint(cartToken: cartToken),
@@ -28,7 +28,15 @@ extension PostgresOrderStore {
             adoptee: UUID.homed(in: region),
             cartLifetimeSeconds: cartLifetime.components.seconds
         )
-        let rows = try await client.rows(place, logger: logger)
+        let rows: [OrderRow]
+        do {
+            rows = try await client.rows(place, logger: logger)
+        } catch let error as PSQLError where error.serverInfo?[.sqlState] == PlaceOrder.lineRanShort {
+            // Another checkout took the last units while this one wrote its order, which is undone: the careful
+            // way settles it, refusing (and recording the refusal) if the line is still short.
+            place.stockFirst = true
+            rows = try await client.rows(place, logger: logger)
+        }
         guard let first = rows.first, let outcome = first.outcome else {
             throw UnreadableStoredValue(what: "checkout_place returned no outcome")
         }
