@@ -23,9 +23,6 @@ public struct AppConfiguration: Sendable {
     /// Start even when the database lets a dead peer's replication slot keep WAL without bound.
     public var allowUnlimitedSlotWAL: Bool
     public var maxDatabaseConnections: Int
-    /// Connections the pool keeps open while idle. The pool arms an idle timer each time a connection above
-    /// this count comes back to it: on every request, under load.
-    public var minDatabaseConnections: Int
     /// How often an idle pooled connection is checked with a query; nil for never. The pool arms a timer each
     /// time a connection comes back to it while this is on.
     public var databaseKeepAlive: Duration?
@@ -98,10 +95,6 @@ public struct AppConfiguration: Sendable {
             "start even when the database's max_slot_wal_keep_size is unlimited (a dead peer's slot could fill its disk)"
         ),
         ("STOREFRONT_DB_MAX_CONNECTIONS", "20", "connection pool size"),
-        (
-            "STOREFRONT_DB_MIN_CONNECTIONS", "the pool size",
-            "connections kept open while idle; the pool arms an idle timer whenever one above this count is returned, which every request pays for"
-        ),
         (
             "STOREFRONT_DB_KEEPALIVE_S", "0 (off)",
             "seconds between keep-alive queries on idle pooled connections, where a NAT or proxy cuts idle connections; on, every return of a connection arms a timer"
@@ -233,11 +226,6 @@ public struct AppConfiguration: Sendable {
         migrate = try boolean("STOREFRONT_MIGRATE", default: true)
         allowUnlimitedSlotWAL = try boolean("STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", default: false)
         maxDatabaseConnections = try integer("STOREFRONT_DB_MAX_CONNECTIONS", default: 20, range: 1...500)
-        minDatabaseConnections = try integer(
-            "STOREFRONT_DB_MIN_CONNECTIONS",
-            default: maxDatabaseConnections,
-            range: 0...maxDatabaseConnections
-        )
         let keepAlive = try integer("STOREFRONT_DB_KEEPALIVE_S", default: 0, range: 0...86_400)
         databaseKeepAlive = keepAlive == 0 ? nil : .seconds(keepAlive)
         admissionWait = .milliseconds(try integer("STOREFRONT_ADMISSION_WAIT_MS", default: 1000, range: 0...60_000))

@@ -79,10 +79,12 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     }
     let lifecycle = Lifecycle(logger: logger)
     var databaseConfiguration = configuration.databaseURL.clientConfiguration(maximumConnections: configuration.maxDatabaseConnections)
-    // Measured (bench/RESULTS.md, 2026-12-02): the pool's idle and keep-alive timers, armed each time a
-    // connection comes back and cancelled when it leaves again, were a quarter of the storefront's CPU per
-    // checkout journey. By default every connection stays open and none is checked while idle.
-    databaseConfiguration.options.minimumConnections = configuration.minDatabaseConnections
+    // The pool arms a keep-alive timer (and an idle timer) each time a connection comes back, and cancels it
+    // when the connection leaves again: measured, the two were a quarter of the storefront's CPU per checkout
+    // journey. Keep-alive is off unless configured. The idle timer stays: keeping connections open with
+    // `minimumConnections` would avoid it, but PostgresNIO 1.33.2's pool then fails a precondition
+    // (PoolStateMachine+ConnectionGroup.swift:163) and crashes the process when a lease arrives while its
+    // database is down (ReplicationTests met it).
     databaseConfiguration.options.keepAliveBehavior = configuration.databaseKeepAlive.map { .init(frequency: $0) }
     // No request may hold a connection, a lock or a transaction without bound: PostgreSQL cancels the statement.
     databaseConfiguration.options.additionalStartupParameters = [

@@ -99,33 +99,15 @@ public struct PostgresCatalogStore: CatalogStore {
         return page
     }
 
-    /// One query whatever the number of products: each product's row once per variant, in order, with the
-    /// region's stock. A product read on a shopper's first request costs one round trip. Products come back
-    /// in the order of `ids`.
+    /// One prepared statement whatever the number of products (`LoadProducts`): a product read on a
+    /// shopper's first request costs one round trip. Products come back in the order of `ids`.
     private func loadProducts(_ connection: PostgresConnection, ids: [UUID], stockIn region: Region) async throws -> [StockedProduct] {
         var products: [UUID: StockedProduct] = [:]
-        let rows = try await connection.rows(
-            """
-            SELECT p.id, p.name, p.description, b.slug, b.name, c.slug, c.name, p.gender, p.tags, p.image_urls, p.created_at,
-                   v.sku, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width, v.price_amount, v.currency, coalesce(s.available, 0)
-            FROM products p JOIN brands b ON b.slug = p.brand JOIN categories c ON c.slug = p.category
-            LEFT JOIN variants v ON v.product_id = p.id
-            LEFT JOIN stock s ON s.region = \(region.name) AND s.sku = v.sku
-            WHERE p.id = ANY(\(ids)::uuid[])
-            ORDER BY p.id, v.position
-            """,
-            logger: logger
-        )
-        for row in rows {
-            let (
-                id, name, description, brandSlug, brandName, categorySlug, categoryName, gender, tags, imageURLs, createdAt,
-                sku, colour, euSize, usSize, width, priceAmount, currency, available
-            ) = try row.decode(
-                (
-                    UUID, String, String, String, String, String, String, String, [String], [String], Date,
-                    String?, String?, Int16?, Int16?, String?, Int64?, String?, Int32
-                ).self
-            )
+        let rows = try await connection.rows(LoadProducts(ids: ids, region: region), logger: logger)
+        for (
+            id, name, description, brandSlug, brandName, categorySlug, categoryName, gender, tags, imageURLs, createdAt,
+            sku, colour, euSize, usSize, width, priceAmount, currency, available
+        ) in rows {
             if products[id] == nil {
                 let product = Product(
                     id: id,
@@ -156,5 +138,37 @@ public struct PostgresCatalogStore: CatalogStore {
             products[id]?.available[sku] = Int(available)
         }
         return ids.compactMap { products[$0] }
+    }
+}
+
+/// Products with every variant, in order, and each variant's stock in a region: each product's row once per
+/// variant (once, with the variant's columns null, for a product without variants).
+struct LoadProducts: PostgresPreparedStatement {
+    static let sql = """
+        SELECT p.id, p.name, p.description, b.slug, b.name, c.slug, c.name, p.gender, p.tags, p.image_urls, p.created_at,
+               v.sku, v.colour, v.eu_size_tenths, v.us_size_tenths, v.width, v.price_amount, v.currency, coalesce(s.available, 0)
+        FROM products p JOIN brands b ON b.slug = p.brand JOIN categories c ON c.slug = p.category
+        LEFT JOIN variants v ON v.product_id = p.id
+        LEFT JOIN stock s ON s.region = $2 AND s.sku = v.sku
+        WHERE p.id = ANY($1::uuid[])
+        ORDER BY p.id, v.position
+        """
+    typealias Row = (
+        UUID, String, String, String, String, String, String, String, [String], [String], Date,
+        String?, String?, Int16?, Int16?, String?, Int64?, String?, Int32
+    )
+
+    var ids: [UUID]
+    var region: Region
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 2)
+        bindings.append(ids)
+        bindings.append(region.name)
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        try row.decode(Row.self)
     }
 }
