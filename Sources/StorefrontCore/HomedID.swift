@@ -9,8 +9,7 @@ import Foundation
 extension UUID {
     /// A new random id homed in `region`.
     public static func homed(in region: Region) -> UUID {
-        var generator = SystemRandomNumberGenerator()
-        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        var bytes = randomBytes(16)
         bytes[6] = 0x80 | (bytes[6] & 0x0F)
         bytes[8] = 0x80 | (bytes[8] & 0x3F)
         let tag = region.tag

@@ -58,7 +58,7 @@ extension PostgresConnection {
     /// Runs `send` on this connection's event loop once the connection is seen open there; `send` must write
     /// its statement before it first suspends.
     func guarded<Result>(_ send: () async throws -> Result) async throws -> Result {
-        try await withTaskExecutorPreference(LoopExecutor.of(eventLoop)) {
+        let result = try await withTaskExecutorPreference(LoopExecutor.of(eventLoop)) {
             // The preference takes effect when the task next suspends: until it is on the loop, it yields.
             if !eventLoop.inEventLoop { await Task.yield() }
             guard eventLoop.inEventLoop else { throw NotOnTheConnectionsLoop() }
@@ -78,6 +78,9 @@ extension PostgresConnection {
                 throw error
             }
         }
+        // Back to the concurrency pool for what the caller makes of the answer: the loop serves sockets.
+        await Task.yield()
+        return result
     }
 }
 

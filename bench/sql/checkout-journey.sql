@@ -14,5 +14,5 @@ SELECT * FROM cart_change(:region, :cart, :digest::bytea, :sku, 1, NULL, :adopte
 -- POST /v1/orders
 SELECT * FROM checkout_place(:region, :key, :digest::bytea, :cart, :digest::bytea, :order_id, :digest::bytea,
     'shopper@example.org',
-    '{"city": "Springfield", "country": "US", "line1": "1 Main Street", "name": "Launch Shopper", "postal_code": "12345"}'::jsonb,
+    ARRAY['Launch Shopper', '1 Main Street', '', 'Springfield', '12345', 'US'],
     :adoptee, 604800, false);

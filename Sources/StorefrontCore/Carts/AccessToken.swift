@@ -9,9 +9,7 @@ public struct AccessToken: Sendable, Hashable {
 
     /// 256 random bits, base64url: unguessable, and safe in a header.
     public static func generate() -> AccessToken {
-        var generator = SystemRandomNumberGenerator()
-        let bytes = (0..<32).map { _ in UInt8.random(in: 0...255, using: &generator) }
-        return AccessToken(value: Data(bytes).base64URLEncoded())
+        AccessToken(value: Data(randomBytes(32)).base64URLEncoded())
     }
 
     /// What the database keeps: a leaked table reveals no usable token.

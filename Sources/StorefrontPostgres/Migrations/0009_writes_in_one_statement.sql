@@ -209,7 +209,8 @@ $$;
 CREATE FUNCTION order_view(p_region text, p_orders uuid[], p_token bytea, p_outcome text DEFAULT NULL)
 RETURNS TABLE (
     outcome text, refusal jsonb, stored_status integer, stored_body bytea,
-    id uuid, home text, cart_id uuid, status text, email text, shipping_address text, subtotal_amount bigint,
+    id uuid, home text, cart_id uuid, status text, email text, ship_name text, ship_line1 text, ship_line2 text,
+    ship_city text, ship_postal_code text, ship_country text, subtotal_amount bigint,
     currency text, created_at timestamptz, updated_at timestamptz, replica_age float8, superseded_by uuid,
     superseded_by_region text,
     sku text, product_id uuid, product_name text, colour text, eu_size text, us_size text, width text,
@@ -222,7 +223,9 @@ AS $$
 BEGIN
     RETURN QUERY
     SELECT p_outcome, NULL::jsonb, NULL::integer, NULL::bytea,
-           o.id, o.region, o.cart_id, o.status, o.email, o.shipping_address::text, o.subtotal_amount, o.currency,
+           o.id, o.region, o.cart_id, o.status, o.email, o.shipping_address ->> 'name', o.shipping_address ->> 'line1',
+           o.shipping_address ->> 'line2', o.shipping_address ->> 'city', o.shipping_address ->> 'postal_code',
+           o.shipping_address ->> 'country', o.subtotal_amount, o.currency,
            o.created_at, o.updated_at, CASE WHEN o.region <> p_region THEN replica_age_seconds(o.region) END,
            o.superseded_by, o.superseded_by_region,
            l.sku, l.product_id, l.product_name, l.colour, l.eu_size, l.us_size, l.width, l.quantity,
@@ -246,11 +249,12 @@ $$;
 -- order was written; nothing happened, and the same call with `p_stock_first` settles it.
 CREATE FUNCTION checkout_place(
     p_region text, p_key text, p_fingerprint bytea, p_cart uuid, p_token bytea, p_order uuid, p_order_token bytea,
-    p_email text, p_address jsonb, p_adoptee uuid, p_lifetime_seconds bigint, p_stock_first boolean
+    p_email text, p_address text[], p_adoptee uuid, p_lifetime_seconds bigint, p_stock_first boolean
 )
 RETURNS TABLE (
     outcome text, refusal jsonb, stored_status integer, stored_body bytea,
-    id uuid, home text, cart_id uuid, status text, email text, shipping_address text, subtotal_amount bigint,
+    id uuid, home text, cart_id uuid, status text, email text, ship_name text, ship_line1 text, ship_line2 text,
+    ship_city text, ship_postal_code text, ship_country text, subtotal_amount bigint,
     currency text, created_at timestamptz, updated_at timestamptz, replica_age float8, superseded_by uuid,
     superseded_by_region text,
     sku text, product_id uuid, product_name text, colour text, eu_size text, us_size text, width text,
@@ -381,7 +385,10 @@ BEGIN
         WHERE i.region = located.home AND i.cart_id = located.id
     ), placed AS (
         INSERT INTO orders (region, id, cart_id, cart_root, token_digest, status, email, shipping_address, subtotal_amount, currency)
-        SELECT p_region, p_order, target, located.root, p_order_token, 'placed', p_email, p_address,
+        SELECT p_region, p_order, target, located.root, p_order_token, 'placed', p_email,
+               -- name, line1, line2 (empty when there is none), city, postal code, country
+               jsonb_strip_nulls(jsonb_build_object('name', p_address[1], 'line1', p_address[2], 'line2', nullif(p_address[3], ''),
+                                                    'city', p_address[4], 'postal_code', p_address[5], 'country', p_address[6])),
                sum(l.price_amount * l.quantity), min(l.currency)
         FROM lines l
         HAVING count(DISTINCT l.currency) = 1

@@ -8,7 +8,7 @@ import StorefrontCore
 
 /// `checkout_place`: claims the key, places the order or refuses, records the outcome; or replays it.
 struct PlaceOrder: PostgresPreparedStatement {
-    static let sql = "SELECT * FROM checkout_place($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)"
+    static let sql = "SELECT * FROM checkout_place($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
     typealias Row = OrderRow
 
     var region: Region
@@ -19,8 +19,7 @@ struct PlaceOrder: PostgresPreparedStatement {
     var orderID: UUID
     var orderToken: AccessToken
     var email: String
-    /// The shipping address as the JSON document the order keeps.
-    var address: String
+    var address: ShippingAddress
     /// What the cart becomes here if it is homed in a region that is away and must be adopted.
     var adoptee: UUID
     var cartLifetimeSeconds: Int64
@@ -40,7 +39,8 @@ struct PlaceOrder: PostgresPreparedStatement {
         bindings.append(orderID)
         bindings.append(ByteBuffer(bytes: orderToken.digest))
         bindings.append(email)
-        bindings.append(address)
+        // In checkout_place's order: name, line1, line2 (empty when there is none), city, postal code, country.
+        bindings.append([address.name, address.line1, address.line2 ?? "", address.city, address.postalCode, address.country])
         bindings.append(adoptee)
         bindings.append(cartLifetimeSeconds)
         bindings.append(stockFirst)
@@ -85,23 +85,23 @@ struct OrderRow: Sendable {
     init(_ row: PostgresRow) throws {
         let (
             outcome, refusal, storedStatus, storedBody,
-            id, home, cartID, status, email, shippingAddress, subtotal, currency, createdAt, updatedAt, replicaAge,
-            supersededBy, supersededByRegion,
+            id, home, cartID, status, email, name, line1, line2, city, postalCode, country, subtotal, currency, createdAt, updatedAt,
+            replicaAge, supersededBy, supersededByRegion,
             sku, productID, productName, colour, euSize, usSize, width, quantity, unitPrice, lineCurrency
         ) = try row.decode(
             (
                 String?, Refusal?, Int?, ByteBuffer?,
-                UUID?, String?, UUID?, String?, String?, String?, Int64?, String?, Date?, Date?, Double?,
-                UUID?, String?,
+                UUID?, String?, UUID?, String?, String?, String?, String?, String?, String?, String?, String?, Int64?, String?, Date?,
+                Date?, Double?, UUID?, String?,
                 String?, UUID?, String?, String?, String?, String?, String?, Int?, Int64?, String?
             ).self
         )
         self.outcome = outcome
         self.refusal = refusal
         if let storedStatus, let storedBody { storedAnswer = (storedStatus, storedBody) }
-        guard let id, let home, let cartID, let status, let email, let shippingAddress, let subtotal, let currency, let createdAt,
-            let updatedAt, let sku, let productID, let productName, let colour, let euSize, let usSize, let width, let quantity,
-            let unitPrice, let lineCurrency
+        guard let id, let home, let cartID, let status, let email, let name, let line1, let city, let postalCode, let country,
+            let subtotal, let currency, let createdAt, let updatedAt, let sku, let productID, let productName, let colour, let euSize,
+            let usSize, let width, let quantity, let unitPrice, let lineCurrency
         else { return }
         var order = Order(
             id: id,
@@ -109,7 +109,7 @@ struct OrderRow: Sendable {
             cartID: cartID,
             status: try known(OrderStatus.init(rawValue:), status, in: "orders.status"),
             email: email,
-            shippingAddress: try Self.addressDecoder.decode(ShippingAddress.self, from: Data(shippingAddress.utf8)),
+            shippingAddress: ShippingAddress(name: name, line1: line1, line2: line2, city: city, postalCode: postalCode, country: country),
             lines: [
                 OrderLine(
                     sku: sku,
@@ -133,20 +133,6 @@ struct OrderRow: Sendable {
         }
         self.order = order
     }
-
-    /// The shipping address as orders keep it (jsonb): snake_case keys, in a stable order.
-    static let addressEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.keyEncodingStrategy = .convertToSnakeCase
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-
-    static let addressDecoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.keyDecodingStrategy = .convertFromSnakeCase
-        return decoder
-    }()
 }
 
 extension [OrderRow] {

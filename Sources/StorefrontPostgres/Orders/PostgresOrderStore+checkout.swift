@@ -24,7 +24,7 @@ extension PostgresOrderStore {
             orderID: UUID.homed(in: region),
             orderToken: orderToken,
             email: request.email,
-            address: String(decoding: try OrderRow.addressEncoder.encode(request.shippingAddress), as: UTF8.self),
+            address: request.shippingAddress,
             adoptee: UUID.homed(in: region),
             cartLifetimeSeconds: cartLifetime.components.seconds
         )
