@@ -62,10 +62,11 @@ extension PostgresConnection {
             // The preference takes effect when the task next suspends: until it is on the loop, it yields.
             if !eventLoop.inEventLoop { await Task.yield() }
             guard eventLoop.inEventLoop else { throw NotOnTheConnectionsLoop() }
-            guard !isClosed else { throw ConnectionClosed() }
             do {
                 return try await withTaskCancellationHandler {
-                    try await send()
+                    // Checked here: a task cancelled already has closed the connection just now, on this loop.
+                    guard !isClosed else { throw ConnectionClosed() }
+                    return try await send()
                 } onCancel: {
                     let closing: EventLoopFuture<Void> = self.close()
                     closing.whenComplete { _ in }
