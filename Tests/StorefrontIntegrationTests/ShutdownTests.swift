@@ -140,12 +140,14 @@ import Testing
                         let drain = document["draining"] as? [String: Any]
                         #expect(drain?["requested_by"] as? String == "SIGTERM")
                         #expect(drain?["reason"] as? String == "shutting down")
-                        // No request is sent after 1.3 s, and from then on the database is 200 ms away each way: the
-                        // requests sent last are still in flight when the grace period ends at 2 s and the listener
-                        // closes. Requests sent after that would not be in flight but refused, which is not tested.
+                        // No request is sent after 1.3 s, and from then on the database is 1.5 s away each way: a
+                        // request whose statement or answer has not passed the proxy by then ends after 2.8 s, still
+                        // in flight when the grace period ends at 2 s and the listener closes. (A checkout is one
+                        // round trip: a delay shorter than the 0.7 s left would let every request end first.)
+                        // Requests sent after that would not be in flight but refused, which is not tested.
                         try await Task.sleep(until: signalled + .milliseconds(1300))
                         record.stop()
-                        proxy.delay = .milliseconds(200)
+                        proxy.delay = .milliseconds(1500)
                         try await Task.sleep(until: signalled + .milliseconds(2000))
                         record.closeListener()
                         try await group.waitForAll()
