@@ -43,3 +43,17 @@ public enum UTCTimestamp {
         return iso8601(seconds: Int(clock.tv_sec), milliseconds: clock.tv_nsec / 1_000_000)
     }
 }
+
+extension UTCTimestamp {
+    /// HTTP's date (RFC 9110's IMF-fixdate): `Wed, 02 Dec 2026 06:16:28 GMT`.
+    public static func httpDate(seconds: Int) -> String {
+        var time = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&time, &parts)
+        let days = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]
+        let months = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+        func two(_ value: Int32) -> String { value < 10 ? "0\(value)" : "\(value)" }
+        return "\(days[Int(parts.tm_wday)]), \(two(parts.tm_mday)) \(months[Int(parts.tm_mon)]) \(parts.tm_year + 1900) "
+            + "\(two(parts.tm_hour)):\(two(parts.tm_min)):\(two(parts.tm_sec)) GMT"
+    }
+}

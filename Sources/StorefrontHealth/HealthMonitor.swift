@@ -26,6 +26,8 @@ public final class HealthMonitor: Sendable {
     }
 
     private let state = Mutex(State())
+    /// Counts the changes to what readiness reads (start-up progress, rounds, drains).
+    private let changes = Atomic<UInt64>(0)
 
     public init(model: HealthModel, thresholds: HealthThresholds = .init(), interval: Duration = .seconds(1)) {
         self.model = model
@@ -40,8 +42,26 @@ public final class HealthMonitor: Sendable {
     /// How long start-up waits to catch up before it goes on regardless (the lag signal still says so).
     public static let catchUpLimit = Duration.seconds(60)
 
-    public func markMigrated() { state.withLock { $0.migrated = true } }
-    public func markCatalogLoaded() { state.withLock { $0.catalogLoaded = true } }
+    public func markMigrated() { changing { $0.migrated = true } }
+    public func markCatalogLoaded() { changing { $0.catalogLoaded = true } }
+
+    /// Changes whenever anything readiness reads changes: a verdict made at one version holds, until the
+    /// version moves or `readinessHolds(until:)` passes.
+    public var version: UInt64 { changes.load(ordering: .acquiring) }
+
+    /// When a verdict made now stops holding by itself: the latest evaluation goes stale, or a drain lifts.
+    public func readinessHolds(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> ContinuousClock.Instant {
+        state.withLock { state in
+            var until = state.latest.map { $0.instant + staleAfter } ?? instant
+            if let lifts = state.drain?.until { until = min(until, instant + .seconds(lifts.timeIntervalSince(now))) }
+            return until
+        }
+    }
+
+    private func changing<Result: Sendable>(_ change: (inout State) -> Result) -> Result {
+        defer { changes.add(1, ordering: .releasing) }
+        return state.withLock { change(&$0) }
+    }
 
     /// Until the region has first been ready, samples take effect at once: there is no traffic for
     /// hysteresis to protect yet, and a failure from before the tables existed must not hold it back.
@@ -58,7 +78,7 @@ public final class HealthMonitor: Sendable {
     /// Evaluates the model after a round of samples and returns the nodes whose state changed.
     @discardableResult
     public func completeRound(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> [(node: HealthReport.Node, from: HealthStatus?)] {
-        state.withLock { state in
+        changing { state in
             state.roundsCompleted += 1
             if state.catchingUp != nil {
                 let first = state.firstRound ?? instant
@@ -111,9 +131,9 @@ public final class HealthMonitor: Sendable {
 
     // MARK: Drain
 
-    public func drain(_ drain: Drain) { state.withLock { $0.drain = drain } }
+    public func drain(_ drain: Drain) { changing { $0.drain = drain } }
     public func undrain() -> Drain? {
-        state.withLock { state in
+        changing { state in
             defer { state.drain = nil }
             return state.drain
         }
@@ -121,10 +141,13 @@ public final class HealthMonitor: Sendable {
 
     /// The drain in force, if any; an expired one is gone.
     public func activeDrain(at now: Date = Date()) -> Drain? {
-        state.withLock { state in
-            if let drain = state.drain, !drain.isActive(at: now) { state.drain = nil }
-            return state.drain
+        let (drain, lifted) = state.withLock { state in
+            guard let drain = state.drain, !drain.isActive(at: now) else { return (state.drain, false) }
+            state.drain = nil
+            return (nil, true)
         }
+        if lifted { changes.add(1, ordering: .releasing) }
+        return drain
     }
 
     // MARK: Verdicts

@@ -25,6 +25,33 @@ import Testing
         monitor.completeRound(instant: instant)
     }
 
+    /// The probes keep their answer until the version moves or the answer's own deadline passes: every change
+    /// readiness reads moves the version, and the deadline is the evaluation going stale or a drain lifting.
+    @Test func everyChangeReadinessReadsMovesTheVersion() {
+        let monitor = monitor()
+        let start = ContinuousClock.now
+        var version = monitor.version
+        func moved() -> Bool {
+            defer { version = monitor.version }
+            return monitor.version > version
+        }
+        round(monitor, instant: start)
+        #expect(moved())
+        #expect(monitor.readinessHolds(instant: start) == start + monitor.staleAfter)
+        #expect(monitor.readiness(instant: start).ok)
+        #expect(!moved())
+        let now = Date()
+        monitor.drain(Drain(reason: "upgrade", requestedBy: "alice", since: now, until: now + 1))
+        #expect(moved())
+        let lifts = monitor.readinessHolds(now: now, instant: start)
+        #expect(lifts > start && lifts <= start + .seconds(1))
+        #expect(monitor.activeDrain(at: now + 2) == nil)
+        #expect(moved())
+        monitor.drain(Drain(reason: "again", requestedBy: "alice"))
+        _ = monitor.undrain()
+        #expect(monitor.version == version + 2)
+    }
+
     @Test func everyHealthySignalMakesAReadyHealthyRegion() throws {
         let monitor = monitor()
         #expect(!monitor.startup().ok)

@@ -32,11 +32,12 @@ public final class CatalogCache: Sendable {
         var facets: Facets?
         var nextVersion = 1
 
-        mutating func lookup(_ id: UUID, generationSize: Int) -> Entry? {
-            if let entry = young[id] { return entry }
-            guard let entry = old.removeValue(forKey: id) else { return nil }
+        /// Whether the product is held; one read while old is promoted to the young generation.
+        mutating func lookup(_ id: UUID, generationSize: Int) -> Bool {
+            if young[id] != nil { return true }
+            guard let entry = old.removeValue(forKey: id) else { return false }
             put(entry, generationSize: generationSize)
-            return entry
+            return true
         }
 
         mutating func put(_ entry: Entry, generationSize: Int) {
@@ -145,26 +146,35 @@ public final class CatalogCache: Sendable {
 
     /// A held product's listing entry; nil when it is not held.
     public func summary(_ id: UUID) -> ByteBuffer? {
-        encoded(id, \.summary) { ProductSummaryBody($0).encoded() }
+        encoded(id, .summary) { ProductSummaryBody($0).encoded() }
     }
 
     /// A held product's page; nil when it is not held.
     public func detail(_ id: UUID) -> ByteBuffer? {
-        encoded(id, \.detail) { [region] in ProductDetailBody($0, region: region).encoded() }
+        encoded(id, .detail) { [region] in ProductDetailBody($0, region: region).encoded() }
     }
 
-    private func encoded(
-        _ id: UUID,
-        _ field: WritableKeyPath<Entry, ByteBuffer?>,
-        encode: (StockedProduct) -> ByteBuffer
-    ) -> ByteBuffer? {
-        guard let entry = state.withLock({ $0.lookup(id, generationSize: generationSize) }) else { return nil }
-        if let hit = entry[keyPath: field] { return hit }
+    private enum Page { case summary, detail }
+
+    private func encoded(_ id: UUID, _ page: Page, encode: (StockedProduct) -> ByteBuffer) -> ByteBuffer? {
+        // A read of a page already encoded copies nothing but the page.
+        let found: (page: ByteBuffer?, unencoded: (product: StockedProduct, version: Int)?)? = state.withLock { state in
+            guard state.lookup(id, generationSize: generationSize), let entry = state.young[id] else { return nil }
+            let hit = page == .summary ? entry.summary : entry.detail
+            return hit.map { ($0, nil) } ?? (nil, (entry.product, entry.version))
+        }
+        guard let found else { return nil }
+        if let hit = found.page { return hit }
+        guard let (product, version) = found.unencoded else { return nil }
         // Encoded outside the lock; kept only if nothing changed the product meanwhile.
-        let encoded = encode(entry.product)
+        let encoded = encode(product)
         state.withLock { state in
             state.modify(id) { current in
-                if current.version == entry.version { current[keyPath: field] = encoded }
+                guard current.version == version else { return }
+                switch page {
+                case .summary: current.summary = encoded
+                case .detail: current.detail = encoded
+                }
             }
         }
         return encoded

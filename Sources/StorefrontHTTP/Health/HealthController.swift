@@ -21,7 +21,14 @@ public struct HealthController: Sendable {
     private let readyAnswers = LastAnswers()
 
     final class LastAnswers: Sendable {
-        let byFlow = Mutex<[Flow?: (body: ProbeBody, encoded: ByteBuffer)]>([:])
+        struct Answer {
+            /// The monitor's version it was made at, and when it stops holding by itself.
+            var version: UInt64
+            var holdsUntil: ContinuousClock.Instant
+            var ok: Bool
+            var encoded: ByteBuffer
+        }
+        let byFlow = Mutex<[Flow?: Answer]>([:])
     }
 
     public init(monitor: HealthMonitor, region: Region, access: ObserverAccess, routes: FlowRoutes) {
@@ -41,20 +48,14 @@ public struct HealthController: Sendable {
     }
 
     public func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("live") { _, _ in probe(encoded: live, ok: true) }
-        group.get("startup") { _, _ in
-            let verdict = monitor.startup()
-            return try probe(
-                ProbeBody(status: verdict.ok ? "pass" : "fail", region: region.name, reasons: verdict.reasons.nilIfEmpty),
-                ok: verdict.ok
-            )
-        }
-        group.get("ready") { _, _ in try ready(flow: nil) }
+        group.get("live") { _, _ in try probe(.live) }
+        group.get("startup") { _, _ in try probe(.startup) }
+        group.get("ready") { _, _ in try probe(.ready(nil)) }
         group.get("ready/{flow}") { _, context in
             guard let flow = context.parameters.get("flow", as: Flow.self) else {
                 throw Problem(.notFound, detail: "Unknown flow; the flows are \(Flow.allCases.map(\.rawValue).joined(separator: ", ")).")
             }
-            return try ready(flow: flow)
+            return try probe(.ready(flow))
         }
         group.get { request, _ in
             let document = HealthDocument(
@@ -75,26 +76,63 @@ public struct HealthController: Sendable {
         }
     }
 
-    /// 200 while ready, even when degraded (`warn`): a degraded region still serves its shoppers.
-    private func ready(flow: Flow?) throws -> Response {
-        let verdict = monitor.readiness(for: flow)
+    /// The probes an orchestrator or the edge asks many times a second; each answers from the latest
+    /// evaluation, and `MemoryReads` answers them before the router does.
+    public enum Probe: Sendable, Hashable {
+        case live
+        case startup
+        /// Whether the region can serve its critical flows, or one of them.
+        case ready(Flow?)
+    }
+
+    /// A probe's answer: pass (200) or fail (503), and its `application/health+json` body.
+    public func answer(_ probe: Probe) throws -> (ok: Bool, body: ByteBuffer) {
+        switch probe {
+        case .live:
+            return (true, live)
+        case .startup:
+            let verdict = monitor.startup()
+            let body = ProbeBody(status: verdict.ok ? "pass" : "fail", region: region.name, reasons: verdict.reasons.nilIfEmpty)
+            return (verdict.ok, ByteBuffer(bytes: try Self.encoder.encode(body)))
+        case .ready(let flow):
+            return try ready(flow: flow)
+        }
+    }
+
+    /// 200 while ready, even when degraded (`warn`): a degraded region still serves its shoppers. Made once
+    /// per change of what readiness reads, and answered from memory until the next: the edge and orchestrators
+    /// ask many times between two evaluations.
+    private func ready(flow: Flow?) throws -> (ok: Bool, body: ByteBuffer) {
+        let version = monitor.version
+        let now = ContinuousClock.now
+        if let last = readyAnswers.byFlow.withLock({ $0[flow] }), last.version == version, now < last.holdsUntil {
+            return (last.ok, last.encoded)
+        }
+        let verdict = monitor.readiness(for: flow, instant: now)
         let node = monitor.latest?[flow.map(HealthReport.flowID) ?? HealthReport.regionID]
         let status = verdict.ok ? (node?.status ?? .healthy).checkStatus : HealthStatus.unhealthy.checkStatus
         var reasons = verdict.reasons
         if verdict.ok, let reason = node?.reason { reasons.append(reason) }
         let body = ProbeBody(status: status, region: region.name, flow: flow?.rawValue, reasons: reasons.nilIfEmpty)
-        if let last = readyAnswers.byFlow.withLock({ $0[flow] }), last.body == body { return probe(encoded: last.encoded, ok: verdict.ok) }
         let encoded = ByteBuffer(bytes: try Self.encoder.encode(body))
-        readyAnswers.byFlow.withLock { $0[flow] = (body, encoded) }
-        return probe(encoded: encoded, ok: verdict.ok)
+        let answer = LastAnswers.Answer(version: version, holdsUntil: monitor.readinessHolds(instant: now), ok: verdict.ok, encoded: encoded)
+        readyAnswers.byFlow.withLock { $0[flow] = answer }
+        return (verdict.ok, encoded)
+    }
+
+    private func probe(_ probe: Probe) throws -> Response {
+        let (ok, body) = try answer(probe)
+        return Self.response(body, ok: ok)
     }
 
     private func probe(_ body: some Encodable, ok: Bool) throws -> Response {
-        probe(encoded: ByteBuffer(bytes: try Self.encoder.encode(body)), ok: ok)
+        Self.response(ByteBuffer(bytes: try Self.encoder.encode(body)), ok: ok)
     }
 
-    private func probe(encoded: ByteBuffer, ok: Bool) -> Response {
-        var response = JSON.response(encoded, status: ok ? .ok : .serviceUnavailable, contentType: "application/health+json")
+    static let contentType = "application/health+json"
+
+    private static func response(_ encoded: ByteBuffer, ok: Bool) -> Response {
+        var response = JSON.response(encoded, status: ok ? .ok : .serviceUnavailable, contentType: contentType)
         response.headers[.cacheControl] = "no-store"
         return response
     }

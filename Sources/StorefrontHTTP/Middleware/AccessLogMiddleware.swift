@@ -14,17 +14,14 @@ struct AccessLogMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
         let response = try await next(request, context)
-        let elapsed = ContinuousClock.now - start
-        guard let sampled = sampling.shouldLog(status: response.status.code, elapsed: elapsed) else { return response }
-        var metadata: Logger.Metadata = [
-            "method": .string(request.method.rawValue),
-            "path": .string(request.uri.path),
-            "route": .string(context.endpointPath ?? "-"),
-            "status": .stringConvertible(response.status.code),
-            "duration_ms": .string(String(format: "%.3f", elapsed.milliseconds)),
-        ]
-        if sampled { metadata["sampled_one_in"] = .stringConvertible(sampling.oneIn) }
-        context.logger.info("request", metadata: metadata)
+        sampling.log(
+            method: request.method.rawValue,
+            path: request.uri.path,
+            route: context.endpointPath,
+            status: response.status.code,
+            elapsed: ContinuousClock.now - start,
+            to: context.logger
+        )
         return response
     }
 }
@@ -41,6 +38,20 @@ public final class AccessLogSampling: Sendable {
         precondition(oneIn >= 0)
         self.oneIn = oneIn
         self.slow = slow
+    }
+
+    /// Writes the request's line to `logger` (which carries its request id) if it is one worth reading.
+    func log(method: String, path: String, route: String?, status: Int, elapsed: Duration, to logger: Logger) {
+        guard let sampled = shouldLog(status: status, elapsed: elapsed) else { return }
+        var metadata: Logger.Metadata = [
+            "method": .string(method),
+            "path": .string(path),
+            "route": .string(route ?? "-"),
+            "status": .stringConvertible(status),
+            "duration_ms": .string(String(format: "%.3f", elapsed.milliseconds)),
+        ]
+        if sampled { metadata["sampled_one_in"] = .stringConvertible(oneIn) }
+        logger.info("request", metadata: metadata)
     }
 
     /// nil: not logged; false: logged because it failed or was slow; true: logged as the sample of its kind.

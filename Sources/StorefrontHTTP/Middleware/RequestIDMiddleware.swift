@@ -14,19 +14,29 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         var context = context
-        let requestID = request.headers[.requestID].flatMap { Self.isSane($0) ? $0 : nil } ?? Self.newID()
+        let requestID = Self.id(offered: request.headers[.requestID])
         context.requestID = requestID
         context.logger[metadataKey: "request_id"] = .string(requestID)
         context.logger[metadataKey: "hb.request.id"] = nil
         var response = try await next(request, context)
-        response.headers[.requestID] = requestID
-        // A response the home region gave to a forwarded request already names that region.
-        if response.headers[.region] == nil { response.headers[.region] = region.name }
-        response.headers[.xContentTypeOptions] = "nosniff"
-        response.headers[.referrerPolicy] = "no-referrer"
-        // Carts, orders and problems are private; a route whose answer may be cached says so itself.
-        if response.headers[.cacheControl] == nil { response.headers[.cacheControl] = "no-store" }
+        Self.finish(&response.headers, requestID: requestID, region: region)
         return response
+    }
+
+    /// The request's id for a request that names `offered`: the client's when it is sane, a new one otherwise.
+    static func id(offered: String?) -> String {
+        offered.flatMap { isSane($0) ? $0 : nil } ?? newID()
+    }
+
+    /// The headers every answer carries, whichever way it was made (the router, or `MemoryReads`).
+    static func finish(_ headers: inout HTTPFields, requestID: String, region: Region) {
+        headers[.requestID] = requestID
+        // A response the home region gave to a forwarded request already names that region.
+        if headers[.region] == nil { headers[.region] = region.name }
+        headers[.xContentTypeOptions] = "nosniff"
+        headers[.referrerPolicy] = "no-referrer"
+        // Carts, orders and problems are private; a route whose answer may be cached says so itself.
+        if headers[.cacheControl] == nil { headers[.cacheControl] = "no-store" }
     }
 
     /// A random prefix for this process, then a count: unique across processes and regions without drawing

@@ -43,8 +43,49 @@ public final class RequestMetrics: Sendable {
 
     func record(method: String, route: String, status: Int, elapsed: Duration, inFlow: Bool = true) {
         let key = RouteKey(method: method, route: route)
-        let series = series.metric(key) {
-            let labels = [("method", method), ("route", route)]
+        record(series(key), key, status: status, elapsed: elapsed, inFlow: inFlow)
+    }
+
+    /// A route's series, found once, for a caller that answers that route again and again (`MemoryReads`).
+    func recorder(method: String, route: String) -> Recorder {
+        let key = RouteKey(method: method, route: route)
+        let series = series(key)
+        return Recorder(metrics: self, key: key, series: series, ok: statusCounter(key, 200))
+    }
+
+    final class Recorder: Sendable {
+        let metrics: RequestMetrics
+        let key: RouteKey
+        let series: Series
+        let ok: Counter
+
+        init(metrics: RequestMetrics, key: RouteKey, series: Series, ok: Counter) {
+            self.metrics = metrics
+            self.key = key
+            self.series = series
+            self.ok = ok
+        }
+
+        var route: String { key.route }
+
+        func record(status: Int, elapsed: Duration) {
+            metrics.record(series, key, status: status, elapsed: elapsed, inFlow: true, statusCounter: status == 200 ? ok : nil)
+        }
+    }
+
+    private func record(_ series: Series, _ key: RouteKey, status: Int, elapsed: Duration, inFlow: Bool, statusCounter: Counter? = nil) {
+        series.requests.increment()
+        if status >= 500 { series.errors.increment() }
+        series.duration.recordNanoseconds(elapsed.nanoseconds)
+        (statusCounter ?? self.statusCounter(key, status)).increment()
+        if inFlow, let flow = series.flow {
+            flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500)
+        }
+    }
+
+    private func series(_ key: RouteKey) -> Series {
+        series.metric(key) {
+            let labels = [("method", key.method), ("route", key.route)]
             return Series(
                 requests: registry.makeCounter(
                     descriptor: .storefront("http", "requests", unit: "total", help: "Requests answered, by route"),
@@ -59,20 +100,17 @@ public final class RequestMetrics: Sendable {
                     labels: labels,
                     buckets: Self.buckets
                 ),
-                flow: routes.flow(method: method, route: route)
+                flow: routes.flow(method: key.method, route: key.route)
             )
         }
-        series.requests.increment()
-        if status >= 500 { series.errors.increment() }
-        series.duration.recordNanoseconds(elapsed.nanoseconds)
+    }
+
+    private func statusCounter(_ key: RouteKey, _ status: Int) -> Counter {
         statusCounters.metric(StatusKey(route: key, status: status)) {
             registry.makeCounter(
                 descriptor: .storefront("http", "responses", unit: "total", help: "Responses, by route and status code"),
-                labels: [("method", method), ("route", route), ("status", String(status))]
+                labels: [("method", key.method), ("route", key.route), ("status", String(status))]
             )
-        }.increment()
-        if inFlow, let flow = series.flow {
-            flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500)
         }
     }
 }
