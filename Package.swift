@@ -34,6 +34,7 @@ let package = Package(
             dependencies: [.product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: swiftSettings
         ),
+        .target(name: "CStorefrontAllocator"),
         .target(
             name: "StorefrontExecutors",
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
@@ -92,6 +93,7 @@ let package = Package(
         .target(
             name: "StorefrontApp",
             dependencies: [
+                "CStorefrontAllocator",
                 "StorefrontCore",
                 "StorefrontPostgres",
                 "StorefrontHealth",
@@ -170,6 +172,7 @@ let package = Package(
         .testTarget(
             name: "StorefrontIntegrationTests",
             dependencies: [
+                "CStorefrontAllocator",
                 "DelayProxy",
                 "StorefrontEdge",
                 "StorefrontLoad",

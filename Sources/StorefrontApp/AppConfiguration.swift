@@ -26,6 +26,7 @@ public struct AppConfiguration: Sendable {
     /// How often an idle pooled connection is checked with a query; nil for never. The pool arms a timer each
     /// time a connection comes back to it while this is on.
     public var databaseKeepAlive: Duration?
+    public var databaseIdleTimeout: Duration
     /// How long a request may wait for its class of work to have room before it is shed with a 503.
     public var admissionWait: Duration
     /// The longest one statement, or one wait for a lock, may take on the serving connections.
@@ -98,6 +99,10 @@ public struct AppConfiguration: Sendable {
         (
             "STOREFRONT_DB_KEEPALIVE_S", "0 (off)",
             "seconds between keep-alive queries on idle pooled connections, where a NAT or proxy cuts idle connections; on, every return of a connection arms a timer"
+        ),
+        (
+            "STOREFRONT_DB_IDLE_TIMEOUT_S", "10",
+            "seconds a pooled connection may stay unused before it closes; every return of a connection arms a timer of this length whose memory stays held until it would fire (docs/memory.md)"
         ),
         (
             "STOREFRONT_ADMISSION_WAIT_MS", "1000",
@@ -228,6 +233,7 @@ public struct AppConfiguration: Sendable {
         maxDatabaseConnections = try integer("STOREFRONT_DB_MAX_CONNECTIONS", default: 20, range: 1...500)
         let keepAlive = try integer("STOREFRONT_DB_KEEPALIVE_S", default: 0, range: 0...86_400)
         databaseKeepAlive = keepAlive == 0 ? nil : .seconds(keepAlive)
+        databaseIdleTimeout = .seconds(try integer("STOREFRONT_DB_IDLE_TIMEOUT_S", default: 10, range: 1...3600))
         admissionWait = .milliseconds(try integer("STOREFRONT_ADMISSION_WAIT_MS", default: 1000, range: 0...60_000))
         statementTimeoutMilliseconds = try integer("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", default: 5000, range: 100...600_000)
         lockTimeoutMilliseconds = try integer(

@@ -33,6 +33,7 @@ import Testing
                 #expect(value("storefront_db_pool_max_connections") == 10)
                 #expect(value("storefront_db_read_latency_seconds").map { $0 > 0 && $0 < 1 } == true)
                 #expect(value("storefront_db_pool_wait_seconds") != nil)
+                #expect(value("storefront_process_heap_in_use_bytes").map { $0 > 1_000_000 } == true)
                 // What /health/ready answers, for alerts: the test app is ready (the gauge follows the
                 // evaluation that made it so within moments).
                 try await waitUntil("/metrics says the region is ready", timeout: .seconds(15)) {
