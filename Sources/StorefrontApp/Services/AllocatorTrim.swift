@@ -2,6 +2,7 @@ import CStorefrontAllocator
 import Logging
 import Prometheus
 import ServiceLifecycle
+import StorefrontCore
 import StorefrontMetrics
 
 /// Every interval, gives the pages the allocator holds free back to the kernel, and shows on `/metrics` how
@@ -21,8 +22,12 @@ struct AllocatorTrim: Service {
         let inUse = registry.makeGauge(
             descriptor: .storefront("process", "heap_in_use", unit: "bytes", help: "Bytes of heap handed out and not yet freed, after each trim")
         )
+        // Each arena is locked while it is trimmed: allocations in it wait that long.
+        let took = registry.makeGauge(descriptor: .storefront("process", "heap_trim", unit: "seconds", help: "How long the latest trim took"))
         @Sendable func trim() {
+            let started = ContinuousClock.now
             _ = storefront_allocator_release_free_pages()
+            took.set(Double((ContinuousClock.now - started).milliseconds) / 1000)
             inUse.set(Double(storefront_allocator_in_use()))
         }
         // At once too, so that the gauge has a value from the start.
