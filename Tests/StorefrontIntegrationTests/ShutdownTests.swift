@@ -3,8 +3,10 @@ import DelayProxy
 import Foundation
 import NIOCore
 import NIOHTTP1
+import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import Synchronization
 import Testing
 
 /// The real binary under SIGTERM, with shoppers mid-checkout against a database 20 ms away each way.
@@ -120,6 +122,22 @@ import Testing
                         try await waitUntil("the shoppers have finished four journeys") { record.outcomes.statuses.count >= 12 }
                         process.signal(SIGTERM)
                         let signalled = ContinuousClock.now
+                        // The SKU's stock row held from now until 2.3 s: every checkout sent meanwhile waits in the
+                        // database, so it is in flight, for certain, when the grace period ends at 2 s and the
+                        // listener closes, and it is answered after that.
+                        let holding = LockHolder()
+                        group.addTask {
+                            try await database.asOwner { owner in
+                                try await owner.withConnection { connection in
+                                    try await connection.query("BEGIN", logger: TestDatabase.logger)
+                                    try await connection.query("SELECT 1 FROM stock WHERE sku = \(sku) FOR UPDATE", logger: TestDatabase.logger)
+                                    holding.taken()
+                                    try await Task.sleep(until: signalled + .milliseconds(2300))
+                                    try await connection.query("COMMIT", logger: TestDatabase.logger)
+                                }
+                            }
+                        }
+                        try await waitUntil("the stock row is held") { holding.isTaken }
                         // A figure, not an assertion: the poll's bound is what the test holds the drain to.
                         let detection = try await timeUntil("readiness answers 503", timeout: .seconds(5)) {
                             try await Self.get("\(base)/health/ready").0 == 503
@@ -140,14 +158,10 @@ import Testing
                         let drain = document["draining"] as? [String: Any]
                         #expect(drain?["requested_by"] as? String == "SIGTERM")
                         #expect(drain?["reason"] as? String == "shutting down")
-                        // No request is sent after 1.3 s, and from then on the database is 1.5 s away each way: a
-                        // request whose statement or answer has not passed the proxy by then ends after 2.8 s, still
-                        // in flight when the grace period ends at 2 s and the listener closes. (A checkout is one
-                        // round trip: a delay shorter than the 0.7 s left would let every request end first.)
-                        // Requests sent after that would not be in flight but refused, which is not tested.
+                        // No request is sent after 1.3 s: requests sent after the listener closes would not be in
+                        // flight but refused, which is not tested.
                         try await Task.sleep(until: signalled + .milliseconds(1300))
                         record.stop()
-                        proxy.delay = .milliseconds(1500)
                         try await Task.sleep(until: signalled + .milliseconds(2000))
                         record.closeListener()
                         try await group.waitForAll()
@@ -257,4 +271,11 @@ import Testing
         let line = text.split(separator: "\n").first { $0.hasPrefix("storefront_http_requests_in_flight ") }
         return line.flatMap { Double($0.split(separator: " ").last!) }.map { Int($0) } ?? 0
     }
+}
+
+/// Whether the test's transaction holds its lock yet.
+final class LockHolder: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isTaken: Bool { flag.load(ordering: .acquiring) }
+    func taken() { flag.store(true, ordering: .releasing) }
 }
