@@ -46,7 +46,7 @@ public final class HealthMonitor: Sendable {
     public func markCatalogLoaded() { changing { $0.catalogLoaded = true } }
 
     /// Changes whenever anything readiness reads changes: a verdict made at one version holds, until the
-    /// version moves or `readinessHolds(until:)` passes.
+    /// version moves or the instant `readinessHolds` gives passes.
     public var version: UInt64 { changes.load(ordering: .acquiring) }
 
     /// When a verdict made now stops holding by itself: the latest evaluation goes stale, or a drain lifts.
@@ -78,13 +78,26 @@ public final class HealthMonitor: Sendable {
     /// Evaluates the model after a round of samples and returns the nodes whose state changed.
     @discardableResult
     public func completeRound(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> [(node: HealthReport.Node, from: HealthStatus?)] {
+        evaluate(endingRound: true, now: now, instant: instant)
+    }
+
+    /// Evaluates the model on the samples recorded so far, in the middle of a round: a failure one sample
+    /// proves is named as soon as its probe ends, not when the round's slowest probe does.
+    @discardableResult
+    public func evaluateNow(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> [(node: HealthReport.Node, from: HealthStatus?)] {
+        evaluate(endingRound: false, now: now, instant: instant)
+    }
+
+    private func evaluate(endingRound: Bool, now: Date, instant: ContinuousClock.Instant) -> [(node: HealthReport.Node, from: HealthStatus?)] {
         changing { state in
-            state.roundsCompleted += 1
-            if state.catchingUp != nil {
-                let first = state.firstRound ?? instant
-                state.firstRound = first
-                let behind = behind(state.trackers)
-                state.catchingUp = behind.isEmpty || instant - first >= Self.catchUpLimit ? nil : behind
+            if endingRound {
+                state.roundsCompleted += 1
+                if state.catchingUp != nil {
+                    let first = state.firstRound ?? instant
+                    state.firstRound = first
+                    let behind = behind(state.trackers)
+                    state.catchingUp = behind.isEmpty || instant - first >= Self.catchUpLimit ? nil : behind
+                }
             }
             let report = HealthReport.evaluate(
                 model: model,

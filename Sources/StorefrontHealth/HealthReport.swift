@@ -66,19 +66,33 @@ extension HealthReport {
             if let old = previous?[id], old.status == status { return old.since }
             return fallback ?? now
         }
+        func isStale(_ sample: SignalSample) -> Bool { instant - sample.instant > staleAfter }
 
         for signal in model.signals {
             let tracker = trackers[signal]
-            var status = tracker?.status ?? .unhealthy
+            signalStatus[signal] = tracker?.latest.map(isStale) == true ? .unhealthy : tracker?.status ?? .unhealthy
+        }
+        /// The signal at the bottom of a troubled signal's trouble: itself, or the troubled signal that kept it
+        /// from being measured when it took its state (and while that one recovers, still that one).
+        func root(_ signal: SignalID) -> SignalID {
+            guard let tracker = trackers[signal], let latest = tracker.latest, !isStale(latest),
+                let cause = tracker.cause?.consequenceOf, (signalStatus[cause] ?? .healthy) > .healthy
+            else { return signal }
+            return cause
+        }
+
+        for signal in model.signals {
+            let tracker = trackers[signal]
+            let status = signalStatus[signal]!
             var reason = tracker?.explanation ?? "not sampled yet"
             var changed = tracker?.since
-            if let sample = tracker?.latest, instant - sample.instant > staleAfter {
-                status = .unhealthy
+            if let sample = tracker?.latest, isStale(sample) {
                 reason =
                     "no sample for \((instant - sample.instant).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))): the prober is stuck"
                 changed = nil
+            } else if root(signal) != signal {
+                reason += " (because \(root(signal)) is \(signalStatus[root(signal)]!))"
             }
-            signalStatus[signal] = status
             let id = signalID(signal)
             nodes.append(
                 Node(
@@ -87,7 +101,7 @@ extension HealthReport {
                     status: status,
                     since: since(id, status, fallback: changed),
                     reason: status == .healthy ? nil : reason,
-                    rootSignals: status == .healthy ? [] : [signal.description],
+                    rootSignals: status == .healthy ? [] : [root(signal).description],
                     impactedFlows: [],
                     dependsOn: [],
                     signal: signal,
@@ -101,8 +115,12 @@ extension HealthReport {
 
         func aggregate(_ id: String, kind: Kind, over signals: [SignalID], dependsOn: [String]) -> Node {
             let status = signals.map(effect).max() ?? .healthy
-            let roots = signals.filter { effect($0) > .healthy }.sorted()
-            let worst = roots.filter { effect($0) == status }
+            let troubled = signals.filter { effect($0) > .healthy }
+            let roots = Set(troubled.map(root)).sorted()
+            // The reason names the worst signals that are their own roots, or the consequences when only they are.
+            let worstAll = troubled.filter { effect($0) == status }
+            let worstRoots = worstAll.filter { root($0) == $0 }
+            let worst = worstRoots.isEmpty ? worstAll : worstRoots
             let reason = worst.map { "\($0): \(reasons[signalID($0)].flatMap(\.self) ?? "")" }.joined(separator: "; ")
             return Node(
                 id: id,

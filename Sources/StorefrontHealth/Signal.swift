@@ -58,6 +58,12 @@ public struct SignalSample: Sendable {
     public var output: String
     public var time: Date
     public var instant: ContinuousClock.Instant
+    /// A failure that cannot be a fluke (nothing listens, the password is refused, a table is missing): the
+    /// signal takes it at once, where a slow or timed-out answer waits for the hysteresis.
+    public var certain: Bool
+    /// The signal whose failure kept this one from being measured (replication state cannot be read while
+    /// the database cannot be reached): while that one is not healthy, it is this one's root cause.
+    public var consequenceOf: SignalID?
 
     public init(
         value: Double?,
@@ -65,7 +71,9 @@ public struct SignalSample: Sendable {
         status: HealthStatus,
         output: String,
         time: Date = Date(),
-        instant: ContinuousClock.Instant = .now
+        instant: ContinuousClock.Instant = .now,
+        certain: Bool = false,
+        consequenceOf: SignalID? = nil
     ) {
         self.value = value
         self.unit = unit
@@ -73,6 +81,8 @@ public struct SignalSample: Sendable {
         self.output = output
         self.time = time
         self.instant = instant
+        self.certain = certain
+        self.consequenceOf = consequenceOf
     }
 
     /// A measurement against its threshold.
@@ -89,8 +99,8 @@ public struct SignalSample: Sendable {
     }
 
     /// A probe that got no measurement at all.
-    public static func failed(unit: String, _ output: String) -> Self {
-        SignalSample(value: nil, unit: unit, status: .unhealthy, output: output)
+    public static func failed(unit: String, _ output: String, certain: Bool = false, consequenceOf: SignalID? = nil) -> Self {
+        SignalSample(value: nil, unit: unit, status: .unhealthy, output: output, certain: certain, consequenceOf: consequenceOf)
     }
 }
 
@@ -115,7 +125,9 @@ public struct SignalTracker: Sendable {
             return follow(sample)
         }
         latest = sample
-        if sample.status > current {
+        if sample.status > current, sample.certain {
+            change(to: sample.status, by: sample)
+        } else if sample.status > current {
             better.removeAll()
             worse.append(sample.status)
             // Move only as far as every sample in the streak agrees.

@@ -42,25 +42,28 @@ public final class DatabaseProbe: Sendable {
 
     /// `SELECT 1`: the database answers.
     public func read() async throws {
-        try await reads.open().run("SELECT 1", logger: logger)
+        try await reads.use { try await $0.run("SELECT 1", logger: logger) }
     }
 
     /// This region's heartbeat upserted: the database writes. Replicated to every peer, where its age is the
     /// replication lag from here.
     public func write() async throws {
-        try await writes.open().run(
-            """
-            INSERT INTO heartbeats (region, beat_at, sequence) VALUES (\(region.name), now(), 1)
-            ON CONFLICT (region) DO UPDATE SET beat_at = now(), sequence = heartbeats.sequence + 1
-            """,
-            logger: logger
-        )
+        try await writes.use { connection in
+            try await connection.run(
+                """
+                INSERT INTO heartbeats (region, beat_at, sequence) VALUES (\(region.name), now(), 1)
+                ON CONFLICT (region) DO UPDATE SET beat_at = now(), sequence = heartbeats.sequence + 1
+                """,
+                logger: logger
+            )
+        }
     }
 
     /// Each subscription's state and each peer's heartbeat age, as this database has them.
     public func replication() async throws -> (subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]) {
-        let connection = try await replicationState.open()
-        return (try await inspector.subscriptions(connection), try await inspector.heartbeatAges(connection))
+        try await replicationState.use { connection in
+            (try await inspector.subscriptions(connection), try await inspector.heartbeatAges(connection))
+        }
     }
 
     public func close() async {
@@ -83,11 +86,27 @@ private final class ProbeConnection: Sendable {
     }
 
     func open() async throws -> PostgresConnection {
-        if let open = current.withLock({ $0 }), !open.isClosed { return open }
+        try await openNoting().connection
+    }
+
+    /// `body` on the open connection. When that connection turns out to have been lost since the last round
+    /// (the server crashed or was stopped under it), once more on a fresh one: so the round says what is true
+    /// now, answered or refused, and a refusal, which one sample proves, is named a round sooner.
+    func use<Value>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
+        let (connection, fresh) = try await openNoting()
+        do {
+            return try await body(connection)
+        } catch let error as PSQLError where !fresh && error.connectionWasLost && !Task.isCancelled {
+            return try await body(try await open())
+        }
+    }
+
+    private func openNoting() async throws -> (connection: PostgresConnection, fresh: Bool) {
+        if let open = current.withLock({ $0 }), !open.isClosed { return (open, false) }
         let id = Self.ids.add(1, ordering: .relaxed).newValue
         let fresh = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
         current.withLock { $0 = fresh }
-        return fresh
+        return (fresh, true)
     }
 
     func close() async {

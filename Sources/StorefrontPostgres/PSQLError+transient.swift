@@ -58,6 +58,24 @@ extension PSQLError {
         return "could not connect"
     }
 
+    /// A failure that one sample proves: nothing listens at the address, the server refuses the role or the
+    /// database, a relation, function or privilege the statement needs is missing, or the server is shutting
+    /// down or starting up. A slow answer, a timeout or a dropped connection can be a moment's trouble.
+    public var isCertain: Bool {
+        if let state = serverInfo?[.sqlState] { return Self.certainStates.contains(state) }
+        guard code == .connectionError else { return false }
+        return underlying.map { String(describing: $0).lowercased().contains("refused") } ?? false
+    }
+
+    /// The connection closed under the statement, from either side or by the network.
+    public var connectionWasLost: Bool {
+        [.serverClosedConnection, .uncleanShutdown, .clientClosedConnection, .connectionError].contains(code)
+    }
+
+    /// Invalid authorization, invalid password, unknown database, undefined table, undefined function,
+    /// insufficient privilege, administrator shutdown, crash shutdown, cannot connect now.
+    static let certainStates: Set<String> = ["28000", "28P01", "3D000", "42P01", "42883", "42501", "57P01", "57P02", "57P03"]
+
     /// The same for an operator's log: the server's SQLSTATE and message, or the network error underneath.
     /// Never a query's text or its values.
     public var operatorSummary: String {

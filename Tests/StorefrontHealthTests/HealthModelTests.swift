@@ -80,6 +80,50 @@ import Testing
         #expect(verdict.reasons.contains { $0.contains("checkout is unhealthy") && $0.contains("connection refused") })
     }
 
+    /// Replication state read from a database that cannot be reached is the database's failure showing
+    /// again: the database is the root cause of every node, replication's included, and the replication
+    /// signals say why they failed.
+    @Test func whatCouldNotBeMeasuredBecauseTheDatabaseIsDownIsItsConsequence() throws {
+        let monitor = monitor()
+        let refused = SignalSample.failed(unit: "ms", "could not connect (refused)", certain: true)
+        let unreadable = SignalSample.failed(
+            unit: "s",
+            "replication state unreadable: could not connect (refused)",
+            certain: true,
+            consequenceOf: .databaseRead
+        )
+        var samples: [SignalID: SignalSample] = [.databaseRead: refused, .databaseWrite: refused, .poolWait: refused]
+        for peer in model.peers {
+            samples[.replicationLag(peer)] = unreadable
+            samples[.subscription(peer)] = unreadable
+        }
+        round(monitor, samples)
+        let report = try #require(monitor.latest)
+        let databaseRoots = ["database.pool_wait", "database.read_latency", "database.write_latency"]
+        #expect(report[HealthReport.regionID]?.rootSignals == databaseRoots)
+        #expect(report[HealthReport.regionID]?.reason?.contains("replication") == false)
+        for flow in Flow.allCases {
+            #expect(report[HealthReport.flowID(flow)]?.rootSignals.allSatisfy { $0.hasPrefix("database.") } == true, "\(flow)")
+        }
+        let replication = try #require(report[HealthReport.componentID(.replication)])
+        #expect(replication.status == .degraded)
+        #expect(replication.rootSignals == ["database.read_latency"])
+        let lag = try #require(report[HealthReport.signalID(.replicationLag("us-east"))])
+        #expect(lag.status == .unhealthy)
+        #expect(lag.rootSignals == ["database.read_latency"])
+        #expect(lag.reason?.hasSuffix("(because database.read_latency is unhealthy)") == true, "\(lag.reason ?? "")")
+    }
+
+    /// A consequence whose cause is healthy again is a cause of its own.
+    @Test func aConsequenceWhoseCauseIsHealthyIsItsOwnRoot() throws {
+        let monitor = monitor()
+        let unreadable = SignalSample.failed(unit: "s", "replication state unreadable: server error 42501", consequenceOf: .databaseRead)
+        round(monitor, [.replicationLag("us-east"): unreadable])
+        let report = try #require(monitor.latest)
+        #expect(report[HealthReport.signalID(.replicationLag("us-east"))]?.rootSignals == ["replication.us-east.lag"])
+        #expect(report[HealthReport.regionID]?.rootSignals == ["replication.us-east.lag"])
+    }
+
     /// Saturation is not failure: a pool so busy that no connection came within the probe's deadline, and a
     /// database answering in two seconds, make the region degraded and leave it ready.
     @Test func aSaturatedPoolAndASlowDatabaseDegradeButNeverFail() throws {

@@ -34,7 +34,13 @@ extension ReplicationTests {
                 #expect((database["root_signals"] as? [String])?.contains("database.read_latency") == true)
                 #expect(Set(database["impacted_flows"] as? [String] ?? []) == ["browse", "cart", "checkout", "order_history"])
                 #expect(node("flow:checkout", in: document)?["status"] as? String == "unhealthy")
-                #expect(node("component:replication", in: document)?["status"] as? String == "healthy")
+                // Replication state is read from the stopped database: what could not be read is the database's
+                // consequence, and the only root cause anywhere is the database.
+                let replication = try #require(node("component:replication", in: document))
+                let replicationRoots = replication["root_signals"] as? [String] ?? []
+                #expect(replicationRoots.allSatisfy { $0.hasPrefix("database.") }, "\(replication)")
+                let regionRoots = node("region", in: document)?["root_signals"] as? [String] ?? []
+                #expect(!regionRoots.isEmpty && regionRoots.allSatisfy { $0.hasPrefix("database.") }, "\(regionRoots)")
                 print("the database's reason: \(database["reason"] as? String ?? "none")")
 
                 let page = try await Dashboard.render(port: port, screenshot: "dashboard-database-stopped.png")

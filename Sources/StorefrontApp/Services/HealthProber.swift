@@ -49,8 +49,14 @@ struct HealthProber: Service {
         await round(&applyErrors)
         // A cancelled round's samples say only that it was cancelled.
         guard !Task.isCancelled else { return }
+        publish(monitor.completeRound())
+        activity.set("waiting for the next round")
+    }
+
+    /// Logs the nodes that changed and updates the gauges.
+    private func publish(_ changes: [(node: HealthReport.Node, from: HealthStatus?)]) {
         // At start every node appears; only the troubled ones are worth a line each.
-        for (node, from) in monitor.completeRound() where from != nil || node.status != .healthy {
+        for (node, from) in changes where from != nil || node.status != .healthy {
             logger.log(
                 level: from == nil ? .info : (node.status > from! ? .warning : .notice),
                 "health state changed",
@@ -61,22 +67,26 @@ struct HealthProber: Service {
             )
         }
         if let report = monitor.latest { gauges.update(report, ready: monitor.readiness().ok) }
-        activity.set("waiting for the next round")
     }
 
     private func round(_ applyErrors: inout ApplyErrorHistory) async {
-        async let databaseSamples = databaseProbes()
         async let poolWait = timed { try await postgres.withConnection { _ in } }
         async let reachability = peerReachability()
 
-        let (read, write, replication) = await databaseSamples
-        let pool = await poolWait
-        let peers = await reachability
+        let (read, write, replication) = await databaseProbes()
         guard !Task.isCancelled else { return }
         record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
         record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
+        recordReplication(replication, databaseUnreachable: (try? read.get()) == nil, &applyErrors)
+        // A refused connection needs no second sample, nor the pool's wait, which runs to its deadline while the
+        // database is gone: named now, it is named up to 0.8 s sooner.
+        if Self.isCertain(read) || Self.isCertain(write) {
+            publish(monitor.evaluateNow())
+        }
+        let pool = await poolWait
+        let peers = await reachability
+        guard !Task.isCancelled else { return }
         record(.poolWait, pool, what: "leasing a connection took", threshold: thresholds.poolWaitMilliseconds)
-        recordReplication(replication, &applyErrors)
         for (peer, sample) in peers { monitor.record(sample, for: .peerLive(peer)) }
         recordFlows()
     }
@@ -111,14 +121,17 @@ struct HealthProber: Service {
         let sample: SignalSample =
             switch result {
             case .success(let milliseconds): .measured(milliseconds, unit: "ms", against: threshold, what: what)
-            case .failure(let error): .failed(unit: "ms", describe(error))
+            case .failure(let error): .failed(unit: "ms", describe(error), certain: Self.isCertain(error))
             }
         monitor.record(sample, for: signal)
         gauges.observe(signal, sample)
     }
 
+    /// Replication state is read from this region's own database: when `databaseUnreachable`, a failure to
+    /// read it is the database's failure showing again, and the model names the database as its root.
     private func recordReplication(
         _ result: Result<(subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]), any Error>,
+        databaseUnreachable: Bool,
         _ applyErrors: inout ApplyErrorHistory
     ) {
         for peer in peers.map(\.region) {
@@ -126,8 +139,10 @@ struct HealthProber: Service {
             let subscription: SignalSample
             switch result {
             case .failure(let error):
-                lag = .failed(unit: "s", "replication state unreadable: \(describe(error))")
-                subscription = .failed(unit: "errors", "replication state unreadable: \(describe(error))")
+                let output = "replication state unreadable: \(describe(error))"
+                let cause: SignalID? = databaseUnreachable ? .databaseRead : nil
+                lag = .failed(unit: "s", output, certain: Self.isCertain(error), consequenceOf: cause)
+                subscription = .failed(unit: "errors", output, certain: Self.isCertain(error), consequenceOf: cause)
             case .success((let subscriptions, let heartbeatAges)):
                 if let age = heartbeatAges[peer.name] {
                     lag = .measured(age, unit: "s", against: thresholds.replicationLagSeconds, what: "\(peer)'s latest replicated heartbeat is")
@@ -193,6 +208,14 @@ struct HealthProber: Service {
             monitor.record(errors, for: .errorRatio(flow))
             monitor.record(p99, for: .p99(flow))
         }
+    }
+
+    /// Whether one failed sample proves the failure (`PSQLError.isCertain`).
+    static func isCertain(_ error: any Error) -> Bool { (error as? PSQLError)?.isCertain ?? false }
+
+    static func isCertain<Value>(_ result: Result<Value, any Error>) -> Bool {
+        if case .failure(let error) = result { return isCertain(error) }
+        return false
     }
 
     /// What a failed probe shows in the health model, which anyone may read: the kind of failure, never an
