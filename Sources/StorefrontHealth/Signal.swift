@@ -127,6 +127,9 @@ public struct SignalTracker: Sendable {
         latest = sample
         if sample.status > current, sample.certain {
             change(to: sample.status, by: sample)
+        } else if sample.status < current, cause?.certain == true {
+            // What one sample proved, one sample disproves: the database that refused now answers.
+            change(to: sample.status, by: sample)
         } else if sample.status > current {
             better.removeAll()
             worse.append(sample.status)

@@ -38,19 +38,21 @@ import Testing
         #expect(tracker([.unhealthy, .healthy, .degraded, .healthy]).status == .degraded)
     }
 
-    /// Refused, a wrong password, a missing table: one sample proves it. Recovery still takes agreement.
-    @Test func aCertainFailureTakesEffectAtTheFirstSample() {
+    /// Refused, a wrong password, a missing table: one sample proves it, and one good sample ends it.
+    @Test func aCertainFailureTakesEffectAtTheFirstSampleAndEndsAtTheFirstGoodOne() {
         var tracker = self.tracker([.healthy], worse: 3, better: 3)
         tracker.record(.failed(unit: "ms", "could not connect (refused)", certain: true))
         #expect(tracker.status == .unhealthy)
         #expect(tracker.explanation == "could not connect (refused)")
         tracker.record(sample(.healthy))
+        #expect(tracker.status == .healthy)
+        // A failure that may be a moment's trouble still waits for the others to agree, and so does its end.
+        for _ in 0..<3 { tracker.record(.failed(unit: "ms", "no answer within 800 ms")) }
+        #expect(tracker.status == .unhealthy)
+        tracker.record(sample(.healthy))
         tracker.record(sample(.healthy))
         #expect(tracker.status == .unhealthy)
         tracker.record(sample(.healthy))
-        #expect(tracker.status == .healthy)
-        // A failure that may be a moment's trouble still waits for the others to agree.
-        tracker.record(.failed(unit: "ms", "no answer within 800 ms"))
         #expect(tracker.status == .healthy)
     }
 
