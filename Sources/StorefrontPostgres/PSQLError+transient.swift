@@ -52,19 +52,23 @@ extension PSQLError {
         if let state = serverInfo?[.sqlState] { return "server error \(state)" }
         guard code == .connectionError else { return "\(code)" }
         // The kind of network failure tells refused (nothing listens) from timed out (nothing answers).
-        let underlying = underlying.map { String(describing: $0).lowercased() } ?? ""
-        if underlying.contains("refused") { return "could not connect (refused)" }
-        if underlying.contains("timeout") || underlying.contains("timed out") { return "could not connect (timed out)" }
+        if connectionRefused { return "could not connect (refused)" }
+        if networkError.contains("timeout") || networkError.contains("timed out") { return "could not connect (timed out)" }
         return "could not connect"
     }
+
+    /// Nothing listened where the server should be.
+    var connectionRefused: Bool { code == .connectionError && networkError.contains("refused") }
+
+    /// The network error underneath, lowercased, for telling its kinds apart.
+    private var networkError: String { underlying.map { String(describing: $0).lowercased() } ?? "" }
 
     /// A failure that one sample proves: nothing listens at the address, the server refuses the role or the
     /// database, a relation, function or privilege the statement needs is missing, or the server is shutting
     /// down or starting up. A slow answer, a timeout or a dropped connection can be a moment's trouble.
     public var isCertain: Bool {
         if let state = serverInfo?[.sqlState] { return Self.certainStates.contains(state) }
-        guard code == .connectionError else { return false }
-        return underlying.map { String(describing: $0).lowercased().contains("refused") } ?? false
+        return connectionRefused
     }
 
     /// The connection closed under the statement, from either side or by the network.
