@@ -65,7 +65,7 @@ let package = Package(
         ),
         .target(
             name: "StorefrontHealth",
-            dependencies: ["StorefrontCore"],
+            dependencies: ["StorefrontCore", .product(name: "DequeModule", package: "swift-collections")],
             swiftSettings: swiftSettings
         ),
         .target(

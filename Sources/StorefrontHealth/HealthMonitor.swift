@@ -23,9 +23,10 @@ public final class HealthMonitor: Sendable {
         var hasBeenReady = false
         var drain: Drain?
         var latest: HealthReport?
+        var history: HealthHistory
     }
 
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     /// Counts the changes to what readiness reads (start-up progress, rounds, drains).
     private let changes = Atomic<UInt64>(0)
 
@@ -33,6 +34,7 @@ public final class HealthMonitor: Sendable {
         self.model = model
         self.thresholds = thresholds
         self.interval = interval
+        state = Mutex(State(history: HealthHistory(interval: interval)))
     }
 
     public var staleAfter: Duration { interval * 3 }
@@ -67,6 +69,7 @@ public final class HealthMonitor: Sendable {
     /// hysteresis to protect yet, and a failure from before the tables existed must not hold it back.
     public func record(_ sample: SignalSample, for signal: SignalID) {
         state.withLock { state in
+            state.history.record(sample, for: signal)
             if !state.hasBeenReady {
                 state.trackers[signal, default: SignalTracker(hysteresis: thresholds.hysteresis)].follow(sample)
             } else {
@@ -112,7 +115,9 @@ public final class HealthMonitor: Sendable {
             if report.started && report.unhealthyFlows().isEmpty {
                 state.hasBeenReady = true
             }
-            return report.changes(since: state.latest)
+            let changes = report.changes(since: state.latest)
+            for change in changes { state.history.record(change, at: now) }
+            return changes
         }
     }
 
@@ -138,6 +143,15 @@ public final class HealthMonitor: Sendable {
             return lag > caughtUpLag.milliseconds / 1000
         }
     }
+
+    /// Every signal's samples and every node's state changes recorded after `since` (milliseconds since
+    /// 1970), up to the history's `until`.
+    public func history(after since: Int64?) -> (entries: HealthHistoryEntries, until: Int64, span: Duration) {
+        state.withLock { state in (state.history.entries(after: since), state.history.until, state.history.span) }
+    }
+
+    /// The memory the history holds at most, for the gauge that shows it stays within its bound.
+    public var historyBytes: Int { state.withLock { $0.history.approximateBytes } }
 
     /// The latest evaluation, or nil before the first round.
     public var latest: HealthReport? { state.withLock { $0.latest } }

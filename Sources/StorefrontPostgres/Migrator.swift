@@ -123,7 +123,7 @@ public struct Migrator: Sendable {
     /// Throws unless every migration in the database is one this binary knows, unchanged; `storefront serve
     /// --no-migrate` calls it so an old binary never serves a newer schema it does not understand.
     public func check(_ client: PostgresClient) async throws -> [Int] {
-        let pending = try await client.withConnection { connection in
+        let pending = try await client.withOpenConnection { connection in
             let applied = try await appliedMigrations(connection)
             try verify(applied)
             return migrations.map(\.version).filter { applied[$0] == nil }

@@ -92,9 +92,35 @@ struct NotOnTheConnectionsLoop: Error, CustomStringConvertible {
 }
 
 extension PostgresClient {
+    /// Runs `body` with a pooled connection that is open when `body` gets it.
+    ///
+    /// A connection whose server ended it is closed at once, but the pool learns it a moment later, and a
+    /// connection released in that moment (a transaction that failed because its backend was terminated)
+    /// can be leased again, closed, by the next caller, whose first statement then fails without ever being
+    /// sent. Every lease of the store goes through here, so such a connection is given back and another
+    /// leased instead: at most `Self.leasesForAnOpenConnection` leases, the last one given to `body` as it
+    /// is.
+    public func withOpenConnection<Result>(_ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
+        var lease = 1
+        while true {
+            do {
+                return try await withConnection { connection in
+                    if connection.isClosed, lease < Self.leasesForAnOpenConnection { throw LeasedAClosedConnection() }
+                    return try await body(connection)
+                }
+            } catch is LeasedAClosedConnection {
+                lease += 1
+                // Lets the pool take in the close before it leases again.
+                await Task.yield()
+            }
+        }
+    }
+
+    static let leasesForAnOpenConnection = 3
+
     /// `query` on a pooled connection, with `PostgresConnection.rows`' guarantees.
     public func rows(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
-        try await withConnection { connection in try await connection.rows(query, logger: logger, file: file, line: line) }
+        try await withOpenConnection { connection in try await connection.rows(query, logger: logger, file: file, line: line) }
     }
 
     public func run(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws {
@@ -108,7 +134,7 @@ extension PostgresClient {
         file: String = #fileID,
         line: Int = #line
     ) async throws -> [Statement.Row] {
-        try await withConnection { connection in try await connection.rows(statement, logger: logger, file: file, line: line) }
+        try await withOpenConnection { connection in try await connection.rows(statement, logger: logger, file: file, line: line) }
     }
 
     /// Runs `body` in a transaction on one pooled connection: committed when `body` returns, rolled back when
@@ -118,7 +144,7 @@ extension PostgresClient {
         logger: Logger,
         _ body: (PostgresConnection) async throws -> sending Result
     ) async throws -> Result {
-        try await withConnection { connection in
+        try await withOpenConnection { connection in
             try await connection.run("BEGIN", logger: logger)
             let result: Result
             do {
@@ -132,6 +158,8 @@ extension PostgresClient {
         }
     }
 }
+
+private struct LeasedAClosedConnection: Error {}
 
 /// For callers with nothing to log a query to.
 public let unlogged = Logger(label: "storefront-postgres-unlogged") { _ in SwiftLogNoOpLogHandler() }

@@ -137,7 +137,7 @@ struct ReplicationStatusCommand: AsyncParsableCommand {
             let resolved = try options.resolve()
             let logger = makeLogger(resolved.configuration)
             let report = try await PostgresClient.withRunning(resolved.adminURL, logger: logger, maximumConnections: 1) { client in
-                try await client.withConnection { try await ReplicationInspector(logger: logger).report($0) }
+                try await client.withOpenConnection { try await ReplicationInspector(logger: logger).report($0) }
             }
             print(ReplicationStatusText.render(report, topology: resolved.topology))
         }

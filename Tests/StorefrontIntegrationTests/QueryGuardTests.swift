@@ -156,6 +156,34 @@ import Testing
             }
         }
     }
+
+    /// The pool learns a moment after its connection closed that it did: a connection given back in that
+    /// moment was leased again, closed, and the next caller's statement failed without being sent (a flake
+    /// of the test above, once in several CI runs). Round after round, the caller right after a transaction
+    /// whose backend died gets an open connection.
+    @Test func theCallerAfterADeadConnectionGetsAnOpenOne() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            let superuser = try TestCluster.named("us-east").adminURL(database: "postgres")
+            try await PostgresClient.withRunning(superuser, logger: TestDatabase.logger) { admin in
+                // One connection, so that the next lease is always the one that just died.
+                try await PostgresClient.withRunning(database.appURL, logger: TestDatabase.logger, maximumConnections: 1) { client in
+                    try await withDeadline(.seconds(120)) {
+                        for _ in 0..<30 {
+                            await #expect(throws: (any Error).self) {
+                                try await client.transaction(logger: TestDatabase.logger) { connection in
+                                    let pid = try await connection.rows("SELECT pg_backend_pid()")[0].decode(Int32.self)
+                                    _ = try await admin.rows("SELECT pg_terminate_backend(\(pid))")
+                                    try await connection.run("SELECT 1")
+                                }
+                            }
+                            let answered = try await client.rows("SELECT 1").count
+                            #expect(answered == 1)
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The smallest prepared statement.

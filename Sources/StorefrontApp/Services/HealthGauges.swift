@@ -16,8 +16,10 @@ final class HealthGauges: Sendable {
 
     /// `ready` is what `/health/ready` answers: alerts on an unready region read it here rather than
     /// re-deriving it from the nodes (a drain or a stale evaluation is unready with every node healthy).
-    func update(_ report: HealthReport, ready: Bool) {
+    func update(_ report: HealthReport, ready: Bool, historyBytes: Int) {
         gauge(.storefront("health", "ready", unit: "", help: "1 while /health/ready answers 200, else 0"), labels: []).set(ready ? 1.0 : 0.0)
+        gauge(.storefront("health", "history", unit: "bytes", help: "Memory the last hour of samples and state changes holds at most"), labels: [])
+            .set(Double(historyBytes))
         for node in report.nodes {
             gauge(
                 .storefront("health", "node", unit: "status", help: "State of each health node: 0 healthy, 1 degraded, 2 unhealthy"),

@@ -66,11 +66,11 @@ struct HealthProber: Service {
                 ]
             )
         }
-        if let report = monitor.latest { gauges.update(report, ready: monitor.readiness().ok) }
+        if let report = monitor.latest { gauges.update(report, ready: monitor.readiness().ok, historyBytes: monitor.historyBytes) }
     }
 
     private func round(_ applyErrors: inout ApplyErrorHistory) async {
-        async let poolWait = timed { try await postgres.withConnection { _ in } }
+        async let poolWait = timed { try await postgres.withOpenConnection { _ in } }
         async let reachability = peerReachability()
 
         let (read, write, replication) = await databaseProbes()

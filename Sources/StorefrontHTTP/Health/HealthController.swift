@@ -68,6 +68,14 @@ public struct HealthController: Sendable {
             )
             return try probe(access.mayReadDetails(request) ? document : document.redacted(), ok: document.ready)
         }
+        group.get("history") { request, _ in
+            guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
+            let (entries, until, span) = monitor.history(after: try HealthHistoryDocument.since(request.uri.query))
+            let document = HealthHistoryDocument(region: region.name, entries: entries, until: until, span: span)
+            var response = JSON.response(ByteBuffer(bytes: try Self.encoder.encode(document)), contentType: "application/json")
+            response.headers[.cacheControl] = "no-store"
+            return response
+        }
         group.get("dashboard") { _, _ in
             var response = JSON.response(dashboard, contentType: "text/html; charset=utf-8")
             response.headers[.contentSecurityPolicy] = DashboardPage.contentSecurityPolicy

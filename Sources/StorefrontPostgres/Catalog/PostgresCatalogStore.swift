@@ -14,7 +14,7 @@ public struct PostgresCatalogStore: CatalogStore {
     }
 
     public func facets() async throws -> CatalogFacets {
-        try await client.withConnection { connection in
+        try await client.withOpenConnection { connection in
             let readAt = try await now(connection)
             // Only products with a variant count: the others have no page.
             let brands = try await facets(
@@ -52,13 +52,13 @@ public struct PostgresCatalogStore: CatalogStore {
 
     public func products(ids: [UUID], stockIn region: Region) async throws -> [StockedProduct] {
         guard !ids.isEmpty else { return [] }
-        return try await client.withConnection { connection in
+        return try await client.withOpenConnection { connection in
             try await loadProducts(connection, ids: ids, stockIn: region)
         }
     }
 
     public func productChanges(since: Date) async throws -> ProductChanges {
-        try await client.withConnection { connection in
+        try await client.withOpenConnection { connection in
             let readAt = try await now(connection)
             let ids = try await connection.rows("SELECT id FROM products WHERE updated_at >= \(since)", logger: logger)
                 .decode(UUID.self).reduce(into: [UUID]()) { $0.append($1) }
@@ -67,7 +67,7 @@ public struct PostgresCatalogStore: CatalogStore {
     }
 
     public func stockChanges(in region: Region, since: Date) async throws -> StockChanges {
-        try await client.withConnection { connection in
+        try await client.withOpenConnection { connection in
             let readAt = try await now(connection)
             var levels: [StockLevel] = []
             let rows = try await connection.rows(

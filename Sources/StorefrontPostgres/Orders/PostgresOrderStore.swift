@@ -48,7 +48,7 @@ public struct PostgresOrderStore: OrderStore {
     }
 
     public func orders(status: OrderStatus?, after: PageCursor?, limit: Int) async throws -> [(order: Order, position: PageCursor)] {
-        try await client.withConnection { connection in
+        try await client.withOpenConnection { connection in
             var positions: [PageCursor] = []
             for (id, micros) in try await connection.rows(
                 """
