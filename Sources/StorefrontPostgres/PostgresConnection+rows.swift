@@ -116,7 +116,7 @@ extension PostgresClient {
         }
     }
 
-    static let leasesForAnOpenConnection = 3
+    static let leasesForAnOpenConnection = 5
 
     /// `query` on a pooled connection, with `PostgresConnection.rows`' guarantees.
     public func rows(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {

@@ -1,6 +1,7 @@
 import Foundation
-@testable import StorefrontHealth
 import Testing
+
+@testable import StorefrontHealth
 
 /// The region's memory of its health: bounded in age and in count, and read incrementally without losing or
 /// repeating an entry.
@@ -45,10 +46,16 @@ import Testing
             for signal in model.signals { history.record(sample(12.5), for: signal, at: now) }
         }
         let node = HealthReport.Node(
-            id: "signal:replication.us-east.lag", kind: .signal, status: .degraded, since: start,
+            id: "signal:replication.us-east.lag",
+            kind: .signal,
+            status: .degraded,
+            since: start,
             reason: String(repeating: "replication lag 12.5 s, degraded from 5 s; ", count: 4),
-            rootSignals: ["replication.us-east.lag"], impactedFlows: ["browse", "cart", "checkout", "order_history"],
-            dependsOn: [], signal: nil, sample: nil
+            rootSignals: ["replication.us-east.lag"],
+            impactedFlows: ["browse", "cart", "checkout", "order_history"],
+            dependsOn: [],
+            signal: nil,
+            sample: nil
         )
         for index in 0..<5000 { history.record((node, index.isMultiple(of: 2) ? .healthy : .degraded), at: start.addingTimeInterval(3600)) }
         #expect(history.changes.count == history.maximumChanges)
