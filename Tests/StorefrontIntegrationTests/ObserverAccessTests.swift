@@ -55,4 +55,54 @@ import Testing
             }
         }
     }
+
+    /// What happened before is the observers': every signal's samples and every state change since the start,
+    /// read incrementally with the answer's `until`; a bad `since` is the caller's mistake, named.
+    @Test func theHistoryIsForObserversAndReadsOnFromItsUntil() async throws {
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database, environment: Self.environment) { client in
+                let anonymous = try await client.get("/health/history")
+                #expect(anonymous.status == .unauthorized)
+                #expect(anonymous.headers[.contentType] == "application/problem+json")
+                @Sendable func history(_ query: String = "") async throws -> TestResponse {
+                    try await client.execute(uri: "/health/history\(query)", method: .get, headers: Self.bearer(Self.token), body: nil)
+                }
+                try await waitUntil("two probe rounds are recorded", timeout: .seconds(20)) {
+                    let signals = try await history().json()["signals"] as? [[String: Any]] ?? []
+                    return signals.contains { ($0["times_ms"] as? [Any])?.count ?? 0 >= 2 }
+                }
+                let whole = try await history()
+                #expect(whole.status == .ok)
+                #expect(whole.headers[.cacheControl] == "no-store")
+                let document = try whole.json()
+                #expect(document["region"] as? String == "us-east")
+                #expect(document["span_seconds"] as? Int == 3600)
+                let signals = try #require(document["signals"] as? [[String: Any]])
+                let read = try #require(signals.first { $0["id"] as? String == "database.read_latency" })
+                let times = try #require(read["times_ms"] as? [Int64])
+                let states = try #require(read["states"] as? String)
+                #expect(times == times.sorted() && Set(times).count == times.count)
+                #expect((read["values"] as? [Any])?.count == times.count && states.count == times.count)
+                #expect(states.allSatisfy { "hdu".contains($0) })
+                let changes = try #require(document["changes"] as? [[String: Any]])
+                #expect(changes.contains { $0["node"] as? String == "region" && $0["from"] == nil })
+
+                let until = try #require(document["until"] as? String)
+                try await waitUntil("a probe round after the first answer", timeout: .seconds(20)) {
+                    let later = try await history("?since=\(until)").json()["signals"] as? [[String: Any]] ?? []
+                    return later.contains { ($0["times_ms"] as? [Int64])?.isEmpty == false }
+                }
+                let later = try await history("?since=\(until)").json()
+                let laterTimes = (later["signals"] as? [[String: Any]] ?? []).flatMap { $0["times_ms"] as? [Int64] ?? [] }
+                let untilMilliseconds = try #require(signals.flatMap { $0["times_ms"] as? [Int64] ?? [] }.max())
+                #expect(laterTimes.allSatisfy { $0 > untilMilliseconds }, "nothing from before `since` again")
+
+                for bad in ["?since=yesterday", "?since=2026-13-40T00:00:00Z", "?from=2026-12-02T00:00:00Z", "?since=%ZZ"] {
+                    let refused = try await history(bad)
+                    #expect(refused.status == .badRequest, "\(bad)")
+                    #expect(refused.headers[.contentType] == "application/problem+json", "\(bad)")
+                }
+            }
+        }
+    }
 }

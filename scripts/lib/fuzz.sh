@@ -50,8 +50,11 @@ fuzz_contract() {
         for operation in "PUT /v1/carts/{id}/items/{sku}" "DELETE /v1/carts/{id}/items/{sku}"; do
             printf '\n[[operations]]\ninclude-name = "%s"\nparameters = { "path.sku" = %s }\n' "$operation" "${skus%%,*}"
         done
-        # The metrics are for observers: the fuzzer reads them with the observer token, not the admin one.
-        printf '\n[[operations]]\ninclude-name = "GET /metrics"\nheaders = { Authorization = "Bearer %s" }\n' "$FUZZ_OBSERVER_TOKEN"
+        # The metrics and the health history are for observers: the fuzzer reads them with the observer
+        # token, not the admin one.
+        for operation in "GET /metrics" "GET /health/history"; do
+            printf '\n[[operations]]\ninclude-name = "%s"\nheaders = { Authorization = "Bearer %s" }\n' "$operation" "$FUZZ_OBSERVER_TOKEN"
+        done
     } >"$work/schemathesis.toml"
     before=$(requests_served "$base")
     # Every request, malformed on purpose or not, in the first run; whole shoppers' journeys (cart, item,

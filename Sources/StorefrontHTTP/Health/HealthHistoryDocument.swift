@@ -83,7 +83,9 @@ struct HealthHistoryDocument: Encodable {
         for (name, value) in try QueryString.pairs(query) {
             guard name == "since" else { throw StorefrontError.invalid(name, "unknown query parameter; known: since") }
             guard since == nil else { throw StorefrontError.invalid("since", "is given more than once") }
-            guard let date = (try? format.parse(value)) ?? (try? Date.ISO8601FormatStyle().parse(value)) else {
+            // RFC 3339 lets `T` and `Z` be written in lower case; the parser wants them upper.
+            let text = value.uppercased()
+            guard let date = (try? format.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text)) else {
                 throw StorefrontError.invalid("since", "must be an ISO 8601 time such as 2026-12-02T11:00:00.000Z")
             }
             since = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
