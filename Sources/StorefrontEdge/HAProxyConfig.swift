@@ -12,8 +12,10 @@
 ///   slow start.
 /// - No region ready for the flow: the request fails open to the closest region whose `/health/live`
 ///   answers, marked `fail-open` in `X-Edge-Route`.
-/// - Retries go to another region only when the first gave no answer (connection refused or reset, empty
-///   response) and only for GET, HEAD and writes carrying an `Idempotency-Key`.
+/// - Retries go to another region when the first gave no answer (connection refused or reset, empty
+///   response) or refused the request (`503`: shed at capacity, or its database unavailable), and only for
+///   GET, HEAD and writes carrying an `Idempotency-Key`: those the store answers the same however often
+///   they arrive.
 public struct HAProxyConfig: Sendable {
     public struct Endpoint: Sendable, Equatable {
         public var host: String
@@ -81,10 +83,11 @@ public struct HAProxyConfig: Sendable {
             "    timeout http-keep-alive 30s",
             "    timeout queue 5s",
             "    timeout check 400ms",
-            // Another region only when the first gave no answer: a connection that failed, or closed empty.
+            // Another region when the first gave no answer (a connection that failed, or closed empty) or
+            // refused (503): a shed request, or one its database could not serve.
             "    retries 2",
             "    option redispatch 1",
-            "    retry-on conn-failure empty-response",
+            "    retry-on conn-failure empty-response 503",
             "    default-server inter 500ms fastinter 250ms downinter 500ms fall 2 rise 2 slowstart 10s"
                 + (byName ? " resolvers dns init-addr last,libc,none" : ""),
             "",

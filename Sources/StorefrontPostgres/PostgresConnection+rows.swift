@@ -94,29 +94,31 @@ struct NotOnTheConnectionsLoop: Error, CustomStringConvertible {
 extension PostgresClient {
     /// Runs `body` with a pooled connection that is open when `body` gets it.
     ///
-    /// A connection whose server ended it is closed at once, but the pool learns it a moment later, and a
-    /// connection released in that moment (a transaction that failed because its backend was terminated)
-    /// can be leased again, closed, by the next caller, whose first statement then fails without ever being
-    /// sent. Every lease of the store goes through here, so such a connection is given back and another
-    /// leased instead: at most `Self.leasesForAnOpenConnection` leases, the last one given to `body` as it
-    /// is.
+    /// A channel is inactive as soon as it closes, but its close future, through which the pool learns of
+    /// the close, completes a turn of its event loop later; a connection released in between (a transaction
+    /// that failed because its backend was terminated) is leased again, closed, by the next caller, whose
+    /// first statement then fails without ever being sent. Every lease of the store goes through here: such
+    /// a connection is held until the pool has heard of its close, then given back, and another leased. At
+    /// most `Self.leasesForAnOpenConnection` leases; the last is given to `body` as it is.
     public func withOpenConnection<Result>(_ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
         var lease = 1
         while true {
             do {
                 return try await withConnection { connection in
-                    if connection.isClosed, lease < Self.leasesForAnOpenConnection { throw LeasedAClosedConnection() }
+                    if connection.isClosed, lease < Self.leasesForAnOpenConnection {
+                        // The pool's own callback on this future runs in the same turn, before this wait ends.
+                        try? await connection.closeFuture.get()
+                        throw LeasedAClosedConnection()
+                    }
                     return try await body(connection)
                 }
             } catch is LeasedAClosedConnection {
                 lease += 1
-                // Lets the pool take in the close before it leases again.
-                await Task.yield()
             }
         }
     }
 
-    static let leasesForAnOpenConnection = 5
+    static let leasesForAnOpenConnection = 3
 
     /// `query` on a pooled connection, with `PostgresConnection.rows`' guarantees.
     public func rows(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {

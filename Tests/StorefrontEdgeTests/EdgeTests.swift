@@ -149,9 +149,9 @@ import Testing
         #expect(text.contains("    http-request set-var(txn.flow) str(order_history) if { path_beg /v1/orders/ }"))
     }
 
-    @Test func onlySafeRequestsAreRetriedElsewhereAndOnlyWithoutAnAnswer() throws {
+    @Test func onlySafeRequestsAreRetriedElsewhereAndOnlyWithoutAnAnswerOrARefusal() throws {
         let text = try Self.config().configuration
-        #expect(text.contains("    retry-on conn-failure empty-response"))
+        #expect(text.contains("    retry-on conn-failure empty-response 503"))
         #expect(!text.contains("response-timeout"))
         #expect(text.contains("    http-request disable-l7-retry if !METH_GET !{ req.hdr(Idempotency-Key) -m found }"))
     }

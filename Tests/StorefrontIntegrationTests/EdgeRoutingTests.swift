@@ -132,6 +132,31 @@ import Testing
         }
     }
 
+    /// A region at capacity refuses a request without doing any of it (`503 overloaded`): a request safe to
+    /// repeat goes to the next region instead of back to the shopper. A write without a key is answered with
+    /// the refusal, as the edge cannot tell a refusal from a failure halfway.
+    @Test func aRefusedSafeRequestIsSentToTheNextRegion() async throws {
+        try await withEdge(Self.table) { edge, regions in
+            try await Self.settled(edge)
+            let near = regions["near"]!
+            let far = regions["far"]!
+            near.setShedding(true)
+            near.forget()
+            far.forget()
+            let read = try await edge.send("GET", "/v1/orders/refused")
+            #expect(read.status == 200)
+            #expect(read.region == "far")
+            #expect(near.received == ["GET /v1/orders/refused"])
+            let write = try await edge.send("POST", "/v1/carts")
+            #expect(write.status == 503)
+            #expect(!far.received.contains("POST /v1/carts"))
+            let keyed = try await edge.send("POST", "/v1/orders", headers: [("Idempotency-Key", "refused")])
+            #expect(keyed.status == 200)
+            #expect(keyed.region == "far")
+            #expect(near.received.filter { $0 == "POST /v1/orders" }.count == 1)
+        }
+    }
+
     @Test func withNoRegionReadyAFlowFailsOpenToTheClosestLiveRegion() async throws {
         try await withEdge(Self.table) { edge, regions in
             try await Self.settled(edge)

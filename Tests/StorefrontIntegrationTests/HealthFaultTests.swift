@@ -49,6 +49,14 @@ extension ReplicationTests {
                 #expect(page.state(of: "signal:database.read_latency") == "unhealthy")
                 #expect(page.dom.contains("component:database is unhealthy"))
                 #expect(page.dom.contains("not ready"))
+                // What happened before, from the history: a sparkline per signal, the fault's start marked on
+                // the timeline at the database's first signal, and the change that began it in the list.
+                #expect(page.dom.contains(#"data-signal="database.read_latency""#))
+                #expect(page.dom.contains(#"data-signal="api.checkout.error_ratio""#))
+                #expect(page.dom.contains("data-fault-start="))
+                #expect(page.faultLabel?.contains(": database.") == true, "\(page.faultLabel ?? "no fault marked")")
+                #expect(page.dom.contains(#"data-node="flow:checkout""#))
+                #expect(page.dom.contains("signal:database.read_latency  healthy → unhealthy"))
 
                 try await regions.start(Self.west)
                 let recovery = try await timeUntil("eu-west is ready again", timeout: .seconds(15)) {
@@ -128,6 +136,12 @@ struct Dashboard {
     func state(of id: String) -> String? {
         guard let range = dom.range(of: #"data-id="\#(id)" data-state=""#) else { return nil }
         return String(dom[range.upperBound...].prefix { $0 != "\"" })
+    }
+
+    /// The timeline's mark of the fault's start: "fault began <time>: <signal>".
+    var faultLabel: String? {
+        guard let range = dom.range(of: #"class="fault-label">"#) else { return nil }
+        return String(dom[range.upperBound...].prefix { $0 != "<" })
     }
 
     static var artifacts: String {

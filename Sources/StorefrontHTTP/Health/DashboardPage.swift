@@ -3,7 +3,8 @@ import StorefrontCore
 
 /// `GET /health/dashboard`: one self-contained page (no external assets) that draws the region's health
 /// model as a graph — signals, components, flows, region — refreshed from `/health` every two seconds,
-/// with the cascade from every troubled signal highlighted.
+/// with the cascade from every troubled signal highlighted; and, from `/health/history`, what happened
+/// before: a sparkline per signal, and a timeline of the state changes with the fault's start marked.
 enum DashboardPage {
     /// The page may run its own script and style and no other, and talk to this origin only: hashes rather
     /// than 'unsafe-inline', so nothing injected into the page could run.
@@ -55,6 +56,22 @@ enum DashboardPage {
           .why.degraded { border-color: var(--degraded); } .why.unhealthy { border-color: var(--unhealthy); }
           .why b { display: block; } .why small { color: var(--muted); display: block; }
           #error { color: var(--unhealthy); font-weight: 600; }
+          section { margin: 0 20px 16px; background: #fff; border: 1px solid #e2e8f0; border-radius: 6px; padding: 12px 16px; }
+          section h2 { font-size: 15px; margin: 4px 0 8px; }
+          section p.note { color: var(--muted); margin: 4px 0; }
+          #sparklines { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 6px 18px; }
+          .spark { display: grid; grid-template-columns: 1fr auto; align-items: center; font-size: 12px; }
+          .spark svg { grid-column: 1 / 3; height: 30px; border: none; background: #f7fafc; }
+          .spark .line { fill: none; stroke: #2b6cb0; stroke-width: 1.2; }
+          .spark .healthy { fill: var(--healthy); } .spark .degraded { fill: var(--degraded); } .spark .unhealthy { fill: var(--unhealthy); }
+          #timeline svg { border: none; }
+          #timeline .lane { font-size: 11px; fill: var(--ink); }
+          #timeline .healthy { fill: var(--healthy); } #timeline .degraded { fill: var(--degraded); } #timeline .unhealthy { fill: var(--unhealthy); }
+          #timeline .fault { stroke: #2b6cb0; stroke-width: 2; stroke-dasharray: 5 3; }
+          #timeline .fault-label { font-size: 11px; fill: #2b6cb0; font-weight: 700; }
+          #timeline .axis { font-size: 10px; fill: var(--muted); }
+          #changes { font: 12px/1.5 ui-monospace, SFMono-Regular, Menlo, monospace; max-height: 260px; overflow-y: auto; margin: 8px 0 0; padding: 0; list-style: none; }
+          #changes li.healthy { color: var(--healthy); } #changes li.degraded { color: #975a16; } #changes li.unhealthy { color: var(--unhealthy); }
         </style>
         </head>
         <body>
@@ -72,6 +89,14 @@ enum DashboardPage {
             <div id="why"><p>Waiting for the first evaluation…</p></div>
           </aside>
         </main>
+        <section id="history">
+          <h2>Signals, last 15 minutes</h2>
+          <p class="note" id="history-note"></p>
+          <div id="sparklines"></div>
+          <h2>State changes</h2>
+          <div id="timeline"></div>
+          <ul id="changes"></ul>
+        </section>
         <script>
         "use strict";
         const SVG = "http://www.w3.org/2000/svg";
@@ -210,7 +235,144 @@ enum DashboardPage {
         }
 
         function since(node) {
-          return node.since ? `since ${new Date(node.since).toLocaleTimeString()}` : "";
+          if (!node.since) return "";
+          const started = new Date(node.since);
+          return `since ${started.toLocaleTimeString()} (for ${duration(Date.now() - started.getTime())})`;
+        }
+
+        function duration(milliseconds) {
+          const seconds = Math.max(0, Math.round(milliseconds / 1000));
+          if (seconds < 60) return `${seconds} s`;
+          if (seconds < 3600) return `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
+          return `${Math.floor(seconds / 3600)} h ${Math.floor(seconds / 60) % 60} min`;
+        }
+
+        // What happened before, from /health/history: read whole once, then only what was recorded after the
+        // last answer's `until`; fifteen minutes are kept and drawn.
+        const keptFor = 15 * 60 * 1000;
+        const past = { until: null, now: 0, series: new Map(), changes: [] };
+        const rank = { healthy: 0, degraded: 1, unhealthy: 2 };
+
+        function remember(answer) {
+          past.until = answer.until;
+          past.now = Math.max(past.now, Date.parse(answer.until));
+          const oldest = past.now - keptFor;
+          for (const signal of answer.signals) {
+            const series = past.series.get(signal.id) ?? { unit: signal.unit, times: [], values: [], states: "" };
+            series.unit = signal.unit;
+            series.times.push(...signal.times_ms);
+            series.values.push(...signal.values);
+            series.states += signal.states;
+            const drop = series.times.findIndex(time => time >= oldest);
+            const cut = drop < 0 ? series.times.length : drop;
+            series.times.splice(0, cut); series.values.splice(0, cut); series.states = series.states.slice(cut);
+            past.series.set(signal.id, series);
+          }
+          past.changes.push(...answer.changes.map(change => ({ ...change, time: Date.parse(change.at) })));
+          past.changes = past.changes.filter(change => change.time >= oldest);
+        }
+
+        const stateNames = { h: "healthy", d: "degraded", u: "unhealthy" };
+
+        function drawSparklines() {
+          const box = document.getElementById("sparklines");
+          box.replaceChildren();
+          const start = past.now - keptFor;
+          for (const [id, series] of [...past.series.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
+            const row = document.createElement("div");
+            row.className = "spark";
+            row.dataset.signal = id;
+            const name = document.createElement("span");
+            name.textContent = id;
+            const last = series.values[series.values.length - 1];
+            const shown = document.createElement("span");
+            shown.textContent = last === null || last === undefined ? "no value" : value({ observed_value: last, observed_unit: series.unit });
+            const svg = el("svg", { viewBox: "0 0 300 30", preserveAspectRatio: "none", role: "img",
+                                    "aria-label": `${id} over the last 15 minutes` });
+            const x = time => (time - start) / keptFor * 300;
+            // Each sample's own state along the bottom; a gap where the probe got no value.
+            series.times.forEach((time, index) => {
+              el("rect", { x: x(time), y: 26, width: Math.max(1, 300 * 1000 / keptFor), height: 4,
+                           class: stateNames[series.states[index]] }, svg);
+            });
+            const present = series.values.filter(v => v !== null);
+            const high = Math.max(...present, 0) || 1;
+            let path = "";
+            series.times.forEach((time, index) => {
+              const v = series.values[index];
+              if (v === null) { path += " "; return; }
+              const point = `${x(time).toFixed(1)},${(24 - v / high * 22).toFixed(1)}`;
+              path += path.endsWith(" ") || path === "" ? `M${point}` : `L${point}`;
+            });
+            if (path.trim()) el("path", { d: path.trim().replace(/ +/g, " "), class: "line" }, svg);
+            row.append(name, shown, svg);
+            box.appendChild(row);
+          }
+        }
+
+        /// The start of the latest fault: when the first of the region's root signals worsened after the
+        /// region was last healthy, on the way to its latest turn for the worse (any signal's, if none of the
+        /// roots changed in the window).
+        function faultStart(changes) {
+          const region = changes.filter(change => change.node === "region");
+          const turn = [...region].reverse().find(change => change.to !== "healthy" && (change.from ?? "healthy") === "healthy");
+          if (!turn) return null;
+          const healthyBefore = [...region].reverse().find(change => change.to === "healthy" && change.time < turn.time);
+          const after = healthyBefore ? healthyBefore.time : -Infinity;
+          const worsened = changes.filter(change => change.node.startsWith("signal:") && change.time > after && change.time <= turn.time
+                                                    && rank[change.to] > rank[change.from ?? "healthy"]);
+          const root = worsened.find(change => turn.root_signals.includes(change.node.slice("signal:".length)));
+          return root ?? worsened[0] ?? turn;
+        }
+
+        function drawTimeline() {
+          const box = document.getElementById("timeline");
+          box.replaceChildren();
+          const start = past.now - keptFor;
+          const kinds = ["region", "flow:", "component:", "signal:"];
+          const order = node => kinds.findIndex(kind => node.startsWith(kind));
+          const lanes = [...new Set(past.changes.filter(change => change.from !== undefined).map(change => change.node))]
+            .sort((a, b) => order(a) - order(b) || a.localeCompare(b)).slice(0, 24);
+          const left = 230, width = 980, laneHeight = 16;
+          const height = 34 + lanes.length * laneHeight;
+          const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Timeline of state changes" }, box);
+          const x = time => left + (time - start) / keptFor * (width - left - 10);
+          for (let minute = 0; minute <= 15; minute += 5) {
+            const time = start + minute * 60 * 1000;
+            el("text", { x: x(time), y: 10, class: "axis", "text-anchor": "middle" }, svg).textContent = new Date(time).toLocaleTimeString();
+          }
+          lanes.forEach((node, index) => {
+            const y = 18 + index * laneHeight;
+            el("text", { x: 0, y: y + 11, class: "lane" }, svg).textContent = node;
+            const own = past.changes.filter(change => change.node === node);
+            // A lane starts in the state its first change left, back to the start of what is kept.
+            let from = start, state = own[0]?.from;
+            for (const change of own.concat([{ time: past.now, to: null }])) {
+              if (state) {
+                el("rect", { x: x(from), y, width: Math.max(1, x(change.time) - x(from)), height: laneHeight - 3, class: state,
+                             "data-node": node }, svg);
+              }
+              from = change.time; state = change.to;
+            }
+          });
+          const fault = faultStart(past.changes);
+          if (fault && fault.time >= start) {
+            svg.dataset.faultStart = fault.at;
+            el("line", { x1: x(fault.time), x2: x(fault.time), y1: 12, y2: height, class: "fault" }, svg);
+            el("text", { x: x(fault.time) + 4, y: height - 4, class: "fault-label" }, svg).textContent =
+              `fault began ${new Date(fault.time).toLocaleTimeString()}: ${fault.node.slice("signal:".length)}`;
+          }
+          const list = document.getElementById("changes");
+          list.replaceChildren();
+          for (const change of [...past.changes].reverse().slice(0, 200)) {
+            const item = document.createElement("li");
+            item.className = change.to;
+            item.dataset.node = change.node;
+            const time = new Date(change.time);
+            const stamp = `${time.toLocaleTimeString()}.${String(time.getMilliseconds()).padStart(3, "0")}`;
+            item.textContent = `${stamp}  ${change.node}  ${change.from ?? "(new)"} → ${change.to}` + (change.reason ? `: ${change.reason}` : "");
+            list.appendChild(item);
+          }
         }
 
         function heading(text) {
@@ -236,13 +398,34 @@ enum DashboardPage {
         // The observer token that unlocks reasons and figures comes in the fragment (#token=...), which a
         // browser never sends to a server or a log.
         const token = new URLSearchParams(location.hash.slice(1)).get("token");
+        const headers = token ? { Authorization: `Bearer ${token}` } : {};
         async function refresh() {
           try {
-            const response = await fetch("/health", { cache: "no-store", headers: token ? { Authorization: `Bearer ${token}` } : {} });
+            const response = await fetch("/health", { cache: "no-store", headers });
             draw(await response.json());
             document.getElementById("error").textContent = "";
           } catch (error) {
             document.getElementById("error").textContent = `cannot read /health: ${error.message}`;
+          }
+          await refreshHistory();
+        }
+
+        async function refreshHistory() {
+          const note = document.getElementById("history-note");
+          try {
+            const query = past.until ? `?since=${encodeURIComponent(past.until)}` : "";
+            const response = await fetch(`/health/history${query}`, { cache: "no-store", headers });
+            if (response.status === 401) {
+              note.textContent = "The history needs the observer token: open this page as /health/dashboard#token=…";
+              return;
+            }
+            if (!response.ok) throw new Error(`answered ${response.status}`);
+            remember(await response.json());
+            note.textContent = "";
+            drawSparklines();
+            drawTimeline();
+          } catch (error) {
+            note.textContent = `cannot read /health/history: ${error.message}`;
           }
         }
         refresh();

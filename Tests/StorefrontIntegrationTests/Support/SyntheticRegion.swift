@@ -5,8 +5,9 @@ import NIOPosix
 import Synchronization
 
 /// A stand-in region for edge tests: it answers the probes as told (ready or not, per flow), answers
-/// shoppers' requests with its name in `X-Region` and counts them, or closes the connection without a word
-/// when told to, as a region that died mid-request does.
+/// shoppers' requests with its name in `X-Region` and counts them, refuses them as a region at capacity
+/// does (`503 overloaded`), or closes the connection without a word when told to, as a region that died
+/// mid-request does.
 final class SyntheticRegion: Sendable {
     let name: String
     private let state = Mutex(State())
@@ -18,6 +19,8 @@ final class SyntheticRegion: Sendable {
         var live = true
         /// Shoppers' requests are dropped: read, then the connection closed with no answer.
         var dropping = false
+        /// Shoppers' requests are refused, undone: `503` with `Retry-After`, as admission control sheds them.
+        var shedding = false
         /// "METHOD path" of each shopper's request received, answered or dropped.
         var received: [String] = []
     }
@@ -50,6 +53,7 @@ final class SyntheticRegion: Sendable {
 
     func setLive(_ live: Bool) { state.withLock { $0.live = live } }
     func setDropping(_ dropping: Bool) { state.withLock { $0.dropping = dropping } }
+    func setShedding(_ shedding: Bool) { state.withLock { $0.shedding = shedding } }
     var received: [String] { state.withLock { $0.received } }
     func forget() { state.withLock { $0.received = [] } }
 
@@ -67,10 +71,12 @@ final class SyntheticRegion: Sendable {
         }
     }
 
-    fileprivate func shopperRequest(_ head: HTTPRequestHead) -> Bool {
+    /// The answer's status for a shopper's request, or nil to drop it.
+    fileprivate func shopperRequest(_ head: HTTPRequestHead) -> HTTPResponseStatus? {
         state.withLock { state in
             state.received.append("\(head.method.rawValue) \(head.uri)")
-            return !state.dropping
+            if state.dropping { return nil }
+            return state.shedding ? .serviceUnavailable : .ok
         }
     }
 
@@ -92,8 +98,8 @@ final class SyntheticRegion: Sendable {
                 let status: HTTPResponseStatus
                 if let probe = region.probe(head.uri) {
                     status = probe
-                } else if region.shopperRequest(head) {
-                    status = .ok
+                } else if let answer = region.shopperRequest(head) {
+                    status = answer
                 } else {
                     context.close(promise: nil)
                     return
