@@ -140,8 +140,10 @@ struct Dashboard {
 
     /// The timeline's mark of the fault's start: "fault began <time>: <signal>".
     var faultLabel: String? {
-        guard let range = dom.range(of: #"class="fault-label">"#) else { return nil }
-        return String(dom[range.upperBound...].prefix { $0 != "<" })
+        guard let label = dom.range(of: #"class="fault-label""#), let end = dom[label.upperBound...].firstIndex(of: ">") else {
+            return nil
+        }
+        return String(dom[dom.index(after: end)...].prefix { $0 != "<" })
     }
 
     static var artifacts: String {
@@ -153,7 +155,7 @@ struct Dashboard {
         try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
         let domFile = "\(artifacts)/\(screenshot).html"
         let browser = [
-            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,900",
+            "chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,1700",
             "--virtual-time-budget=3000",
         ]
         let dump = browser.map(shellQuote).joined(separator: " ") + " --dump-dom \(shellQuote(url)) > \(shellQuote(domFile)) 2>/dev/null"

@@ -90,7 +90,7 @@ enum DashboardPage {
           </aside>
         </main>
         <section id="history">
-          <h2>Signals, last 15 minutes</h2>
+          <h2 id="signals-title">Signals</h2>
           <p class="note" id="history-note"></p>
           <div id="sparklines"></div>
           <h2>State changes</h2>
@@ -274,10 +274,21 @@ enum DashboardPage {
 
         const stateNames = { h: "healthy", d: "degraded", u: "unhealthy" };
 
+        /// The stretch of time drawn: what is kept, down to what there is (a region started a minute ago gets
+        /// a minute's width), and never under a minute.
+        function shownWindow() {
+          let oldest = past.now;
+          for (const series of past.series.values()) if (series.times.length) oldest = Math.min(oldest, series.times[0]);
+          for (const change of past.changes) oldest = Math.min(oldest, change.time);
+          const shown = Math.min(keptFor, Math.max(60 * 1000, past.now - oldest));
+          return { start: past.now - shown, shown };
+        }
+
         function drawSparklines() {
           const box = document.getElementById("sparklines");
           box.replaceChildren();
-          const start = past.now - keptFor;
+          const { start, shown: width } = shownWindow();
+          document.getElementById("signals-title").textContent = `Signals, last ${duration(width)}`;
           for (const [id, series] of [...past.series.entries()].sort((a, b) => a[0].localeCompare(b[0]))) {
             const row = document.createElement("div");
             row.className = "spark";
@@ -288,11 +299,11 @@ enum DashboardPage {
             const shown = document.createElement("span");
             shown.textContent = last === null || last === undefined ? "no value" : value({ observed_value: last, observed_unit: series.unit });
             const svg = el("svg", { viewBox: "0 0 300 30", preserveAspectRatio: "none", role: "img",
-                                    "aria-label": `${id} over the last 15 minutes` });
-            const x = time => (time - start) / keptFor * 300;
+                                    "aria-label": `${id} over the last ${duration(width)}` });
+            const x = time => (time - start) / width * 300;
             // Each sample's own state along the bottom; a gap where the probe got no value.
             series.times.forEach((time, index) => {
-              el("rect", { x: x(time), y: 26, width: Math.max(1, 300 * 1000 / keptFor), height: 4,
+              el("rect", { x: x(time), y: 22, width: Math.max(1, 300 * 1000 / width), height: 8,
                            class: stateNames[series.states[index]] }, svg);
             });
             const present = series.values.filter(v => v !== null);
@@ -301,7 +312,7 @@ enum DashboardPage {
             series.times.forEach((time, index) => {
               const v = series.values[index];
               if (v === null) { path += " "; return; }
-              const point = `${x(time).toFixed(1)},${(24 - v / high * 22).toFixed(1)}`;
+              const point = `${x(time).toFixed(1)},${(20 - v / high * 18).toFixed(1)}`;
               path += path.endsWith(" ") || path === "" ? `M${point}` : `L${point}`;
             });
             if (path.trim()) el("path", { d: path.trim().replace(/ +/g, " "), class: "line" }, svg);
@@ -328,7 +339,7 @@ enum DashboardPage {
         function drawTimeline() {
           const box = document.getElementById("timeline");
           box.replaceChildren();
-          const start = past.now - keptFor;
+          const { start, shown } = shownWindow();
           const kinds = ["region", "flow:", "component:", "signal:"];
           const order = node => kinds.findIndex(kind => node.startsWith(kind));
           const lanes = [...new Set(past.changes.filter(change => change.from !== undefined).map(change => change.node))]
@@ -336,10 +347,11 @@ enum DashboardPage {
           const left = 230, width = 980, laneHeight = 16;
           const height = 34 + lanes.length * laneHeight;
           const svg = el("svg", { viewBox: `0 0 ${width} ${height}`, role: "img", "aria-label": "Timeline of state changes" }, box);
-          const x = time => left + (time - start) / keptFor * (width - left - 10);
-          for (let minute = 0; minute <= 15; minute += 5) {
-            const time = start + minute * 60 * 1000;
-            el("text", { x: x(time), y: 10, class: "axis", "text-anchor": "middle" }, svg).textContent = new Date(time).toLocaleTimeString();
+          const x = time => left + (time - start) / shown * (width - left - 10);
+          for (let tick = 0; tick <= 3; tick += 1) {
+            const time = start + tick * shown / 3;
+            el("text", { x: x(time), y: 10, class: "axis", "text-anchor": ["start", "middle", "middle", "end"][tick] }, svg).textContent =
+              new Date(time).toLocaleTimeString();
           }
           lanes.forEach((node, index) => {
             const y = 18 + index * laneHeight;
@@ -359,7 +371,10 @@ enum DashboardPage {
           if (fault && fault.time >= start) {
             svg.dataset.faultStart = fault.at;
             el("line", { x1: x(fault.time), x2: x(fault.time), y1: 12, y2: height, class: "fault" }, svg);
-            el("text", { x: x(fault.time) + 4, y: height - 4, class: "fault-label" }, svg).textContent =
+            // The label reads away from the nearer edge, so it is never cut off.
+            const right = x(fault.time) > (left + width) / 2;
+            el("text", { x: x(fault.time) + (right ? -4 : 4), y: height - 4, class: "fault-label",
+                         "text-anchor": right ? "end" : "start" }, svg).textContent =
               `fault began ${new Date(fault.time).toLocaleTimeString()}: ${fault.node.slice("signal:".length)}`;
           }
           const list = document.getElementById("changes");
