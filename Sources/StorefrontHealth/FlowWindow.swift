@@ -45,11 +45,14 @@ public final class FlowWindows: Sendable {
         windows = Dictionary(uniqueKeysWithValues: Flow.allCases.map { ($0, Window(seconds: seconds)) })
     }
 
-    /// A server error (5xx) counts against the flow; a shopper's mistake (4xx) does not.
+    /// A server error (5xx) counts against the flow; a shopper's mistake (4xx) does not. A request counts in
+    /// the second it began (`epoch`): one that waited out an outage and ended after it is the outage's.
     public func record(_ flow: Flow, milliseconds: Double, serverError: Bool, at epoch: Int64 = FlowWindows.nowEpoch()) {
         let bucket = Self.bucketBounds.firstIndex { milliseconds <= $0 } ?? Self.bucketBounds.count
         windows[flow]!.seconds.withLock { window in
             let slot = Int(epoch % Int64(seconds))
+            // A second that has left the window already (a request that ran longer than it) counts no more.
+            if window[slot].epoch > epoch { return }
             if window[slot].epoch != epoch { window[slot].reset(to: epoch) }
             window[slot].requests += 1
             if serverError { window[slot].errors += 1 }
@@ -57,12 +60,14 @@ public final class FlowWindows: Sendable {
         }
     }
 
-    public func summary(_ flow: Flow, at epoch: Int64 = FlowWindows.nowEpoch()) -> Summary {
+    /// The window's requests up to `epoch`, only those of the seconds after `after` when given.
+    public func summary(_ flow: Flow, at epoch: Int64 = FlowWindows.nowEpoch(), after: Int64? = nil) -> Summary {
         var requests = 0
         var errors = 0
         var latencies = [Int](repeating: 0, count: Self.bucketBounds.count + 1)
+        let first = max(epoch - Int64(seconds), after ?? .min)
         windows[flow]!.seconds.withLock { window in
-            for second in window where second.epoch > epoch - Int64(seconds) && second.epoch <= epoch {
+            for second in window where second.epoch > first && second.epoch <= epoch {
                 requests += second.requests
                 errors += second.errors
                 for index in latencies.indices { latencies[index] += second.latencies[index] }

@@ -127,8 +127,9 @@ public struct SignalTracker: Sendable {
         latest = sample
         if sample.status > current, sample.certain {
             change(to: sample.status, by: sample)
-        } else if sample.status < current, cause?.certain == true {
-            // What one sample proved, one sample disproves: the database that refused now answers.
+        } else if sample.status < current, cause?.certain == true || cause?.consequenceOf != nil {
+            // What one sample proved, one sample disproves: the database that refused now answers. And what
+            // another signal's failure explained ends with it: the replication state is readable again.
             change(to: sample.status, by: sample)
         } else if sample.status > current {
             better.removeAll()

@@ -39,3 +39,62 @@ import Testing
         #expect(windows.summary(.cart, at: 120).requests == 1)
     }
 }
+
+/// A flow's API outcomes while the database is troubled are the database's; after, only what came after.
+@Suite struct FlowOutcomesTests {
+    let model = HealthModel(region: "eu-west", catalogHome: "us-east", peers: ["us-east"])
+
+    func report(_ statuses: [SignalID: HealthStatus]) -> HealthReport {
+        var trackers: [SignalID: SignalTracker] = [:]
+        for signal in model.signals {
+            var tracker = SignalTracker(hysteresis: Hysteresis(toWorse: 1, toBetter: 1))
+            tracker.follow(SignalSample(value: 1, unit: "ms", status: statuses[signal] ?? .healthy, output: "scripted"))
+            trackers[signal] = tracker
+        }
+        return HealthReport.evaluate(model: model, trackers: trackers, startupPending: [], previous: nil, staleAfter: .seconds(3))
+    }
+
+    @Test func aTroubledDatabaseIsTheCauseAndTheWindowRestartsWhenItRecovers() {
+        var outcomes = FlowOutcomes()
+        outcomes.observe(report([:]), at: 100)
+        #expect(outcomes.cause == nil && outcomes.judgedAfter == nil)
+        outcomes.observe(report([.poolWait: .degraded, .databaseWrite: .unhealthy, .databaseRead: .unhealthy]), at: 101)
+        #expect(outcomes.cause == .databaseRead, "the worst, and the read before the write")
+        #expect(outcomes.judgedAfter == nil, "while it lasts, the whole window counts, as its consequence")
+        outcomes.observe(report([.poolWait: .degraded]), at: 105)
+        #expect(outcomes.cause == .poolWait)
+        outcomes.observe(report([:]), at: 106)
+        #expect(outcomes.cause == nil)
+        #expect(outcomes.judgedAfter == 105)
+    }
+
+    /// Replication lag is no request's dependency: it never takes the blame for a flow's errors.
+    @Test func replicationTroubleIsNotACause() {
+        var outcomes = FlowOutcomes()
+        outcomes.observe(report([.replicationLag("us-east"): .unhealthy, .subscription("us-east"): .unhealthy]), at: 100)
+        #expect(outcomes.cause == nil && outcomes.judgedAfter == nil)
+    }
+
+    @Test func theWindowCountsOnlyTheSecondsAfterTheTrouble() {
+        let windows = FlowWindows(seconds: 10)
+        let now = FlowWindows.nowEpoch()
+        windows.record(.checkout, milliseconds: 5, serverError: true, at: now - 4)
+        windows.record(.checkout, milliseconds: 5, serverError: false, at: now - 1)
+        #expect(windows.summary(.checkout, at: now).requests == 2)
+        let after = windows.summary(.checkout, at: now, after: now - 3)
+        #expect(after.requests == 1 && after.errors == 0)
+    }
+}
+
+extension FlowOutcomesTests {
+    /// A request counts in the second it began; one that began before the window's oldest second counts no
+    /// more, rather than wiping a newer second that shares its slot.
+    @Test func aRequestOlderThanTheWindowDoesNotWipeANewerSecond() {
+        let windows = FlowWindows(seconds: 10)
+        let now = FlowWindows.nowEpoch()
+        windows.record(.browse, milliseconds: 5, serverError: false, at: now)
+        windows.record(.browse, milliseconds: 30_000, serverError: true, at: now - 10)
+        let summary = windows.summary(.browse, at: now)
+        #expect(summary.requests == 1 && summary.errors == 0)
+    }
+}

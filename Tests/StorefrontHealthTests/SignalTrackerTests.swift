@@ -81,3 +81,27 @@ import Testing
         #expect(tracker.explanation == "SELECT 1 took 2 ms")
     }
 }
+
+/// What another signal's failure explained ends with it.
+@Suite struct ConsequenceRecoveryTests {
+    @Test func aStateAConsequenceSetRecoversAtTheFirstGoodSample() {
+        var tracker = SignalTracker(hysteresis: Hysteresis(toWorse: 2, toBetter: 3))
+        tracker.record(SignalSample(value: 0, unit: "ratio", status: .healthy, output: "fine"))
+        let failing = SignalSample(value: 0.6, unit: "ratio", status: .unhealthy, output: "60 % failed", consequenceOf: .databaseRead)
+        tracker.record(failing)
+        tracker.record(failing)
+        #expect(tracker.status == .unhealthy)
+        tracker.record(SignalSample(value: 0, unit: "ratio", status: .healthy, output: "fine"))
+        #expect(tracker.status == .healthy)
+    }
+
+    @Test func aStateItsOwnSamplesSetWaitsForTheHysteresis() {
+        var tracker = SignalTracker(hysteresis: Hysteresis(toWorse: 2, toBetter: 3))
+        tracker.record(SignalSample(value: 0, unit: "ratio", status: .healthy, output: "fine"))
+        let failing = SignalSample(value: 0.6, unit: "ratio", status: .unhealthy, output: "60 % failed")
+        tracker.record(failing)
+        tracker.record(failing)
+        tracker.record(SignalSample(value: 0, unit: "ratio", status: .healthy, output: "fine"))
+        #expect(tracker.status == .unhealthy)
+    }
+}

@@ -34,19 +34,25 @@ struct HealthProber: Service {
     /// waiting for it could mean waiting out a connect timeout against a database that has gone.
     func run() async throws {
         await cancelWhenGracefulShutdown {
-            var applyErrors = ApplyErrorHistory()
-            await probeAndEvaluate(&applyErrors)
+            var memory = Memory()
+            await probeAndEvaluate(&memory)
             for await _ in AsyncTimerSequence(interval: monitor.interval, clock: .continuous) {
-                await probeAndEvaluate(&applyErrors)
+                await probeAndEvaluate(&memory)
             }
         }
         activity.set("closing its database connections")
         await database.close()
     }
 
-    private func probeAndEvaluate(_ applyErrors: inout ApplyErrorHistory) async {
+    /// What the prober carries from one round to the next.
+    struct Memory {
+        var applyErrors = ApplyErrorHistory()
+        var outcomes = FlowOutcomes()
+    }
+
+    private func probeAndEvaluate(_ memory: inout Memory) async {
         activity.set("probing")
-        await round(&applyErrors)
+        await round(&memory)
         // A cancelled round's samples say only that it was cancelled.
         guard !Task.isCancelled else { return }
         publish(monitor.completeRound())
@@ -69,7 +75,7 @@ struct HealthProber: Service {
         if let report = monitor.latest { gauges.update(report, ready: monitor.readiness().ok, historyBytes: monitor.historyBytes) }
     }
 
-    private func round(_ applyErrors: inout ApplyErrorHistory) async {
+    private func round(_ memory: inout Memory) async {
         async let poolWait = timed { try await postgres.withOpenConnection { _ in } }
         async let reachability = peerReachability()
 
@@ -77,7 +83,7 @@ struct HealthProber: Service {
         guard !Task.isCancelled else { return }
         record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
         record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
-        recordReplication(replication, databaseUnreachable: (try? read.get()) == nil, &applyErrors)
+        recordReplication(replication, databaseUnreachable: (try? read.get()) == nil, &memory.applyErrors)
         // A refused connection needs no second sample, nor the pool's wait, which runs to its deadline while the
         // database is gone: named now, it is named up to 0.8 s sooner.
         if Self.isCertain(read) || Self.isCertain(write) {
@@ -86,9 +92,19 @@ struct HealthProber: Service {
         let pool = await poolWait
         let peers = await reachability
         guard !Task.isCancelled else { return }
-        record(.poolWait, pool, what: "leasing a connection took", threshold: thresholds.poolWaitMilliseconds)
+        // The pool's connections are to the same database: while it cannot be read, a slow or failed lease is
+        // that failure showing again, and ends with it.
+        record(
+            .poolWait,
+            pool,
+            what: "leasing a connection took",
+            threshold: thresholds.poolWaitMilliseconds,
+            consequenceOf: (try? read.get()) == nil ? .databaseRead : nil
+        )
         for (peer, sample) in peers { monitor.record(sample, for: .peerLive(peer)) }
-        recordFlows()
+        // The flows are judged against the database as this round found it, not as the last round did.
+        publish(monitor.evaluateNow())
+        recordFlows(&memory.outcomes)
     }
 
     /// Read, write and replication state at once, each with its deadline, once the prober's connections are
@@ -117,12 +133,19 @@ struct HealthProber: Service {
         }
     }
 
-    private func record(_ signal: SignalID, _ result: Result<Double, any Error>, what: String, threshold: Threshold) {
-        let sample: SignalSample =
+    private func record(
+        _ signal: SignalID,
+        _ result: Result<Double, any Error>,
+        what: String,
+        threshold: Threshold,
+        consequenceOf cause: SignalID? = nil
+    ) {
+        var sample: SignalSample =
             switch result {
             case .success(let milliseconds): .measured(milliseconds, unit: "ms", against: threshold, what: what)
             case .failure(let error): .failed(unit: "ms", describe(error), certain: Self.isCertain(error))
             }
+        if sample.status > .healthy { sample.consequenceOf = cause }
         monitor.record(sample, for: signal)
         gauges.observe(signal, sample)
     }
@@ -144,15 +167,27 @@ struct HealthProber: Service {
                 lag = .failed(unit: "s", output, certain: Self.isCertain(error), consequenceOf: cause)
                 subscription = .failed(unit: "errors", output, certain: Self.isCertain(error), consequenceOf: cause)
             case .success((let subscriptions, let heartbeatAges)):
-                if let age = heartbeatAges[peer.name] {
-                    lag = .measured(age, unit: "s", against: thresholds.replicationLagSeconds, what: "\(peer)'s latest replicated heartbeat is")
-                } else {
-                    lag = .failed(unit: "s", "no heartbeat from \(peer) has arrived yet")
-                }
+                let age = heartbeatAges[peer.name]
                 subscription = applyErrors.sample(
                     for: peer.name,
-                    subscriptions.first { $0.name == ReplicationTopology.subscriptionName(from: peer) }
+                    subscriptions.first { $0.name == ReplicationTopology.subscriptionName(from: peer) },
+                    caughtUp: age.map { $0 < monitor.caughtUpLag.seconds } ?? false
                 )
+                // A subscription that is off or has no worker receives nothing: the lag that grows meanwhile is
+                // its consequence, not a second cause.
+                let cause: SignalID? = subscription.status == .unhealthy ? .subscription(peer.name) : nil
+                if let age {
+                    var measured = SignalSample.measured(
+                        age,
+                        unit: "s",
+                        against: thresholds.replicationLagSeconds,
+                        what: "\(peer)'s latest replicated heartbeat is"
+                    )
+                    if measured.status > .healthy { measured.consequenceOf = cause }
+                    lag = measured
+                } else {
+                    lag = .failed(unit: "s", "no heartbeat from \(peer) has arrived yet", consequenceOf: cause)
+                }
             }
             monitor.record(lag, for: .replicationLag(peer.name))
             monitor.record(subscription, for: .subscription(peer.name))
@@ -178,7 +213,7 @@ struct HealthProber: Service {
                         case .success((200, let milliseconds)):
                             .measured(milliseconds, unit: "ms", against: thresholds.peerMilliseconds, what: "/health/live answered in")
                         case .success((let status, _)): .failed(unit: "ms", "/health/live answered \(status)")
-                        case .failure(let error): .failed(unit: "ms", "unreachable: \(describe(error))")
+                        case .failure(let error): .failed(unit: "ms", "unreachable: \(describe(error))", certain: Self.isCertain(error))
                         }
                     return (peer.region.name, sample)
                 }
@@ -187,12 +222,17 @@ struct HealthProber: Service {
         }
     }
 
-    private func recordFlows() {
+    private func recordFlows(_ outcomes: inout FlowOutcomes) {
+        let epoch = FlowWindows.nowEpoch()
+        outcomes.observe(monitor.latest, at: epoch)
         for flow in Flow.allCases {
-            let summary = flows.summary(flow)
-            let window = "\(summary.requests) requests in the last \(flows.seconds) s"
-            let errors: SignalSample
-            let p99: SignalSample
+            let summary = flows.summary(flow, at: epoch, after: outcomes.judgedAfter)
+            let recovered = outcomes.judgedAfter.map { epoch - $0 }.flatMap { $0 < flows.seconds ? $0 : nil }
+            let window =
+                recovered.map { "\(summary.requests) requests since the database recovered \($0) s ago" }
+                ?? "\(summary.requests) requests in the last \(flows.seconds) s"
+            var errors: SignalSample
+            var p99: SignalSample
             if summary.requests < thresholds.minimumRequests {
                 errors = SignalSample(value: summary.errorRatio, unit: "ratio", status: .healthy, output: "\(window), too few to judge")
                 p99 = SignalSample(value: summary.p99, unit: "ms", status: .healthy, output: "\(window), too few to judge")
@@ -205,13 +245,18 @@ struct HealthProber: Service {
                 )
                 p99 = .measured(summary.p99 ?? 0, unit: "ms", against: thresholds.p99Milliseconds, what: "p99 of \(window):")
             }
+            errors.consequenceOf = outcomes.cause
+            p99.consequenceOf = outcomes.cause
             monitor.record(errors, for: .errorRatio(flow))
             monitor.record(p99, for: .p99(flow))
         }
     }
 
-    /// Whether one failed sample proves the failure (`PSQLError.isCertain`).
-    static func isCertain(_ error: any Error) -> Bool { (error as? PSQLError)?.isCertain ?? false }
+    /// Whether one failed sample proves the failure (`PSQLError.isCertain`, or nothing listening at a peer).
+    static func isCertain(_ error: any Error) -> Bool { (error as? PSQLError)?.isCertain ?? isRefused(error) }
+
+    /// Nothing listened at the address.
+    static func isRefused(_ error: any Error) -> Bool { (error as? IOError)?.errnoCode == ECONNREFUSED }
 
     static func isCertain<Value>(_ result: Result<Value, any Error>) -> Bool {
         if case .failure(let error) = result { return isCertain(error) }
@@ -226,6 +271,7 @@ struct HealthProber: Service {
             case let error as PSQLError: (error.publicSummary, error.operatorSummary)
             case let error as DeadlineExceeded: (error.description, error.description)
             case let error as HTTPClientError: ("\(error)", "\(error)")
+            case _ where Self.isRefused(error): ("connection refused", String(describing: error))
             default: ("\(type(of: error))", String(describing: error))
             }
         logger.info("probe failed", metadata: ["shown": .string(shown), "error": .string(logged)])
@@ -239,16 +285,20 @@ struct ApplyErrorHistory {
     static let memory = Duration.seconds(60)
     private var seen: [String: (count: Int, risen: ContinuousClock.Instant?)] = [:]
 
-    mutating func sample(for peer: String, _ subscription: ReplicationReport.Subscription?) -> SignalSample {
-        guard let subscription else { return .failed(unit: "errors", "no subscription to \(peer)'s changes") }
+    /// `caughtUp`: the peer's latest heartbeat applied here is fresh, so the worker applies again and the
+    /// errors before are over.
+    mutating func sample(for peer: String, _ subscription: ReplicationReport.Subscription?, caughtUp: Bool) -> SignalSample {
+        guard let subscription else { return .failed(unit: "errors", "no subscription to \(peer)'s changes", certain: true) }
         let now = ContinuousClock.now
         let previous = seen[peer]
         var risen = previous?.risen
         if let previous, subscription.applyErrors > previous.count { risen = now }
+        if caughtUp && subscription.workerRunning { risen = nil }
         seen[peer] = (subscription.applyErrors, risen)
         let value = Double(subscription.applyErrors)
         if !subscription.enabled {
-            return SignalSample(value: value, unit: "errors", status: .unhealthy, output: "subscription to \(peer) is disabled")
+            // Read from the catalog: no fluke, and a disabled subscription stays so until someone enables it.
+            return SignalSample(value: value, unit: "errors", status: .unhealthy, output: "subscription to \(peer) is disabled", certain: true)
         }
         if !subscription.workerRunning {
             return SignalSample(value: value, unit: "errors", status: .unhealthy, output: "no apply worker is receiving \(peer)'s changes")

@@ -1,3 +1,4 @@
+import Foundation
 import Prometheus
 import StorefrontCore
 import StorefrontHealth
@@ -79,7 +80,8 @@ public final class RequestMetrics: Sendable {
         series.duration.recordNanoseconds(elapsed.nanoseconds)
         (statusCounter ?? self.statusCounter(key, status)).increment()
         if inFlow, let flow = series.flow {
-            flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500)
+            let began = Int64((Date().timeIntervalSince1970 - elapsed.seconds).rounded(.down))
+            flows.record(flow, milliseconds: elapsed.milliseconds, serverError: status >= 500, at: began)
         }
     }
 
