@@ -191,6 +191,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         interval: configuration.catalogRefreshInterval,
         logger: logger
     )
+    let proberWake = Wake()
     let prober = HealthProber(
         monitor: health,
         postgres: postgres,
@@ -199,12 +200,14 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
             region: configuration.region,
             connectTimeout: max(configuration.probeInterval * 2, .seconds(1)),
             statementTimeout: configuration.probeInterval,
-            logger: logger
+            logger: logger,
+            lost: { proberWake.signal() }
         ),
         peers: configuration.peers,
         http: .shared,
         flows: flows,
         gauges: HealthGauges(registry: metrics, poolSize: configuration.maxDatabaseConnections),
+        wake: proberWake,
         logger: logger
     )
     let startup = StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)

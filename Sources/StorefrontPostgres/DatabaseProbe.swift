@@ -18,8 +18,17 @@ public final class DatabaseProbe: Sendable {
     private let replicationState: ProbeConnection
 
     /// `connectTimeout` bounds opening a connection, which a probe does only when its last one closed; the
-    /// server ends any probe statement after `statementTimeout`.
-    public init(url: DatabaseURL, region: Region, connectTimeout: Duration, statementTimeout: Duration, logger: Logger) {
+    /// server ends any probe statement after `statementTimeout`. `lost` is called when the server closes a
+    /// probe connection between two probes (it shut down, crashed or ended the session): the prober need not
+    /// wait for its next round to find out what happened.
+    public init(
+        url: DatabaseURL,
+        region: Region,
+        connectTimeout: Duration,
+        statementTimeout: Duration,
+        logger: Logger,
+        lost: @escaping @Sendable () -> Void = {}
+    ) {
         var configuration = url.connectionConfiguration(connectTimeout: connectTimeout)
         configuration.options.additionalStartupParameters = [
             ("statement_timeout", "\(Int(statementTimeout.milliseconds))"), ("application_name", "storefront-health-prober"),
@@ -27,9 +36,9 @@ public final class DatabaseProbe: Sendable {
         self.region = region
         self.logger = logger
         self.inspector = ReplicationInspector(logger: logger)
-        reads = ProbeConnection(configuration: configuration, logger: logger)
-        writes = ProbeConnection(configuration: configuration, logger: logger)
-        replicationState = ProbeConnection(configuration: configuration, logger: logger)
+        reads = ProbeConnection(configuration: configuration, logger: logger, lost: lost)
+        writes = ProbeConnection(configuration: configuration, logger: logger, lost: lost)
+        replicationState = ProbeConnection(configuration: configuration, logger: logger, lost: lost)
     }
 
     /// Opens what is not open: before a round, so that the time a probe takes is only its own.
@@ -77,12 +86,18 @@ public final class DatabaseProbe: Sendable {
 private final class ProbeConnection: Sendable {
     let configuration: PostgresConnection.Configuration
     let logger: Logger
+    let lost: @Sendable () -> Void
     private let current = Mutex<PostgresConnection?>(nil)
+    /// A probe runs on the connection, or it is being closed here, or the last probe on it failed: its close
+    /// is then known already, and is no news.
+    private let busy = Atomic(false)
+    private let lastUseFailed = Atomic(false)
     private static let ids = Atomic(0)
 
-    init(configuration: PostgresConnection.Configuration, logger: Logger) {
+    init(configuration: PostgresConnection.Configuration, logger: Logger, lost: @escaping @Sendable () -> Void) {
         self.configuration = configuration
         self.logger = logger
+        self.lost = lost
     }
 
     func open() async throws -> PostgresConnection {
@@ -93,6 +108,19 @@ private final class ProbeConnection: Sendable {
     /// (the server crashed or was stopped under it), once more on a fresh one: so the round says what is true
     /// now, answered or refused, and a refusal, which one sample proves, is named a round sooner.
     func use<Value>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
+        busy.store(true, ordering: .relaxed)
+        defer { busy.store(false, ordering: .relaxed) }
+        do {
+            let value = try await attempt(body)
+            lastUseFailed.store(false, ordering: .relaxed)
+            return value
+        } catch {
+            lastUseFailed.store(true, ordering: .relaxed)
+            throw error
+        }
+    }
+
+    private func attempt<Value>(_ body: (PostgresConnection) async throws -> Value) async throws -> Value {
         let (connection, fresh) = try await openNoting()
         do {
             return try await body(connection)
@@ -106,10 +134,14 @@ private final class ProbeConnection: Sendable {
         let id = Self.ids.add(1, ordering: .relaxed).newValue
         let fresh = try await PostgresConnection.connect(configuration: configuration, id: id, logger: logger)
         current.withLock { $0 = fresh }
+        fresh.closeFuture.whenComplete { [self] _ in
+            if !busy.load(ordering: .relaxed) && !lastUseFailed.load(ordering: .relaxed) { lost() }
+        }
         return (fresh, true)
     }
 
     func close() async {
+        busy.store(true, ordering: .relaxed)
         guard let open = current.withLock({ $0.take() }) else { return }
         try? await open.close()
     }

@@ -72,8 +72,13 @@ struct HealthHistoryDocument: Encodable {
 
     static let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
+    /// Exact to the millisecond: formatting a `Date` of fractional seconds can come out a millisecond short
+    /// (binary floating point), and an `until` a millisecond early would repeat the entry stamped with it.
     static func timestamp(_ milliseconds: Int64) -> String {
-        Date(timeIntervalSince1970: Double(milliseconds) / 1000).formatted(format)
+        let (seconds, fraction) = milliseconds.quotientAndRemainder(dividingBy: 1000)
+        let (whole, rest) = fraction < 0 ? (seconds - 1, fraction + 1000) : (seconds, fraction)
+        let text = Date(timeIntervalSince1970: Double(whole)).formatted(.iso8601)
+        return text.dropLast() + "." + String(repeating: "0", count: 3 - String(rest).count) + String(rest) + "Z"
     }
 
     /// `since`, an ISO 8601 time with or without fractions of a second, as milliseconds since 1970; nil
@@ -88,7 +93,8 @@ struct HealthHistoryDocument: Encodable {
             guard let date = (try? format.parse(text)) ?? (try? Date.ISO8601FormatStyle().parse(text)) else {
                 throw StorefrontError.invalid("since", "must be an ISO 8601 time such as 2026-12-02T11:00:00.000Z")
             }
-            since = Int64((date.timeIntervalSince1970 * 1000).rounded(.down))
+            // To the nearest millisecond: the text's own digits, not the binary fraction just below them.
+            since = Int64((date.timeIntervalSince1970 * 1000).rounded())
         }
         return since
     }
