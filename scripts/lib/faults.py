@@ -165,6 +165,12 @@ def catalogue(region, peer):
             file.write(f"{link} {milliseconds}\n")
         os.replace(delays + ".new", delays)
 
+    def exhaust_connections():
+        # The server refuses the role's new connections with SQLSTATE 53300, as it refuses anyone's when
+        # another client holds every slot; the sessions it had are ended, as a pool's recycle would end them.
+        region.sql("ALTER ROLE storefront CONNECTION LIMIT 0")
+        region.sql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = 'storefront'")
+
     def starve():
         os.kill(region.storefront_pid(), signal.SIGSTOP)
         time.sleep(2)
@@ -180,10 +186,11 @@ def catalogue(region, peer):
         {"name": "db-slow", "what": "every round trip to the database 150 ms slower each way", "class": "gradual",
          "inject": lambda: slow(150), "remove": lambda: slow(0),
          "roots": ["database.read_latency", "database.write_latency"], "unready": []},
-        {"name": "connections-refused", "what": "the app's role may open no more connections (CONNECTION LIMIT 0)",
-         "class": "gradual",
-         "inject": lambda: region.sql("ALTER ROLE storefront CONNECTION LIMIT 0"),
-         "remove": lambda: region.sql("ALTER ROLE storefront CONNECTION LIMIT -1"), "roots": database, "unready": None},
+        {"name": "out-of-connections", "what": "no connection left for the app: its role limited to none, and "
+                                               "its sessions ended (as when another client took every slot)",
+         "class": "gradual", "inject": exhaust_connections,
+         "remove": lambda: region.sql("ALTER ROLE storefront CONNECTION LIMIT -1"), "roots": database,
+         "unready": every_flow},
         {"name": "stock-locked", "what": "every stock row locked by a transaction that does not end", "class": "gradual",
          "inject": lock_stock, "remove": lambda: held.pop("stock").end(),
          "roots": ["api.checkout."], "unready": []},

@@ -212,7 +212,15 @@ struct HealthProber: Service {
                             let start = ContinuousClock.now
                             var request = HTTPClientRequest(url: peer.url + "/health/live")
                             request.headers.add(name: "User-Agent", value: "storefront-prober")
-                            let response = try await http.execute(request, timeout: .milliseconds(Int64(deadline.milliseconds)))
+                            let timeout = TimeAmount.milliseconds(Int64(deadline.milliseconds))
+                            let response: HTTPClientResponse
+                            do {
+                                response = try await http.execute(request, timeout: timeout)
+                            } catch let error as HTTPClientError where error == .remoteConnectionClosed {
+                                // The kept-alive connection died with the peer's process: ask once more on a new
+                                // one, which says at once whether anything listens there now.
+                                response = try await http.execute(request, timeout: timeout)
+                            }
                             return (response.status.code, (ContinuousClock.now - start).milliseconds)
                         }
                     }
