@@ -157,7 +157,13 @@ import Testing
 /// A region just started may be degraded for a few samples, while its first connections are opened.
 func waitUntilHealthy(_ client: any TestClientProtocol) async throws {
     // Generous: on two loaded cores a probe can stay above its degraded threshold for a while.
-    try await waitUntil("the region is healthy", timeout: .seconds(30)) {
-        try await client.get("/health/ready").json()["status"] as? String == "pass"
+    do {
+        try await waitUntil("the region is healthy", timeout: .seconds(30)) {
+            try await client.get("/health/ready").json()["status"] as? String == "pass"
+        }
+    } catch {
+        // What kept it from healthy, for whoever reads the failure.
+        let region = (try? await client.get("/health").json()["nodes"] as? [[String: Any]])?.first { $0["id"] as? String == "region" }
+        throw TestSetupError("\(error); the region: \(region?["status"] ?? "unknown"), \(region?["reason"] ?? "no reason")")
     }
 }
