@@ -35,8 +35,8 @@ public struct HealthHistory: Sendable {
     }
 
     public let span: Duration
-    /// Samples kept per signal at most: the span's worth at the prober's interval, with room for the extra
-    /// samples a probe retried on a fresh connection records.
+    /// Samples kept per signal at most: the span's worth at the prober's interval, with room for the rounds
+    /// a lost probe connection wakes early.
     public let pointsPerSignal: Int
     public let maximumChanges: Int
     public private(set) var series: [SignalID: Series] = [:]
@@ -84,7 +84,7 @@ public struct HealthHistory: Sendable {
         return HealthHistoryEntries(series: series, changes: Array(changes.suffix(while: { $0.time > since })))
     }
 
-    /// An upper bound of the memory the history holds, in bytes: its buffers' capacity and its strings.
+    /// About the memory the history holds, in bytes: its entries and the strings of its changes.
     public var approximateBytes: Int {
         let points = series.values.reduce(0) { $0 + $1.points.count } * MemoryLayout<Point>.stride
         let strings = changes.reduce(0) { total, change in

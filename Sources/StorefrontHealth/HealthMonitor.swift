@@ -150,7 +150,7 @@ public final class HealthMonitor: Sendable {
         state.withLock { state in (state.history.entries(after: since), state.history.until, state.history.span) }
     }
 
-    /// The memory the history holds at most, for the gauge that shows it stays within its bound.
+    /// About the memory the history holds, for the gauge that shows it stays within its bound.
     public var historyBytes: Int { state.withLock { $0.history.approximateBytes } }
 
     /// The latest evaluation, or nil before the first round.

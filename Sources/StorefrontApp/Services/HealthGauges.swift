@@ -18,7 +18,7 @@ final class HealthGauges: Sendable {
     /// re-deriving it from the nodes (a drain or a stale evaluation is unready with every node healthy).
     func update(_ report: HealthReport, ready: Bool, historyBytes: Int) {
         gauge(.storefront("health", "ready", unit: "", help: "1 while /health/ready answers 200, else 0"), labels: []).set(ready ? 1.0 : 0.0)
-        gauge(.storefront("health", "history", unit: "bytes", help: "Memory the last hour of samples and state changes holds at most"), labels: [])
+        gauge(.storefront("health", "history", unit: "bytes", help: "About the memory the last hour of samples and state changes holds"), labels: [])
             .set(Double(historyBytes))
         for node in report.nodes {
             gauge(
