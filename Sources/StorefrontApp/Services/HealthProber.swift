@@ -90,7 +90,8 @@ struct HealthProber: Service {
         guard !Task.isCancelled else { return }
         record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
         record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
-        recordReplication(replication, databaseUnreachable: (try? read.get()) == nil, &memory.applyErrors)
+        let readFailed = (try? read.get()) == nil
+        recordReplication(replication, databaseUnreachable: readFailed, &memory.applyErrors)
         // A refused connection needs no second sample, nor the pool's wait, which runs to its deadline while the
         // database is gone: named now, it is named up to 0.8 s sooner.
         if Self.isCertain(read) || Self.isCertain(write) {
@@ -106,7 +107,7 @@ struct HealthProber: Service {
             pool,
             what: "leasing a connection took",
             threshold: thresholds.poolWaitMilliseconds,
-            consequenceOf: (try? read.get()) == nil ? .databaseRead : nil
+            consequenceOf: readFailed ? .databaseRead : nil
         )
         for (peer, sample) in peers { monitor.record(sample, for: .peerLive(peer)) }
         // The flows are judged against the database as this round found it, not as the last round did.
