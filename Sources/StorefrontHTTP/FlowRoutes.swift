@@ -34,6 +34,7 @@ public struct FlowGroup {
     let prefix: String
     let flow: Flow
     let routes: FlowRoutes
+    let windows: FlowWindows
     let admission: Admission
     let work: WorkClass
 
@@ -41,9 +42,13 @@ public struct FlowGroup {
 
     @discardableResult
     func on(_ method: HTTPRequest.Method, _ path: String, work: WorkClass? = nil, use handler: @escaping Handler) -> Self {
-        let (admission, work) = (admission, work ?? self.work)
+        let (admission, work, flow, windows) = (admission, work ?? self.work, flow, windows)
         group.on(RouterPath(path), method: method) { request, context in
-            try await admission.admit(work) { try await handler(request, context) }
+            // Counted as running from here, so a request blocked for longer than the flow's threshold shows in
+            // the flow's latency before it ends.
+            let began = windows.begin(flow)
+            defer { windows.end(flow, began: began) }
+            return try await admission.admit(work) { try await handler(request, context) }
         }
         routes.add(method, "\(prefix)/\(path)", flow: flow)
         return self

@@ -39,7 +39,15 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     // Each shopper route is registered with its flow, the one table metrics and the health report read, and
     // with its class of work, which admission control bounds. Probes, metrics and admin calls are never shed.
     func flow(_ flow: Flow, _ work: WorkClass, on group: RouterGroup<AppRequestContext>) -> FlowGroup {
-        FlowGroup(group: group, prefix: "/v1", flow: flow, routes: requestMetrics.routes, admission: admission, work: work)
+        FlowGroup(
+            group: group,
+            prefix: "/v1",
+            flow: flow,
+            routes: requestMetrics.routes,
+            windows: requestMetrics.flows,
+            admission: admission,
+            work: work
+        )
     }
     // Catalog reads come from memory or one bounded statement; a deadline's task group would only cost them.
     catalog.addRoutes(to: flow(.browse, .memoryRead, on: api))

@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
 
-/// Every flow's requests over the last few seconds: how many, how many failed, and how long they took.
+/// Every flow's requests over the last few seconds: how many, how many failed, how long they took, and how
+/// long the ones still running have been waiting.
 ///
 /// Recording costs one lock and a few additions, so it can run on every request.
 public final class FlowWindows: Sendable {
@@ -13,11 +14,16 @@ public final class FlowWindows: Sendable {
         var requests = 0
         var errors = 0
         var latencies = [Int](repeating: 0, count: FlowWindows.bucketBounds.count + 1)
+        /// Requests that began in this second, and those of them that have ended.
+        var begun = 0
+        var ended = 0
 
         mutating func reset(to epoch: Int64) {
             self.epoch = epoch
             requests = 0
             errors = 0
+            begun = 0
+            ended = 0
             for index in latencies.indices { latencies[index] = 0 }
         }
     }
@@ -29,6 +35,14 @@ public final class FlowWindows: Sendable {
         public var p99: Double?
 
         public var errorRatio: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
+    }
+
+    /// The requests of a flow still running.
+    public struct InFlight: Sendable, Equatable {
+        public var count: Int
+        /// How long the oldest of them has been running, at least, in milliseconds: it began in the oldest
+        /// second that has one unfinished, so at the latest at that second's end.
+        public var oldestMilliseconds: Double
     }
 
     public let seconds: Int
@@ -58,6 +72,45 @@ public final class FlowWindows: Sendable {
             if serverError { window[slot].errors += 1 }
             window[slot].latencies[bucket] += 1
         }
+    }
+
+    /// Marks a request of the flow begun, and returns the second to give `end` when it is over, however it
+    /// ends (answered, failed, cancelled).
+    public func begin(_ flow: Flow, at epoch: Int64 = FlowWindows.nowEpoch()) -> Int64 {
+        windows[flow]!.seconds.withLock { window in
+            let slot = Int(epoch % Int64(seconds))
+            if window[slot].epoch > epoch { return }
+            if window[slot].epoch != epoch { window[slot].reset(to: epoch) }
+            window[slot].begun += 1
+        }
+        return epoch
+    }
+
+    public func end(_ flow: Flow, began epoch: Int64) {
+        windows[flow]!.seconds.withLock { window in
+            let slot = Int(epoch % Int64(seconds))
+            // Its second has left the window: the request is no longer counted as running.
+            guard window[slot].epoch == epoch else { return }
+            window[slot].ended += 1
+        }
+    }
+
+    /// The flow's requests that began within the window and are still running at `now` (seconds since 1970),
+    /// nil when none are. A request that has run longer than the window is no longer seen.
+    public func inFlight(_ flow: Flow, at now: Double = Date().timeIntervalSince1970) -> InFlight? {
+        let epoch = Int64(now.rounded(.down))
+        var count = 0
+        var oldest: Int64?
+        windows[flow]!.seconds.withLock { window in
+            for second in window where second.epoch > epoch - Int64(seconds) && second.epoch <= epoch {
+                let running = second.begun - second.ended
+                guard running > 0 else { continue }
+                count += running
+                oldest = min(oldest ?? second.epoch, second.epoch)
+            }
+        }
+        guard let oldest else { return nil }
+        return InFlight(count: count, oldestMilliseconds: max(0, now - Double(oldest + 1)) * 1000)
     }
 
     /// The window's requests up to `epoch`, only those of the seconds after `after` when given.

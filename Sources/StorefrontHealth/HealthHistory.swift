@@ -35,8 +35,8 @@ public struct HealthHistory: Sendable {
     }
 
     public let span: Duration
-    /// Samples kept per signal at most: the span's worth at the prober's interval, with room for the rounds
-    /// a lost probe connection wakes early.
+    /// Samples kept per signal at most: the span's worth at twice the prober's rate (it samples at half its
+    /// interval while a signal is in doubt), with room for the rounds a lost probe connection wakes early.
     public let pointsPerSignal: Int
     public let maximumChanges: Int
     public private(set) var series: [SignalID: Series] = [:]
@@ -46,7 +46,7 @@ public struct HealthHistory: Sendable {
 
     public init(span: Duration = .seconds(3600), interval: Duration, maximumChanges: Int = 2000) {
         self.span = span
-        self.pointsPerSignal = Int((span / interval).rounded(.up)) * 5 / 4 + 10
+        self.pointsPerSignal = Int((span / interval).rounded(.up)) * 5 / 2 + 10
         self.maximumChanges = maximumChanges
     }
 

@@ -78,6 +78,10 @@ public final class HealthMonitor: Sendable {
         }
     }
 
+    /// Whether any signal waits for more samples to settle its state: the prober samples sooner then, so the
+    /// hysteresis costs samples rather than whole intervals.
+    public var inDoubt: Bool { state.withLock { $0.trackers.values.contains { $0.inDoubt } } }
+
     /// Evaluates the model after a round of samples and returns the nodes whose state changed.
     @discardableResult
     public func completeRound(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> [(node: HealthReport.Node, from: HealthStatus?)] {

@@ -146,6 +146,9 @@ public struct SignalTracker: Sendable {
         }
     }
 
+    /// Whether samples have begun to disagree with the state, and more are needed to settle it.
+    public var inDoubt: Bool { !worse.isEmpty || !better.isEmpty }
+
     /// Takes the sample's state at once, without waiting for others to agree.
     public mutating func follow(_ sample: SignalSample) {
         latest = sample

@@ -38,6 +38,36 @@ import Testing
         windows.record(.cart, milliseconds: 3, serverError: false, at: 120)
         #expect(windows.summary(.cart, at: 120).requests == 1)
     }
+
+    @Test func aRunningRequestIsAsOldAsTheEndOfTheSecondItBeganIn() throws {
+        let windows = FlowWindows(seconds: 10)
+        #expect(windows.inFlight(.checkout, at: 200) == nil)
+        let blocked = windows.begin(.checkout, at: 200)
+        let quick = windows.begin(.checkout, at: 202)
+        windows.end(.checkout, began: quick)
+        _ = windows.begin(.checkout, at: 203)
+        let running = try #require(windows.inFlight(.checkout, at: 203.5))
+        #expect(running.count == 2)
+        #expect(abs(running.oldestMilliseconds - 2_500) < 1e-6, "began in second 200, so at the latest at 201")
+        #expect(windows.inFlight(.browse, at: 203.5) == nil, "flows are counted apart")
+        windows.end(.checkout, began: blocked)
+        let left = try #require(windows.inFlight(.checkout, at: 204.5))
+        #expect(left.count == 1 && abs(left.oldestMilliseconds - 500) < 1e-6)
+        #expect(windows.inFlight(.checkout, at: 203.5)?.oldestMilliseconds == 0, "within its own second")
+    }
+
+    @Test func aRequestLongerThanTheWindowIsNoLongerSeenNorMiscounted() {
+        let windows = FlowWindows(seconds: 10)
+        let stuck = windows.begin(.cart, at: 300)
+        #expect(windows.inFlight(.cart, at: 309.9)?.count == 1)
+        #expect(windows.inFlight(.cart, at: 310) == nil)
+        // Its slot now holds a later second; the old request's end must not count against it.
+        let later = windows.begin(.cart, at: 310)
+        windows.end(.cart, began: stuck)
+        #expect(windows.inFlight(.cart, at: 310.5)?.count == 1)
+        windows.end(.cart, began: later)
+        #expect(windows.inFlight(.cart, at: 310.5) == nil)
+    }
 }
 
 /// A flow's API outcomes while the database is troubled are the database's; after, only what came after.

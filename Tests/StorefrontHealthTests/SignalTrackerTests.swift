@@ -31,6 +31,17 @@ import Testing
         #expect(tracker([.unhealthy, .healthy, .healthy, .unhealthy, .healthy, .healthy]).status == .unhealthy)
     }
 
+    /// In doubt from the first sample that disagrees with the state until the streak settles it, or a sample
+    /// agreeing with the state ends the streak: the prober samples faster only for that long.
+    @Test func inDoubtWhileAStreakIsUnsettled() {
+        #expect(!tracker([.healthy]).inDoubt)
+        #expect(tracker([.healthy, .degraded]).inDoubt)
+        #expect(!tracker([.healthy, .degraded, .degraded]).inDoubt, "settled: degraded")
+        #expect(!tracker([.healthy, .degraded, .healthy]).inDoubt, "the blip is over")
+        #expect(tracker([.unhealthy, .healthy, .healthy]).inDoubt)
+        #expect(!tracker([.unhealthy, .healthy, .healthy, .healthy]).inDoubt, "recovered")
+    }
+
     /// A streak of mixed bad samples moves only as far as all of them agree.
     @Test func aMixedStreakMovesToTheLeastBadOfIt() {
         #expect(tracker([.healthy, .degraded, .unhealthy]).status == .degraded)

@@ -40,7 +40,9 @@ struct HealthProber: Service {
             while !Task.isCancelled {
                 await probeAndEvaluate(&memory)
                 let ended = ContinuousClock.now
-                tick = max(tick + monitor.interval, ended)
+                // While a signal's state is in doubt, the samples that settle it come at twice the rate: a
+                // fault is named, and a recovery seen, in half the time, after the same number of samples.
+                tick = max(tick + (monitor.inDoubt ? monitor.interval / 2 : monitor.interval), ended)
                 if await wake.wait(until: tick) {
                     // Woken: a round now, but never closer than a tenth of the interval to the last one.
                     try? await Task.sleep(until: ended + monitor.interval / 10, clock: .continuous)
@@ -247,11 +249,27 @@ struct HealthProber: Service {
             let window =
                 recovered.map { "\(summary.requests) requests since the database recovered \($0) s ago" }
                 ?? "\(summary.requests) requests in the last \(flows.seconds) s"
+            let running = flows.inFlight(flow)
             var errors: SignalSample
             var p99: SignalSample
+            if let running, summary.requests + running.count >= thresholds.minimumRequests,
+                running.oldestMilliseconds > max(summary.p99 ?? 0, thresholds.p99Milliseconds.degraded)
+            {
+                // Requests blocked (on a lock, a stuck dependency) have not finished, so the window's p99 cannot
+                // see them yet: their age is the flow's latency now.
+                p99 = .measured(
+                    running.oldestMilliseconds,
+                    unit: "ms",
+                    against: thresholds.p99Milliseconds,
+                    what: "the oldest of \(running.count) requests still running has waited at least"
+                )
+            } else if summary.requests < thresholds.minimumRequests {
+                p99 = SignalSample(value: summary.p99, unit: "ms", status: .healthy, output: "\(window), too few to judge")
+            } else {
+                p99 = .measured(summary.p99 ?? 0, unit: "ms", against: thresholds.p99Milliseconds, what: "p99 of \(window):")
+            }
             if summary.requests < thresholds.minimumRequests {
                 errors = SignalSample(value: summary.errorRatio, unit: "ratio", status: .healthy, output: "\(window), too few to judge")
-                p99 = SignalSample(value: summary.p99, unit: "ms", status: .healthy, output: "\(window), too few to judge")
             } else {
                 errors = .measured(
                     summary.errorRatio,
@@ -259,7 +277,6 @@ struct HealthProber: Service {
                     against: thresholds.errorRatio,
                     what: "\(summary.errors) of \(window) failed: ratio"
                 )
-                p99 = .measured(summary.p99 ?? 0, unit: "ms", against: thresholds.p99Milliseconds, what: "p99 of \(window):")
             }
             errors.consequenceOf = outcomes.cause
             p99.consequenceOf = outcomes.cause

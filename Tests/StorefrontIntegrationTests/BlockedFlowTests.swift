@@ -1,0 +1,71 @@
+import Foundation
+import HTTPTypes
+import HummingbirdTesting
+import PostgresNIO
+import StorefrontCore
+import StorefrontPostgres
+import Testing
+
+/// A flow whose requests block does not look idle: the age of its oldest running request is its latency, so the
+/// health model names it while the requests wait, before any of them has ended.
+@Suite struct BlockedFlowTests {
+    func node(_ id: String, in document: [String: Any]) -> [String: Any]? {
+        (document["nodes"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+    }
+
+    @Test func checkoutsWaitingOnALockedStockRowAreNamedWhileTheyWait() async throws {
+        let sku = CatalogOracle().products[0].variants[0].sku
+        let environment = [
+            "STOREFRONT_PROBE_INTERVAL_MS": "250",
+            // Four waiting checkouts are enough to judge the flow by; nothing else may end the wait but the test.
+            "STOREFRONT_HEALTH_THRESHOLDS": "min_requests=4",
+            "STOREFRONT_DB_LOCK_TIMEOUT_MS": "60000", "STOREFRONT_DB_STATEMENT_TIMEOUT_MS": "60000",
+            "STOREFRONT_REQUEST_TIMEOUT_MS": "60000",
+        ]
+        try await TestDatabase.withDatabase { database async throws in
+            try await withTestApp(database, environment: environment) { client in
+                let shopper = Shopper(client: client)
+                var carts: [Shopper.OpenedCart] = []
+                for _ in 0..<4 {
+                    let cart = try await shopper.openCart()
+                    try #require(try await shopper.set(sku, quantity: 1, in: cart).status == .ok)
+                    carts.append(cart)
+                }
+                let waiting = carts
+                try await waitUntilReady(client)
+                try await database.asOwner { owner async throws in
+                    try await owner.withConnection { connection in
+                        _ = try await connection.query("BEGIN", logger: TestDatabase.logger)
+                        _ = try await connection.query("SELECT sku FROM stock WHERE sku = \(sku) FOR UPDATE", logger: TestDatabase.logger)
+                        async let answers = shopper.checkoutAll(waiting)
+                        let seen: Result<[String: Any], any Error>
+                        do {
+                            let detection = try await timeUntil("the checkout flow is named for its waiting requests", timeout: .seconds(10)) {
+                                let document = try await client.get("/health").json()
+                                let roots = node("region", in: document)?["root_signals"] as? [String] ?? []
+                                return roots.contains("api.checkout.p99_latency")
+                            }
+                            print("checkouts blocked on a lock were named after \(detection)")
+                            // Still blocked, so still named: read again for the whole picture.
+                            seen = .success(try await client.get("/health").json())
+                        } catch {
+                            seen = .failure(error)
+                        }
+                        // The lock goes whatever was seen, so the checkouts can end and the test with them.
+                        _ = try await connection.query("ROLLBACK", logger: TestDatabase.logger)
+                        let statuses = try await answers.map(\.status)
+                        let document = try seen.get()
+                        let signal = try #require(node("signal:api.checkout.p99_latency", in: document))
+                        #expect(["degraded", "unhealthy"].contains(signal["status"] as? String), "\(signal)")
+                        #expect((signal["reason"] as? String)?.contains("requests still running has waited at least") == true, "\(signal)")
+                        let roots = node("region", in: document)?["root_signals"] as? [String] ?? []
+                        #expect(roots == ["api.checkout.p99_latency"], "the waiting checkouts are the only trouble")
+                        #expect(node("flow:browse", in: document)?["status"] as? String == "healthy")
+                        #expect(node("flow:cart", in: document)?["status"] as? String == "healthy")
+                        #expect(statuses.allSatisfy { $0 == .created }, "once the lock is gone every checkout goes through: \(statuses)")
+                    }
+                }
+            }
+        }
+    }
+}
