@@ -198,7 +198,10 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         database: DatabaseProbe(
             url: configuration.databaseURL,
             region: configuration.region,
-            connectTimeout: max(configuration.probeInterval * 2, .seconds(1)),
+            // The probes' own deadline: a database that accepts connections and never answers (frozen) fails
+            // a round's connect as soon as it would fail its statements. Never under half a second, which a
+            // connection's handshake and authentication can take on loaded cores.
+            connectTimeout: max(configuration.probeInterval * 0.8, .milliseconds(500)),
             statementTimeout: configuration.probeInterval,
             logger: logger,
             lost: { proberWake.signal() }

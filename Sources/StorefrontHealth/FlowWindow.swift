@@ -29,20 +29,16 @@ public final class FlowWindows: Sendable {
     }
 
     public struct Summary: Sendable, Equatable {
+        /// Finished requests.
         public var requests: Int
         public var errors: Int
-        /// In milliseconds; nil without requests.
+        /// Requests begun in the window and not finished.
+        public var running: Int = 0
+        /// In milliseconds, of the finished and the running requests together, a running one at its age so far;
+        /// nil without either.
         public var p99: Double?
 
         public var errorRatio: Double { requests == 0 ? 0 : Double(errors) / Double(requests) }
-    }
-
-    /// The requests of a flow still running.
-    public struct InFlight: Sendable, Equatable {
-        public var count: Int
-        /// How long the oldest of them has been running, at least, in milliseconds: it began in the oldest
-        /// second that has one unfinished, so at the latest at that second's end.
-        public var oldestMilliseconds: Double
     }
 
     public let seconds: Int
@@ -62,7 +58,7 @@ public final class FlowWindows: Sendable {
     /// A server error (5xx) counts against the flow; a shopper's mistake (4xx) does not. A request counts in
     /// the second it began (`epoch`): one that waited out an outage and ended after it is the outage's.
     public func record(_ flow: Flow, milliseconds: Double, serverError: Bool, at epoch: Int64 = FlowWindows.nowEpoch()) {
-        let bucket = Self.bucketBounds.firstIndex { milliseconds <= $0 } ?? Self.bucketBounds.count
+        let bucket = Self.bucket(milliseconds)
         windows[flow]!.seconds.withLock { window in
             let slot = Int(epoch % Int64(seconds))
             // A second that has left the window already (a request that ran longer than it) counts no more.
@@ -95,47 +91,43 @@ public final class FlowWindows: Sendable {
         }
     }
 
-    /// The flow's requests that began within the window and are still running at `now` (seconds since 1970),
-    /// nil when none are. A request that has run longer than the window is no longer seen.
-    public func inFlight(_ flow: Flow, at now: Double = Date().timeIntervalSince1970) -> InFlight? {
+    /// The window's requests at `now` (seconds since 1970), only those begun after the second `after` when
+    /// given. A request still running counts in the percentile at its age so far, at least: from the end of
+    /// the second it began in. Requests blocked (on a lock, a stuck dependency) have not finished, and while
+    /// they wait few others do: without them the flow would look idle, or fast. A request that has run longer
+    /// than the window is no longer seen.
+    public func summary(_ flow: Flow, at now: Double = Date().timeIntervalSince1970, after: Int64? = nil) -> Summary {
         let epoch = Int64(now.rounded(.down))
-        var count = 0
-        var oldest: Int64?
-        windows[flow]!.seconds.withLock { window in
-            for second in window where second.epoch > epoch - Int64(seconds) && second.epoch <= epoch {
-                let running = second.begun - second.ended
-                guard running > 0 else { continue }
-                count += running
-                oldest = min(oldest ?? second.epoch, second.epoch)
-            }
-        }
-        guard let oldest else { return nil }
-        return InFlight(count: count, oldestMilliseconds: max(0, now - Double(oldest + 1)) * 1000)
-    }
-
-    /// The window's requests up to `epoch`, only those of the seconds after `after` when given.
-    public func summary(_ flow: Flow, at epoch: Int64 = FlowWindows.nowEpoch(), after: Int64? = nil) -> Summary {
-        var requests = 0
-        var errors = 0
+        var summary = Summary(requests: 0, errors: 0)
         var latencies = [Int](repeating: 0, count: Self.bucketBounds.count + 1)
         let first = max(epoch - Int64(seconds), after ?? .min)
         windows[flow]!.seconds.withLock { window in
             for second in window where second.epoch > first && second.epoch <= epoch {
-                requests += second.requests
-                errors += second.errors
+                summary.requests += second.requests
+                summary.errors += second.errors
                 for index in latencies.indices { latencies[index] += second.latencies[index] }
+                let running = max(0, second.begun - second.ended)
+                guard running > 0 else { continue }
+                summary.running += running
+                latencies[Self.bucket(max(0, now - Double(second.epoch + 1)) * 1000)] += running
             }
         }
-        guard requests > 0 else { return Summary(requests: 0, errors: 0, p99: nil) }
-        let rank = Int((Double(requests) * 0.99).rounded(.up))
+        let total = summary.requests + summary.running
+        guard total > 0 else { return summary }
+        let rank = Int((Double(total) * 0.99).rounded(.up))
         var seen = 0
         for (index, count) in latencies.enumerated() {
             seen += count
             if seen >= rank {
-                return Summary(requests: requests, errors: errors, p99: Self.bucketBounds[min(index, Self.bucketBounds.count - 1)])
+                summary.p99 = Self.bucketBounds[min(index, Self.bucketBounds.count - 1)]
+                break
             }
         }
-        return Summary(requests: requests, errors: errors, p99: nil)
+        return summary
+    }
+
+    static func bucket(_ milliseconds: Double) -> Int {
+        bucketBounds.firstIndex { milliseconds <= $0 } ?? bucketBounds.count
     }
 
     public static func nowEpoch() -> Int64 { Int64(Date().timeIntervalSince1970) }

@@ -241,32 +241,23 @@ struct HealthProber: Service {
     }
 
     private func recordFlows(_ outcomes: inout FlowOutcomes) {
-        let epoch = FlowWindows.nowEpoch()
+        let now = Date().timeIntervalSince1970
+        let epoch = Int64(now.rounded(.down))
         outcomes.observe(monitor.latest, at: epoch)
         for flow in Flow.allCases {
-            let summary = flows.summary(flow, at: epoch, after: outcomes.judgedAfter)
+            // Requests still waiting from before the database recovered are the outage's, like its failures.
+            let summary = flows.summary(flow, at: now, after: outcomes.judgedAfter)
             let recovered = outcomes.judgedAfter.map { epoch - $0 }.flatMap { $0 < flows.seconds ? $0 : nil }
             let window =
                 recovered.map { "\(summary.requests) requests since the database recovered \($0) s ago" }
                 ?? "\(summary.requests) requests in the last \(flows.seconds) s"
-            let running = flows.inFlight(flow)
+            let running = summary.running > 0 ? " and \(summary.running) still running" : ""
             var errors: SignalSample
             var p99: SignalSample
-            if let running, summary.requests + running.count >= thresholds.minimumRequests,
-                running.oldestMilliseconds > max(summary.p99 ?? 0, thresholds.p99Milliseconds.degraded)
-            {
-                // Requests blocked (on a lock, a stuck dependency) have not finished, so the window's p99 cannot
-                // see them yet: their age is the flow's latency now.
-                p99 = .measured(
-                    running.oldestMilliseconds,
-                    unit: "ms",
-                    against: thresholds.p99Milliseconds,
-                    what: "the oldest of \(running.count) requests still running has waited at least"
-                )
-            } else if summary.requests < thresholds.minimumRequests {
-                p99 = SignalSample(value: summary.p99, unit: "ms", status: .healthy, output: "\(window), too few to judge")
+            if summary.requests + summary.running < thresholds.minimumRequests {
+                p99 = SignalSample(value: summary.p99, unit: "ms", status: .healthy, output: "\(window)\(running), too few to judge")
             } else {
-                p99 = .measured(summary.p99 ?? 0, unit: "ms", against: thresholds.p99Milliseconds, what: "p99 of \(window):")
+                p99 = .measured(summary.p99 ?? 0, unit: "ms", against: thresholds.p99Milliseconds, what: "p99 of \(window)\(running):")
             }
             if summary.requests < thresholds.minimumRequests {
                 errors = SignalSample(value: summary.errorRatio, unit: "ratio", status: .healthy, output: "\(window), too few to judge")
