@@ -91,25 +91,30 @@ public final class FlowWindows: Sendable {
         }
     }
 
-    /// The window's requests at `now` (seconds since 1970), only those begun after the second `after` when
-    /// given. A request still running counts in the percentile at its age so far, at least: from the end of
-    /// the second it began in. Requests blocked (on a lock, a stuck dependency) have not finished, and while
-    /// they wait few others do: without them the flow would look idle, or fast. A request that has run longer
-    /// than the window is no longer seen.
+    /// The window's requests at `now` (seconds since 1970). A request still running counts in the percentile
+    /// at its age so far, at least: from the end of the second it began in. Requests blocked (on a lock, a
+    /// stuck dependency) have not finished, and while they wait few others do: without them the flow would
+    /// look idle, or fast. A request that has run longer than the window is no longer seen.
+    ///
+    /// With `after` (a second in which the database was last in trouble), finished requests count only if
+    /// they began after it: the trouble explains them. One still running from before it counts from that
+    /// second's end: the trouble explains its wait until then, not what it waits after.
     public func summary(_ flow: Flow, at now: Double = Date().timeIntervalSince1970, after: Int64? = nil) -> Summary {
         let epoch = Int64(now.rounded(.down))
         var summary = Summary(requests: 0, errors: 0)
         var latencies = [Int](repeating: 0, count: Self.bucketBounds.count + 1)
-        let first = max(epoch - Int64(seconds), after ?? .min)
         windows[flow]!.seconds.withLock { window in
-            for second in window where second.epoch > first && second.epoch <= epoch {
-                summary.requests += second.requests
-                summary.errors += second.errors
-                for index in latencies.indices { latencies[index] += second.latencies[index] }
+            for second in window where second.epoch > epoch - Int64(seconds) && second.epoch <= epoch {
+                if second.epoch > after ?? .min {
+                    summary.requests += second.requests
+                    summary.errors += second.errors
+                    for index in latencies.indices { latencies[index] += second.latencies[index] }
+                }
                 let running = max(0, second.begun - second.ended)
                 guard running > 0 else { continue }
                 summary.running += running
-                latencies[Self.bucket(max(0, now - Double(second.epoch + 1)) * 1000)] += running
+                let since = max(second.epoch, after ?? .min) + 1
+                latencies[Self.bucket(max(0, now - Double(since)) * 1000)] += running
             }
         }
         let total = summary.requests + summary.running

@@ -245,7 +245,7 @@ struct HealthProber: Service {
         let epoch = Int64(now.rounded(.down))
         outcomes.observe(monitor.latest, at: epoch)
         for flow in Flow.allCases {
-            // Requests still waiting from before the database recovered are the outage's, like its failures.
+            // The outage explains its failures and its waits, not what a request still waits after it.
             let summary = flows.summary(flow, at: now, after: outcomes.judgedAfter)
             let recovered = outcomes.judgedAfter.map { epoch - $0 }.flatMap { $0 < flows.seconds ? $0 : nil }
             let window =
