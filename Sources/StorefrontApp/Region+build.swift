@@ -207,7 +207,6 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
             lost: { proberWake.signal() }
         ),
         peers: configuration.peers,
-        http: .shared,
         flows: flows,
         gauges: HealthGauges(registry: metrics, poolSize: configuration.maxDatabaseConnections),
         wake: proberWake,

@@ -20,7 +20,6 @@ struct HealthProber: Service {
     let postgres: PostgresClient
     let database: DatabaseProbe
     let peers: [AppConfiguration.PeerAPI]
-    let http: HTTPClient
     let flows: FlowWindows
     let gauges: HealthGauges
     /// Signalled when the server closes an idle probe connection: a round runs then, not at the next tick.
@@ -34,11 +33,12 @@ struct HealthProber: Service {
     /// Until graceful shutdown, which cancels the round in progress: nothing reads its outcome any more, and
     /// waiting for it could mean waiting out a connect timeout against a database that has gone.
     func run() async throws {
+        let http = Self.peerClient(connectTimeout: deadline)
         await cancelWhenGracefulShutdown {
             var memory = Memory()
             var tick = ContinuousClock.now
             while !Task.isCancelled {
-                await probeAndEvaluate(&memory)
+                await probeAndEvaluate(&memory, http)
                 let ended = ContinuousClock.now
                 // While a signal's state is in doubt, the samples that settle it come at twice the rate: a
                 // fault is named, and a recovery seen, in half the time, after the same number of samples.
@@ -51,6 +51,18 @@ struct HealthProber: Service {
         }
         activity.set("closing its database connections")
         await database.close()
+        try? await http.shutdown()
+    }
+
+    /// The peers' probe client. A refused connection fails the probe at once: a client that retries failed
+    /// connections with backoff (the shared one does, as it should for requests) turns a dead peer into one
+    /// that does not answer within the deadline, which takes two samples to believe.
+    static func peerClient(connectTimeout: Duration) -> HTTPClient {
+        var configuration = HTTPClient.Configuration()
+        configuration.connectionPool.retryConnectionEstablishment = false
+        configuration.timeout.connect = .milliseconds(Int64(connectTimeout.milliseconds))
+        configuration.redirectConfiguration = .disallow
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
     }
 
     /// What the prober carries from one round to the next.
@@ -59,9 +71,9 @@ struct HealthProber: Service {
         var outcomes = FlowOutcomes()
     }
 
-    private func probeAndEvaluate(_ memory: inout Memory) async {
+    private func probeAndEvaluate(_ memory: inout Memory, _ http: HTTPClient) async {
         activity.set("probing")
-        await round(&memory)
+        await round(&memory, http)
         // A cancelled round's samples say only that it was cancelled.
         guard !Task.isCancelled else { return }
         publish(monitor.completeRound())
@@ -84,9 +96,9 @@ struct HealthProber: Service {
         if let report = monitor.latest { gauges.update(report, ready: monitor.readiness().ok, historyBytes: monitor.historyBytes) }
     }
 
-    private func round(_ memory: inout Memory) async {
+    private func round(_ memory: inout Memory, _ http: HTTPClient) async {
         async let poolWait = timed { try await postgres.withOpenConnection { _ in } }
-        async let reachability = peerReachability()
+        async let reachability = peerReachability(http)
 
         let (read, write, replication) = await databaseProbes()
         guard !Task.isCancelled else { return }
@@ -205,7 +217,7 @@ struct HealthProber: Service {
         }
     }
 
-    private func peerReachability() async -> [(String, SignalSample)] {
+    private func peerReachability(_ http: HTTPClient) async -> [(String, SignalSample)] {
         await withTaskGroup(of: (String, SignalSample).self) { group in
             for peer in peers {
                 group.addTask {
