@@ -27,6 +27,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-async-algorithms", from: "1.1.4"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-distributed-tracing", from: "1.7.3"),
     ],
     targets: [
         .target(
@@ -45,6 +46,8 @@ let package = Package(
             dependencies: [
                 "StorefrontCore",
                 "StorefrontExecutors",
+                "StorefrontTracing",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 // Its error type is what a pool whose connection attempts keep failing throws.
@@ -69,6 +72,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .target(
+            name: "StorefrontTracing",
+            dependencies: [
+                "StorefrontCore",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .target(
             name: "StorefrontMetrics",
             dependencies: [.product(name: "Prometheus", package: "swift-prometheus")],
             swiftSettings: swiftSettings
@@ -79,6 +91,8 @@ let package = Package(
                 "StorefrontCore",
                 "StorefrontHealth",
                 "StorefrontMetrics",
+                "StorefrontTracing",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -99,6 +113,7 @@ let package = Package(
                 "StorefrontHealth",
                 "StorefrontHTTP",
                 "StorefrontMetrics",
+                "StorefrontTracing",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -162,6 +177,11 @@ let package = Package(
         .testTarget(
             name: "StorefrontLoadTests",
             dependencies: ["StorefrontLoad", "StorefrontCore"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorefrontTracingTests",
+            dependencies: ["StorefrontTracing", .product(name: "Tracing", package: "swift-distributed-tracing")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -4,6 +4,7 @@ import StorefrontCore
 import StorefrontHTTP
 import StorefrontHealth
 import StorefrontPostgres
+import StorefrontTracing
 
 /// Everything `storefront serve` needs, read from `STOREFRONT_*` environment variables; flags override.
 public struct AppConfiguration: Sendable {
@@ -74,6 +75,13 @@ public struct AppConfiguration: Sendable {
     public var observers: ObserverAccess
     /// Lets `serve` start with development secrets (the built-in cursor secret, short tokens).
     public var development: Bool
+    /// Which requests are traced and kept (`/debug/traces`), and whose `traceparent` is continued.
+    public var tracing: TracingSettings
+    /// The OTLP/HTTP collector kept spans are sent to (`<endpoint>/v1/traces`, JSON); none: kept in the
+    /// region only.
+    public var otlpEndpoint: String?
+    /// Kept spans that may wait for the collector; more are dropped and counted.
+    public var otlpQueueSpans: Int
 
     public struct PeerAPI: Sendable, Equatable {
         public var region: Region
@@ -181,6 +189,24 @@ public struct AppConfiguration: Sendable {
             "bearer token for /health's details and /metrics (give it to Prometheus and operators), at least 32 characters"
         ),
         ("STOREFRONT_DEVELOPMENT", "false", "let serve start with the built-in cursor secret and tokens shorter than 32 characters"),
+        ("STOREFRONT_TRACING", "true", "trace requests (false: no span, no trace header read or written)"),
+        (
+            "STOREFRONT_TRACE_SAMPLE", "0.01",
+            "share of new traces recorded and exported, 0 to 1; a caller's sampled flag is followed, and every failed or slow request is kept"
+        ),
+        ("STOREFRONT_TRACE_SLOW_MS", "500", "a request slower than this is kept whatever the sampling"),
+        (
+            "STOREFRONT_TRACE_PARENT", "trusted",
+            "whose traceparent is continued: trusted (the trusted proxies' and other regions'), always, or never (a new trace each request)"
+        ),
+        (
+            "STOREFRONT_OTLP_ENDPOINT", "none",
+            "OTLP/HTTP collector base URL (spans go to <url>/v1/traces as JSON); none keeps them in /debug/traces only"
+        ),
+        (
+            "STOREFRONT_OTLP_QUEUE_SPANS", "4096",
+            "kept spans that may wait for the collector; more are dropped (storefront_trace_spans_dropped_total)"
+        ),
     ]
 
     static func peers(_ text: String, region: Region) throws(StorefrontError) -> [PeerAPI] {
@@ -296,6 +322,26 @@ public struct AppConfiguration: Sendable {
         guard ["token", "public"].contains(details) else { throw .invalidConfiguration("STOREFRONT_HEALTH_DETAILS must be token or public") }
         observers = ObserverAccess(detailsArePublic: details == "public", token: value("STOREFRONT_OBSERVER_TOKEN"))
         development = try boolean("STOREFRONT_DEVELOPMENT", default: false)
+        let sample = value("STOREFRONT_TRACE_SAMPLE") ?? "0.01"
+        guard let ratio = Double(sample), (0...1).contains(ratio) else {
+            throw .invalidConfiguration("STOREFRONT_TRACE_SAMPLE must be a number from 0 to 1")
+        }
+        guard let parentPolicy = TracingSettings.ParentPolicy(rawValue: value("STOREFRONT_TRACE_PARENT") ?? "trusted") else {
+            throw .invalidConfiguration("STOREFRONT_TRACE_PARENT must be trusted, always or never")
+        }
+        tracing = TracingSettings(
+            enabled: try boolean("STOREFRONT_TRACING", default: true),
+            sampleRatio: ratio,
+            slow: .milliseconds(try integer("STOREFRONT_TRACE_SLOW_MS", default: 500, range: 1...600_000)),
+            parentPolicy: parentPolicy
+        )
+        otlpEndpoint = try value("STOREFRONT_OTLP_ENDPOINT").map { text throws(StorefrontError) in
+            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
+                throw .invalidConfiguration("STOREFRONT_OTLP_ENDPOINT must be an http or https URL, such as http://127.0.0.1:4318")
+            }
+            return text.hasSuffix("/") ? String(text.dropLast()) : text
+        }
+        otlpQueueSpans = try integer("STOREFRONT_OTLP_QUEUE_SPANS", default: 4096, range: 16...1_000_000)
     }
 
     /// Why `serve` must not start with this configuration: secrets anyone could know or guess. Empty in

@@ -8,6 +8,7 @@ import StorefrontCore
 import StorefrontHTTP
 import StorefrontHealth
 import StorefrontPostgres
+import StorefrontTracing
 
 /// One region's storefront: the router that answers shoppers and probes, and the background services it
 /// needs, each tracked by `lifecycle`. `storefront serve` runs them with the HTTP server in one service group;
@@ -153,6 +154,17 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let healthController = HealthController(monitor: health, region: configuration.region, access: configuration.observers, routes: routes)
     let requestMetrics = RequestMetrics(registry: metrics, flows: flows, routes: routes)
     let accessLog = AccessLogSampling(oneIn: configuration.accessLogSampleOneIn)
+    let exportQueue = configuration.otlpEndpoint.map { _ in SpanExportQueue(capacity: configuration.otlpQueueSpans) }
+    let tracing =
+        configuration.tracing.enabled
+        ? (
+            tracer: StorefrontTracer(settings: configuration.tracing, region: configuration.region.name, export: exportQueue),
+            trust: TraceParentTrust(
+                policy: configuration.tracing.parentPolicy,
+                trustedProxies: configuration.trustedProxies,
+                peerSecret: configuration.peerSecret
+            )
+        ) : nil
     let router = buildRouter(
         region: configuration.region,
         health: healthController,
@@ -182,7 +194,8 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         limits: configuration.httpLimits,
         deadlines: deadlines,
         rateLimits: RateLimitMiddleware(policies: configuration.rateLimits, trustedProxies: configuration.trustedProxies),
-        observers: configuration.observers
+        observers: configuration.observers,
+        tracing: tracing
     )
     let refresher = CatalogRefresher(
         store: catalogStore,
@@ -239,6 +252,19 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         lifecycle.track(trim, as: "allocator-trim", activity: trim.activity),
     ]
     if let forwarder { services.append(lifecycle.track(forwarder, as: "forwarder")) }
+    if let exportQueue, let endpoint = configuration.otlpEndpoint {
+        let exporter = OTLPTraceExporter(
+            queue: exportQueue,
+            endpoint: endpoint,
+            resource: [
+                ("service.name", "storefront"), ("cloud.region", configuration.region.name),
+                ("service.instance.id", "\(configuration.region.name)@\(configuration.host):\(configuration.port)"),
+            ],
+            registry: metrics,
+            logger: logger
+        )
+        services.append(lifecycle.track(exporter, as: "otlp-exporter", activity: exporter.activity))
+    }
     if configuration.agentPort > 0 {
         services.append(
             lifecycle.track(
@@ -254,7 +280,8 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         metrics: requestMetrics,
         accessLog: accessLog,
         logger: logger,
-        serverName: RegionRuntime.serverName
+        serverName: RegionRuntime.serverName,
+        tracing: tracing
     )
     return RegionRuntime(
         configuration: configuration,

@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import StorefrontHealth
+import StorefrontTracing
 import Synchronization
 
 /// Which flow each shopper route belongs to, as declared where the route is registered (`FlowGroup`): the
@@ -48,6 +49,10 @@ public struct FlowGroup {
             // the flow's latency before it ends.
             let began = windows.begin(flow)
             defer { windows.end(flow, began: began) }
+            if let span = Spans.current {
+                span.set("storefront.flow", flow.rawValue)
+                span.set("storefront.admission.class", work.rawValue)
+            }
             return try await admission.admit(work) { try await handler(request, context) }
         }
         routes.add(method, "\(prefix)/\(path)", flow: flow)

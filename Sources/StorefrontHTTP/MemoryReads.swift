@@ -4,7 +4,9 @@ import Logging
 import NIOCore
 import StorefrontCore
 import StorefrontHealth
+import StorefrontTracing
 import Synchronization
+import Tracing
 
 /// The reads answered from memory before the router: the probes and the product pages the catalog holds.
 /// The app's `MemoryReadHandler` asks for them on the connection's event loop, so that a memory read costs
@@ -25,6 +27,8 @@ public struct MemoryReads: Sendable {
     let logger: Logger
     /// What the server names itself in `Server`, as the router's answers do.
     let serverName: String
+    /// Product pages are traced as the router's requests are; probes are not.
+    let tracing: (tracer: StorefrontTracer, trust: TraceParentTrust)?
 
     public init(
         health: HealthController,
@@ -33,7 +37,8 @@ public struct MemoryReads: Sendable {
         metrics: RequestMetrics,
         accessLog: AccessLogSampling,
         logger: Logger,
-        serverName: String
+        serverName: String,
+        tracing: (tracer: StorefrontTracer, trust: TraceParentTrust)? = nil
     ) {
         self.health = health
         self.cache = cache
@@ -46,10 +51,15 @@ public struct MemoryReads: Sendable {
         )
         self.logger = logger
         self.serverName = serverName
+        self.tracing = tracing
     }
 
-    /// The answer to `request` (a GET with no body) if it is a memory read that can be answered now.
-    public func answer(_ request: HTTPRequest, started: ContinuousClock.Instant) -> (head: HTTPResponse, body: ByteBuffer)? {
+    /// The answer to `request` (a GET with no body) from `peer` if it is a memory read that can be answered now.
+    public func answer(
+        _ request: HTTPRequest,
+        started: ContinuousClock.Instant,
+        peer: () -> String? = { nil }
+    ) -> (head: HTTPResponse, body: ByteBuffer)? {
         guard request.method == .get, let path = request.path, !path.utf8.contains(UInt8(ascii: "?")),
             let (recorder, status, contentType, body) = read(path)
         else { return nil }
@@ -63,10 +73,44 @@ public struct MemoryReads: Sendable {
         head.headerFields[.server] = serverName
         let elapsed = ContinuousClock.now - started
         recorder.record(status: status.code, elapsed: elapsed)
+        var traceID: TraceID?
+        if let tracing, recorder === recorders.product {
+            let served = trace(request, path: path, requestID: requestID, status: status, elapsed: elapsed, peer: peer, with: tracing)
+            head.headerFields[.traceresponse] = served.header
+            traceID = served.traceID
+        }
         var logger = logger
         logger[metadataKey: "request_id"] = .string(requestID)
-        accessLog.log(method: "GET", path: path, route: recorder.route, status: status.code, elapsed: elapsed, to: logger)
+        accessLog.log(method: "GET", path: path, route: recorder.route, status: status.code, elapsed: elapsed, traceID: traceID, to: logger)
         return (head, body)
+    }
+
+    private func trace(
+        _ request: HTTPRequest,
+        path: String,
+        requestID: String,
+        status: HTTPResponse.Status,
+        elapsed: Duration,
+        peer: () -> String?,
+        with tracing: (tracer: StorefrontTracer, trust: TraceParentTrust)
+    ) -> TraceParent {
+        let parent =
+            request.headerFields[.traceparent] != nil && tracing.trust.trusts(request.headerFields, from: peer())
+            ? HTTPFieldsExtractor().extract(key: "traceparent", from: request.headerFields).flatMap(TraceParent.init(header:)) : nil
+        let end = DefaultTracerClock.now.nanosecondsSinceEpoch
+        return tracing.tracer.quickRequest(
+            "GET \(Self.productRoute)",
+            parent: parent,
+            startNanos: end &- UInt64(max(0, elapsed.nanoseconds)),
+            endNanos: end
+        ) {
+            [
+                "http.request.method": "GET", "http.route": .string(Self.productRoute), "url.path": .string(path),
+                "http.response.status_code": .int64(Int64(status.code)), "storefront.region": .string(region.name),
+                "storefront.request_id": .string(requestID), "storefront.flow": .string(Flow.browse.rawValue),
+                "storefront.served_from": "memory",
+            ]
+        }
     }
 
     /// The route's recorder, status, content type and body of a memory read; nil for the router.

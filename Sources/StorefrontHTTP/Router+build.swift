@@ -3,6 +3,7 @@ import NIOCore
 import Prometheus
 import StorefrontCore
 import StorefrontHealth
+import StorefrontTracing
 
 /// Every route and middleware of the API, in one place.
 public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderStore, Stock: StockStore>(
@@ -20,16 +21,22 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     limits: HTTPLimits,
     deadlines: RequestDeadlines,
     rateLimits: RateLimitMiddleware,
-    observers: ObserverAccess
+    observers: ObserverAccess,
+    tracing: (tracer: StorefrontTracer, trust: TraceParentTrust)? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(region: region))
+    if let tracing {
+        // Before the access log and the problems, which name the request's trace.
+        router.add(middleware: TracingMiddleware(tracer: tracing.tracer, trust: tracing.trust))
+    }
     router.add(middleware: AccessLogMiddleware(sampling: accessLog))
     router.add(middleware: RequestMetricsMiddleware(metrics: requestMetrics))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RequestLimitsMiddleware(limits: limits))
     router.add(middleware: rateLimits)
     health.addRoutes(to: router.group("health"))
+    if let tracing { TracesController(tracer: tracing.tracer, access: observers).addRoutes(to: router.group("debug/traces")) }
     contract.addRoutes(to: router)
     router.get("metrics") { request, _ in
         guard observers.mayReadDetails(request) else { throw ObserverAccess.refusal }

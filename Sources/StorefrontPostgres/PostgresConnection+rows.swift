@@ -3,6 +3,8 @@ import NIOCore
 import PostgresNIO
 import StorefrontCore
 import StorefrontExecutors
+import StorefrontTracing
+import Tracing
 
 // Every statement of the store goes through `rows` (or `run`), never PostgresNIO's `query` or `execute`
 // directly.
@@ -25,10 +27,15 @@ extension PostgresConnection {
     /// Runs `query` and returns all its rows; ends with `ConnectionClosed` if the connection is closed, and
     /// with `CancellationError` (closing the connection) if the task is cancelled.
     public func rows(_ query: PostgresQuery, logger: Logger = unlogged, file: String = #fileID, line: Int = #line) async throws -> [PostgresRow] {
-        try await guarded {
-            // Written by this call, on the loop; the future is answered or failed by the channel's handler.
-            let answer: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger, file: file, line: line)
-            return try await answer.get().rows
+        try await Spans.withSpan(StatementSpan.summary(of: query.sql), ofKind: .client) { span in
+            span?.describeStatement(query.sql)
+            let rows = try await guarded {
+                // Written by this call, on the loop; the future is answered or failed by the channel's handler.
+                let answer: EventLoopFuture<PostgresQueryResult> = self.query(query, logger: logger, file: file, line: line)
+                return try await answer.get().rows
+            }
+            span?.set("db.response.returned_rows", rows.count)
+            return rows
         }
     }
 
@@ -45,12 +52,17 @@ extension PostgresConnection {
         file: String = #fileID,
         line: Int = #line
     ) async throws -> [Statement.Row] {
-        try await guarded {
-            // `execute` writes before its first suspension, so on the loop.
-            var rows: [Statement.Row] = []
-            for try await row in try await self.execute(statement, logger: logger, file: file, line: line) {
-                rows.append(row)
+        try await Spans.withSpan(String(describing: Statement.self), ofKind: .client) { span in
+            span?.describeStatement(Statement.sql)
+            let rows = try await guarded {
+                // `execute` writes before its first suspension, so on the loop.
+                var rows: [Statement.Row] = []
+                for try await row in try await self.execute(statement, logger: logger, file: file, line: line) {
+                    rows.append(row)
+                }
+                return rows
             }
+            span?.set("db.response.returned_rows", rows.count)
             return rows
         }
     }
@@ -101,10 +113,15 @@ extension PostgresClient {
     /// a connection is held until the pool has heard of its close, then given back, and another leased. At
     /// most `Self.leasesForAnOpenConnection` leases; the last is given to `body` as it is.
     public func withOpenConnection<Result>(_ body: (PostgresConnection) async throws -> sending Result) async throws -> sending Result {
+        // In a traced request, the wait for a pooled connection is a span of its own: under load it is where
+        // the time goes.
+        let poolWait = Spans.current?.startChild("pool wait")
+        defer { poolWait?.end() }
         var lease = 1
         while true {
             do {
                 return try await withConnection { connection in
+                    poolWait?.end()
                     if connection.isClosed, lease < Self.leasesForAnOpenConnection {
                         // The pool's own callback on this future runs in the same turn, before this wait ends.
                         try? await connection.closeFuture.get()

@@ -41,9 +41,12 @@ import Testing
     }
 
     /// Every header but the request's own id and the date, by name.
+    static let traceresponse = HTTPField.Name("traceresponse")!
+
     static func fields(_ headers: HTTPFields) -> [String: String] {
         var fields: [String: String] = [:]
-        for field in headers where field.name != .requestID && field.name != .date { fields[field.name.canonicalName] = field.value }
+        // Each answer names its own request and trace.
+        for field in headers where ![.requestID, .date, Self.traceresponse].contains(field.name) { fields[field.name.canonicalName] = field.value }
         return fields
     }
 

@@ -42,7 +42,7 @@ final class MemoryReadHandler: ChannelDuplexHandler, RemovableChannelHandler {
         case .end:
             if let held {
                 self.held = nil
-                if let (head, body) = reads.answer(held.request, started: held.started) {
+                if let (head, body) = reads.answer(held.request, started: held.started, peer: { context.channel.remoteAddress?.ipAddress }) {
                     context.write(wrapOutboundOut(.head(head)), promise: nil)
                     context.write(wrapOutboundOut(.body(body)), promise: nil)
                     context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)

@@ -4,6 +4,8 @@ import Hummingbird
 import Prometheus
 import StorefrontCore
 import StorefrontMetrics
+import StorefrontTracing
+import Tracing
 
 /// Admission control: each class of work through its own `AdmissionGate`; a request its gate refuses gets
 /// a fast `503 overloaded` with `Retry-After`, counted in `storefront_shed_requests_total{class}`.
@@ -38,7 +40,19 @@ extension Admission {
     /// Runs `body` once `work`'s gate admits it; a refusal is a `503 overloaded`.
     func admit<Result>(_ work: WorkClass, _ body: () async throws -> Result) async throws -> Result {
         guard let gate = gates[work] else { return try await body() }
-        guard await gate.enter() else {
+        let arrived = DefaultTracerClock.now
+        let (admitted, queued) = await gate.enterNotingWait()
+        if let span = Spans.current {
+            span.set("storefront.admission.waited", queued)
+            if queued {
+                // The wait as a span of its own, from arrival: only a request that waited has one.
+                let wait = span.startChild("admission wait", at: arrived)
+                wait.set("storefront.admission.class", work.rawValue)
+                if !admitted { wait.setStatus(SpanStatus(code: .error, message: "shed")) }
+                wait.end()
+            }
+        }
+        guard admitted else {
             shed[work]?.increment()
             throw Problem.overloaded(work)
         }

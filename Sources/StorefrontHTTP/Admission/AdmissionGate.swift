@@ -43,6 +43,11 @@ public final class AdmissionGate: Sendable {
     /// Whether the request may run; when it may, `leave()` must follow. A request that waited past
     /// `maxWait`, or was cancelled while waiting, may not.
     public func enter() async -> Bool {
+        await enterNotingWait().admitted
+    }
+
+    /// `enter()`, and whether the request had to queue for it.
+    public func enterNotingWait() async -> (admitted: Bool, queued: Bool) {
         let ticket: UInt64? = state.withLock { state in
             if state.inFlight < limit, state.waiters.isEmpty, state.arriving.isEmpty {
                 state.inFlight += 1
@@ -53,14 +58,14 @@ public final class AdmissionGate: Sendable {
             state.arriving.insert(state.nextID)
             return state.nextID
         }
-        guard let id = ticket else { return false }
-        if id == 0 { return true }
+        guard let id = ticket else { return (false, false) }
+        if id == 0 { return (true, false) }
         let timer = Task { [maxWait] in
             try? await Task.sleep(for: maxWait)
             self.give(up: id)
         }
         defer { timer.cancel() }
-        return await withTaskCancellationHandler {
+        let admitted = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let answer: Bool? = state.withLock { state in
                     // Given up before it could queue.
@@ -78,6 +83,7 @@ public final class AdmissionGate: Sendable {
         } onCancel: {
             self.give(up: id)
         }
+        return (admitted, true)
     }
 
     /// Ends an admitted request: its slot goes to the longest waiter, if any.

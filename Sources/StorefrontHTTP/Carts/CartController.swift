@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import StorefrontCore
 import StorefrontHealth
+import StorefrontTracing
 
 /// `POST /v1/carts`, `GET /v1/carts/{id}`, `PUT` and `DELETE /v1/carts/{id}/items/{sku}`.
 ///
@@ -27,7 +28,7 @@ public struct CartController<Store: CartStore>: Sendable {
 
     @Sendable func open(_ request: Request, context: AppRequestContext) async throws -> Response {
         let token = AccessToken.generate()
-        let cart = try await store.open(token: token)
+        let cart = try await Spans.withSpan("CartStore.open") { _ in try await store.open(token: token) }
         var response = respond(cart, token: token, status: .created)
         response.headers[.location] = "/v1/carts/\(cart.id.uuidString.lowercased())"
         return response
@@ -36,7 +37,7 @@ public struct CartController<Store: CartStore>: Sendable {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
         return try await home.serve(request, id: id, flow: .cart, context: context) {
-            respond(try await store.cart(id, token: token))
+            respond(try await Spans.withSpan("CartStore.cart") { _ in try await store.cart(id, token: token) })
         }
     }
 
@@ -59,7 +60,10 @@ public struct CartController<Store: CartStore>: Sendable {
     private func change(_ quantity: Int, _ request: Request, _ context: AppRequestContext, _ id: UUID, _ token: AccessToken) async throws -> Response
     {
         let sku = try context.parameters.require("sku")
-        let cart = try await store.setQuantity(quantity, sku: sku, cart: id, token: token, expectedVersion: try expectedVersion(request))
+        let expected = try expectedVersion(request)
+        let cart = try await Spans.withSpan("CartStore.setQuantity") { _ in
+            try await store.setQuantity(quantity, sku: sku, cart: id, token: token, expectedVersion: expected)
+        }
         guard cart.id != id else { return respond(cart) }
         // The cart was homed in a region that is away and was adopted here: a new id, the same token.
         var response = respond(cart, token: token)

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import NIOCore
 import StorefrontCore
+import StorefrontTracing
 
 /// `GET /v1/products`, `/v1/products/{id}`, `/v1/brands`, `/v1/categories`.
 ///
@@ -34,7 +35,9 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         let parsed = try ProductQuery.parse(try QueryString.pairs(request.uri.query))
         let query = parsed.query
         let after = try parsed.cursor.map { cursor throws(StorefrontError) in try cursors.open(cursor, scope: query.fingerprint) }
-        let matches = try await store.search(query, after: after, stockRegion: region, limit: query.limit + 1)
+        let matches = try await Spans.withSpan("CatalogStore.search") { _ in
+            try await store.search(query, after: after, stockRegion: region, limit: query.limit + 1)
+        }
         let (items, next) = cursors.page(of: matches, limit: query.limit, scope: query.fingerprint) { $0 }
         let page = Array(items)
 
@@ -42,7 +45,9 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         let missing = zip(page, summaries).compactMap { match, summary in summary == nil ? match.id : nil }
         if !missing.isEmpty {
             // This request already holds a database-read slot: read every missing product in one go.
-            let fetched = try await store.products(ids: missing, stockIn: region).filter { !$0.product.variants.isEmpty }
+            let fetched = try await Spans.withSpan("CatalogStore.products") { _ in try await store.products(ids: missing, stockIn: region) }.filter {
+                !$0.product.variants.isEmpty
+            }
             cache.insert(fetched)
             cache.countReads(missing.count)
             let byID = Dictionary(uniqueKeysWithValues: fetched.map { ($0.id, $0) })
@@ -73,7 +78,9 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
         }
         if let page = cache.detail(id) { return JSON.response(page) }
         // Not held: a database read, admitted as one so that a flood of cold pages cannot take the pool.
-        let fetched = try await admission.admit(.databaseRead) { try await store.products(ids: [id], stockIn: region) }
+        let fetched = try await admission.admit(.databaseRead) {
+            try await Spans.withSpan("CatalogStore.products") { _ in try await store.products(ids: [id], stockIn: region) }
+        }
         guard let product = fetched.first, !product.product.variants.isEmpty else {
             throw StorefrontError.notFound(resource: "product")
         }

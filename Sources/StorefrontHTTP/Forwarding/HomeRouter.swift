@@ -7,6 +7,8 @@ import Prometheus
 import StorefrontCore
 import StorefrontHealth
 import StorefrontMetrics
+import StorefrontTracing
+import Tracing
 
 /// Decides where a request for a cart or an order is served: in the region that owns it while that region
 /// is live and ready for the request's flow, here otherwise.
@@ -86,14 +88,28 @@ public struct HomeRouter: Sendable {
         }
         // Path and query only: the home's address is this region's to choose, never the request's.
         let target = request.uri.path + (request.uri.query.map { "?" + $0 } ?? "")
-        let forwarded = ForwardedRequest(method: request.method, target: target, headers: headers, body: body)
         let started = ContinuousClock.now
-        switch await forwarder.forward(forwarded, to: home) {
+        let outcome = await Spans.withSpan("forward to \(home)", ofKind: .client) { span in
+            if let span {
+                // The home's spans join this trace under this one.
+                headers.append((HTTPField.Name.traceparent.rawName, span.traceParent.header))
+                if let state = span.traceState { headers.append((HTTPField.Name.tracestate.rawName, state)) }
+                span.set("storefront.home", home.name)
+                span.set("http.request.method", request.method.rawValue)
+            }
+            let outcome = await forwarder.forward(ForwardedRequest(method: request.method, target: target, headers: headers, body: body), to: home)
+            span?.record(outcome)
+            return outcome
+        }
+        switch outcome {
         case .answered(let status, let headers, let body):
             count(home, "answered")
             var fields = HTTPFields()
             for (name, value) in headers {
-                if let name = HTTPField.Name(name), !Self.hopByHop.contains(name) { fields.append(HTTPField(name: name, value: value)) }
+                // This region's `traceresponse` names the trace as the shopper's request began it.
+                if let name = HTTPField.Name(name), !Self.hopByHop.contains(name), name != .traceresponse {
+                    fields.append(HTTPField(name: name, value: value))
+                }
             }
             context.logger.debug(
                 "forwarded to the home region",
@@ -162,4 +178,20 @@ extension HTTPField.Name {
     public static let homeUnready = Self("Storefront-Home-Unready")!
     /// On a forwarded request's 403: the home did not accept the peer secret, and served nothing.
     public static let peerRefused = Self("Storefront-Peer-Refused")!
+}
+
+extension TraceSpan {
+    /// A forward's outcome on its client span: the home's status, or why there was none.
+    fileprivate func record(_ outcome: ForwardOutcome) {
+        switch outcome {
+        case .answered(let status, _, _):
+            set("http.response.status_code", status)
+            if status >= 500 { setStatus(SpanStatus(code: .error, message: "HTTP \(status)")) }
+        case .unready: set("storefront.forward.outcome", "unready")
+        case .unreachable: set("storefront.forward.outcome", "unreachable")
+        case .lost:
+            set("storefront.forward.outcome", "lost")
+            setStatus(SpanStatus(code: .error, message: "no answer from the home region"))
+        }
+    }
 }

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import StorefrontCore
+import StorefrontTracing
 import Synchronization
 
 /// One structured log line per request worth reading: every failed or slow one, and one successful request in
@@ -41,7 +42,8 @@ public final class AccessLogSampling: Sendable {
     }
 
     /// Writes the request's line to `logger` (which carries its request id) if it is one worth reading.
-    func log(method: String, path: String, route: String?, status: Int, elapsed: Duration, to logger: Logger) {
+    /// `traceID` is for a request whose logger does not carry it already (a memory read).
+    func log(method: String, path: String, route: String?, status: Int, elapsed: Duration, traceID: TraceID? = nil, to logger: Logger) {
         guard let sampled = shouldLog(status: status, elapsed: elapsed) else { return }
         var metadata: Logger.Metadata = [
             "method": .string(method),
@@ -51,6 +53,7 @@ public final class AccessLogSampling: Sendable {
             "duration_ms": .string(String(format: "%.3f", elapsed.milliseconds)),
         ]
         if sampled { metadata["sampled_one_in"] = .stringConvertible(oneIn) }
+        if let traceID { metadata["trace_id"] = .string(traceID.hex) }
         logger.info("request", metadata: metadata)
     }
 

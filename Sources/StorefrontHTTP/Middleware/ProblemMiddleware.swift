@@ -3,6 +3,7 @@ import Hummingbird
 import Logging
 import NIOCore
 import StorefrontCore
+import StorefrontTracing
 
 /// Turns every error thrown below it into an `application/problem+json` response, and logs the ones that
 /// are the server's fault with their cause, which the response never shows.
@@ -24,6 +25,8 @@ struct ProblemMiddleware: RouterMiddleware {
     }
 
     static func response(_ problem: Problem) -> Response {
+        var problem = problem
+        if problem.traceId == nil { problem.traceId = Spans.current?.traceID.hex }
         var response = JSON.response(problem.encoded(), status: .init(code: problem.status), contentType: "application/problem+json")
         for (name, value) in problem.headers {
             if let field = HTTPField.Name(name) { response.headers[field] = value }

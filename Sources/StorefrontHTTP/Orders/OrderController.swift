@@ -4,6 +4,7 @@ import Hummingbird
 import NIOCore
 import StorefrontCore
 import StorefrontHealth
+import StorefrontTracing
 
 /// `POST /v1/orders` (checkout), `GET /v1/orders/{id}`, `POST /v1/orders/{id}/cancel`.
 ///
@@ -40,7 +41,11 @@ public struct OrderController<Store: OrderStore>: Sendable {
     private func checkoutHere(_ checkout: Checkout, key: String, cartToken: AccessToken) async throws -> Response {
         // The order token is derived, not stored: a replay in any region derives the same one.
         let orderToken = AccessToken.order(cartToken: cartToken, idempotencyKey: key)
-        let outcome = try await store.checkout(checkout, cartToken: cartToken, orderToken: orderToken, idempotencyKey: key)
+        let outcome = try await Spans.withSpan("OrderStore.checkout") { span in
+            let outcome = try await store.checkout(checkout, cartToken: cartToken, orderToken: orderToken, idempotencyKey: key)
+            span?.set("storefront.checkout.replayed", outcome.replayed)
+            return outcome
+        }
         var response: Response
         switch outcome.result {
         case .placed(let order):
@@ -62,14 +67,14 @@ public struct OrderController<Store: OrderStore>: Sendable {
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
         return try await home.serve(request, id: id, flow: .orderHistory, context: context) {
-            Self.respond(try await store.order(id, token: token))
+            Self.respond(try await Spans.withSpan("OrderStore.order") { _ in try await store.order(id, token: token) })
         }
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
         return try await home.serve(request, id: id, flow: .orderHistory, context: context) {
-            Self.respond(try await store.apply(.cancel, to: id, token: token))
+            Self.respond(try await Spans.withSpan("OrderStore.cancel") { _ in try await store.apply(.cancel, to: id, token: token) })
         }
     }
 

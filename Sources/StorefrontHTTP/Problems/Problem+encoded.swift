@@ -54,6 +54,10 @@ extension Problem {
             json.integer(status)
             json.key("title")
             json.string(title)
+            if let traceId {
+                json.key("trace_id")
+                json.string(traceId)
+            }
             json.key("type")
             json.string(type)
         }

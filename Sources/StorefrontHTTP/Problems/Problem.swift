@@ -25,10 +25,14 @@ public struct Problem: Error, Sendable, Codable, Equatable {
         public var region: String
         public var cartId: String
     }
+    /// The request's trace, to find it in `/debug/traces` or a tracing backend.
+    public var traceId: String?
     /// Headers the response must carry with it (`Retry-After`, …).
     public var headers: [String: String] = [:]
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors, shortages, currentVersion, homeRegion, adoptedBy }
+    enum CodingKeys: String, CodingKey {
+        case type, title, status, detail, errors, shortages, currentVersion, homeRegion, adoptedBy, traceId
+    }
 
     public init(_ kind: Kind, detail: String, errors: [FieldError]? = nil) {
         self.type = "https://storefront.example/problems/\(kind.slug)"

@@ -18,9 +18,12 @@ struct PeeredRegions: Sendable {
     static let secret = "test-peer-secret-0123456789abcdef"
     let regions: ReplicatedRegions
     let ports: [Region: Int]
+    /// Settings every member runs with besides these.
+    let extra: [String: String]
 
-    init(_ regions: ReplicatedRegions, _ members: [Region]) throws {
+    init(_ regions: ReplicatedRegions, _ members: [Region], extra: [String: String] = [:]) throws {
         self.regions = regions
+        self.extra = extra
         var ports: [Region: Int] = [:]
         for region in members { ports[region] = try freePort() }
         self.ports = ports
@@ -31,7 +34,7 @@ struct PeeredRegions: Sendable {
         return regions.environment(region).merging([
             "STOREFRONT_PEERS": peers.joined(separator: ","),
             "STOREFRONT_PEER_SECRET": Self.secret, "STOREFRONT_RECONCILE_INTERVAL_MS": "200",
-        ]) { $1 }
+        ]) { $1 }.merging(extra) { $1 }
     }
 
     /// Runs `region`'s app beside `body`, reachable at its address once it is ready.

@@ -1,0 +1,63 @@
+import HTTPTypes
+import Hummingbird
+import NIOCore
+import StorefrontTracing
+import Tracing
+
+/// `/debug/traces`: the region's recent kept traces (sampled, failed, slowest of the last minutes) for an
+/// engineer without a tracing backend. With `Accept: application/json` and the observer token, the list
+/// (filtered by `flow` or `route`) and one trace's spans in this region; a browser gets a page that reads
+/// them with the token from its address's fragment, as the dashboard does.
+public struct TracesController: Sendable {
+    let tracer: StorefrontTracer
+    let access: ObserverAccess
+
+    public init(tracer: StorefrontTracer, access: ObserverAccess) {
+        self.tracer = tracer
+        self.access = access
+    }
+
+    func addRoutes(to group: RouterGroup<AppRequestContext>) {
+        group.get { request, _ in
+            guard wantsJSON(request) else { return page() }
+            guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
+            let query = request.uri.queryParameters
+            let flow = query["flow"].map(String.init)
+            let route = query["route"].map(String.init)
+            let traces = tracer.recent.all().filter { kept in
+                let root = kept.trace.root
+                return (flow == nil || root.attributes.get("storefront.flow").map(TracesDocument.text) == flow)
+                    && (route == nil || root.name.hasSuffix(" " + (route ?? "")))
+            }
+            return noStore(JSON.response(TracesDocument.list(traces, region: tracer.region)))
+        }
+        group.get("{trace_id}") { request, context in
+            guard wantsJSON(request) else { return page() }
+            guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
+            guard let id = context.parameters.get("trace_id").flatMap(TraceID.init(hex:)) else {
+                throw Problem(.notFound, detail: "A trace id is 32 lower-case hex digits.")
+            }
+            let parts = tracer.recent.parts(of: id)
+            guard !parts.isEmpty else {
+                throw Problem(.notFound, detail: "This region holds no such trace: it was not kept, or it has been replaced by newer ones.")
+            }
+            return noStore(JSON.response(TracesDocument.trace(parts, id: id, region: tracer.region)))
+        }
+    }
+
+    private func wantsJSON(_ request: Request) -> Bool {
+        request.headers[.accept]?.contains("application/json") ?? false
+    }
+
+    private func page() -> Response {
+        var response = JSON.response(ByteBuffer(string: TracesPage.html), contentType: "text/html; charset=utf-8")
+        response.headers[.contentSecurityPolicy] = TracesPage.contentSecurityPolicy
+        return noStore(response)
+    }
+
+    private func noStore(_ response: Response) -> Response {
+        var response = response
+        response.headers[.cacheControl] = "no-store"
+        return response
+    }
+}
