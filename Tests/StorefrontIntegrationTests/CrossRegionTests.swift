@@ -59,6 +59,26 @@ import Testing
                                 && spans.contains { $0.region == "eu-west" && $0.kind == 2 }
                         }
                         let spans = try receiver.spans().filter { $0.traceID == traceID }
+                        // Kept for reading: the trace as each region shows it and as the collector got it.
+                        try FileManager.default.createDirectory(atPath: Dashboard.artifacts, withIntermediateDirectories: true)
+                        let received = spans.map {
+                            "\($0.region) \($0.spanID) parent=\($0.parentSpanID ?? "-") kind=\($0.kind) \($0.name) \($0.attributes.sorted { $0.key < $1.key })"
+                        }
+                        try received.joined(separator: "\n").write(
+                            toFile: Dashboard.artifacts + "/forwarded-checkout-received.txt",
+                            atomically: true,
+                            encoding: .utf8
+                        )
+                        try String(buffer: westView.body).write(
+                            toFile: Dashboard.artifacts + "/forwarded-checkout-eu-west.json",
+                            atomically: true,
+                            encoding: .utf8
+                        )
+                        try String(buffer: eastView.body).write(
+                            toFile: Dashboard.artifacts + "/forwarded-checkout-us-east.json",
+                            atomically: true,
+                            encoding: .utf8
+                        )
                         let byID = Dictionary(spans.map { ($0.spanID, $0) }) { first, _ in first }
                         func ancestors(_ span: ReceivedSpan) -> [String] {
                             var chain: [String] = []
