@@ -82,6 +82,8 @@ public struct AppConfiguration: Sendable {
     public var otlpEndpoint: String?
     /// Kept spans that may wait for the collector; more are dropped and counted.
     public var otlpQueueSpans: Int
+    /// How long the collector may take to take a batch before it is dropped.
+    public var otlpTimeout: Duration
 
     public struct PeerAPI: Sendable, Equatable {
         public var region: Region
@@ -207,6 +209,7 @@ public struct AppConfiguration: Sendable {
             "STOREFRONT_OTLP_QUEUE_SPANS", "4096",
             "kept spans that may wait for the collector; more are dropped (storefront_trace_spans_dropped_total)"
         ),
+        ("STOREFRONT_OTLP_TIMEOUT_MS", "2000", "how long the collector may take to take a batch; then the batch is dropped and counted"),
     ]
 
     static func peers(_ text: String, region: Region) throws(StorefrontError) -> [PeerAPI] {
@@ -342,6 +345,7 @@ public struct AppConfiguration: Sendable {
             return text.hasSuffix("/") ? String(text.dropLast()) : text
         }
         otlpQueueSpans = try integer("STOREFRONT_OTLP_QUEUE_SPANS", default: 4096, range: 16...1_000_000)
+        otlpTimeout = .milliseconds(try integer("STOREFRONT_OTLP_TIMEOUT_MS", default: 2000, range: 100...600_000))
     }
 
     /// Why `serve` must not start with this configuration: secrets anyone could know or guess. Empty in

@@ -261,7 +261,8 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
                 ("service.instance.id", "\(configuration.region.name)@\(configuration.host):\(configuration.port)"),
             ],
             registry: metrics,
-            logger: logger
+            logger: logger,
+            timeout: configuration.otlpTimeout
         )
         services.append(lifecycle.track(exporter, as: "otlp-exporter", activity: exporter.activity))
     }

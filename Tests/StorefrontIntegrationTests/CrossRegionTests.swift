@@ -24,103 +24,6 @@ import Testing
 
     func cartRoot(_ cart: Shopper.OpenedCart) -> UUID { UUID(uuidString: cart.id)! }
 
-    /// A checkout through eu-west for a cart homed in us-east is one trace: eu-west's request span, its
-    /// client span for the forward, and under it us-east's request with a span per statement, all
-    /// exported to a collector (the suite's OTLP/HTTP receiver, JSON) and shown by each region's
-    /// `/debug/traces`, with no bound value in any of them.
-    @Test func aForwardedCheckoutIsOneTraceAcrossBothRegions() async throws {
-        try await OTLPReceiver.with { receiver, collector in
-            try await ReplicatedRegions.withRegions { regions async throws in
-                let tracing = ["STOREFRONT_OTLP_ENDPOINT": collector, "STOREFRONT_TRACE_SAMPLE": "1"]
-                let peered = try PeeredRegions(regions, [Self.east, Self.west], extra: tracing)
-                try await peered.run(Self.east) { eastClient in
-                    try await peered.run(Self.west) { westClient in
-                        let cart = try await filledCart(Shopper(client: eastClient))
-                        let key = "trace-\(UUID())"
-                        let placed = try await Shopper(client: westClient).checkout(cart, key: key)
-                        #expect(placed.status == .created)
-                        #expect(placed.headers[.region] == "us-east")
-                        let orderToken = try #require(try placed.json()["order_token"] as? String)
-                        let traceResponse = try #require(placed.headers[HTTPField.Name("traceresponse")!])
-                        let traceID = try #require(traceResponse.split(separator: "-").dropFirst().first.map(String.init))
-                        #expect(traceID.count == 32)
-
-                        // Each region's own view holds its part of the trace.
-                        let westView = try await westClient.get("/debug/traces/\(traceID)", headers: [.accept: "application/json"])
-                        #expect(westView.status == .ok)
-                        #expect(String(buffer: westView.body).contains("forward to us-east"))
-                        let eastView = try await eastClient.get("/debug/traces/\(traceID)", headers: [.accept: "application/json"])
-                        #expect(eastView.status == .ok)
-                        #expect(String(buffer: eastView.body).contains("PlaceOrder"))
-
-                        try await waitUntil("both regions exported their part of the trace") {
-                            let spans = try receiver.spans().filter { $0.traceID == traceID }
-                            return spans.contains { $0.region == "us-east" && $0.kind == 2 }
-                                && spans.contains { $0.region == "eu-west" && $0.kind == 2 }
-                        }
-                        let spans = try receiver.spans().filter { $0.traceID == traceID }
-                        // Kept for reading: the trace as each region shows it and as the collector got it.
-                        try FileManager.default.createDirectory(atPath: Dashboard.artifacts, withIntermediateDirectories: true)
-                        let received = spans.map {
-                            "\($0.region) \($0.spanID) parent=\($0.parentSpanID ?? "-") kind=\($0.kind) \($0.name) \($0.attributes.sorted { $0.key < $1.key })"
-                        }
-                        try received.joined(separator: "\n").write(
-                            toFile: Dashboard.artifacts + "/forwarded-checkout-received.txt",
-                            atomically: true,
-                            encoding: .utf8
-                        )
-                        try String(buffer: westView.body).write(
-                            toFile: Dashboard.artifacts + "/forwarded-checkout-eu-west.json",
-                            atomically: true,
-                            encoding: .utf8
-                        )
-                        try String(buffer: eastView.body).write(
-                            toFile: Dashboard.artifacts + "/forwarded-checkout-us-east.json",
-                            atomically: true,
-                            encoding: .utf8
-                        )
-                        let byID = Dictionary(spans.map { ($0.spanID, $0) }) { first, _ in first }
-                        func ancestors(_ span: ReceivedSpan) -> [String] {
-                            var chain: [String] = []
-                            var current = span.parentSpanID
-                            while let id = current, let parent = byID[id], chain.count < 20 {
-                                chain.append(id)
-                                current = parent.parentSpanID
-                            }
-                            return chain
-                        }
-                        let westRoots = spans.filter { $0.region == "eu-west" && $0.kind == 2 }
-                        let eastRoots = spans.filter { $0.region == "us-east" && $0.kind == 2 }
-                        #expect(westRoots.count == 1 && eastRoots.count == 1)
-                        let westRoot = try #require(westRoots.first)
-                        let eastRoot = try #require(eastRoots.first)
-                        #expect(westRoot.name == "POST /v1/orders")
-                        #expect(westRoot.parentSpanID == nil)
-                        #expect(westRoot.attributes["storefront.flow"] == "checkout")
-                        let forward = try #require(spans.first { $0.name == "forward to us-east" })
-                        #expect(forward.region == "eu-west")
-                        #expect(forward.kind == 3)
-                        #expect(ancestors(forward).last == westRoot.spanID)
-                        #expect(eastRoot.parentSpanID == forward.spanID)
-                        let statements = spans.filter { $0.attributes["db.system.name"] == "postgresql" }
-                        #expect(statements.contains { $0.name == "PlaceOrder" && $0.region == "us-east" })
-                        #expect(statements.allSatisfy { $0.kind == 3 && ancestors($0).contains(eastRoot.spanID) })
-                        #expect(spans.contains { $0.name == "OrderStore.checkout" && $0.parentSpanID == eastRoot.spanID })
-
-                        // No value the shopper sent, and no secret, in the trace or anywhere in the export.
-                        let traceText = spans.map { "\($0.name) \($0.attributes)" }.joined(separator: "\n")
-                        for value in [cart.id, cart.token, key, orderToken, "ada@example.org", "Lovelace", "SW1Y 4JH", PeeredRegions.secret] {
-                            #expect(!traceText.contains(value), "the trace holds \(value)")
-                        }
-                        for value in [cart.token, key, orderToken, "ada@example.org", PeeredRegions.secret] {
-                            #expect(!receiver.rawText.contains(value), "the export holds \(value)")
-                        }
-                    }
-                }
-            }
-        }
-    }
-
     /// A checkout whose answer was lost, retried with the same key through another region before the order
     /// has replicated there: the retry reaches the home, which replays its answer.
     @Test func aCheckoutRetriedThroughAnotherRegionMakesOneOrder() async throws {
@@ -272,6 +175,103 @@ import Testing
                 }
             }
             #expect(try await regions.replicationProblems() == [])
+        }
+    }
+
+    /// A checkout through eu-west for a cart homed in us-east is one trace: eu-west's request span, its
+    /// client span for the forward, and under it us-east's request with a span per statement, all
+    /// exported to a collector (the suite's OTLP/HTTP receiver, JSON) and shown by each region's
+    /// `/debug/traces`, with no bound value in any of them.
+    @Test func aForwardedCheckoutIsOneTraceAcrossBothRegions() async throws {
+        try await OTLPReceiver.with { receiver, collector in
+            try await ReplicatedRegions.withRegions { regions async throws in
+                let tracing = ["STOREFRONT_OTLP_ENDPOINT": collector, "STOREFRONT_TRACE_SAMPLE": "1"]
+                let peered = try PeeredRegions(regions, [Self.east, Self.west], extra: tracing)
+                try await peered.run(Self.east) { eastClient in
+                    try await peered.run(Self.west) { westClient in
+                        let cart = try await filledCart(Shopper(client: eastClient))
+                        let key = "trace-\(UUID())"
+                        let placed = try await Shopper(client: westClient).checkout(cart, key: key)
+                        #expect(placed.status == .created)
+                        #expect(placed.headers[.region] == "us-east")
+                        let orderToken = try #require(try placed.json()["order_token"] as? String)
+                        let traceResponse = try #require(placed.headers[HTTPField.Name("traceresponse")!])
+                        let traceID = try #require(traceResponse.split(separator: "-").dropFirst().first.map(String.init))
+                        #expect(traceID.count == 32)
+
+                        // Each region's own view holds its part of the trace.
+                        let westView = try await westClient.get("/debug/traces/\(traceID)", headers: [.accept: "application/json"])
+                        #expect(westView.status == .ok)
+                        #expect(String(buffer: westView.body).contains("forward to us-east"))
+                        let eastView = try await eastClient.get("/debug/traces/\(traceID)", headers: [.accept: "application/json"])
+                        #expect(eastView.status == .ok)
+                        #expect(String(buffer: eastView.body).contains("PlaceOrder"))
+
+                        try await waitUntil("both regions exported their part of the trace") {
+                            let spans = try receiver.spans().filter { $0.traceID == traceID }
+                            return spans.contains { $0.region == "us-east" && $0.kind == 2 }
+                                && spans.contains { $0.region == "eu-west" && $0.kind == 2 }
+                        }
+                        let spans = try receiver.spans().filter { $0.traceID == traceID }
+                        // Kept for reading: the trace as each region shows it and as the collector got it.
+                        try FileManager.default.createDirectory(atPath: Dashboard.artifacts, withIntermediateDirectories: true)
+                        let received = spans.map {
+                            "\($0.region) \($0.spanID) parent=\($0.parentSpanID ?? "-") kind=\($0.kind) \($0.name) \($0.attributes.sorted { $0.key < $1.key })"
+                        }
+                        try received.joined(separator: "\n").write(
+                            toFile: Dashboard.artifacts + "/forwarded-checkout-received.txt",
+                            atomically: true,
+                            encoding: .utf8
+                        )
+                        try String(buffer: westView.body).write(
+                            toFile: Dashboard.artifacts + "/forwarded-checkout-eu-west.json",
+                            atomically: true,
+                            encoding: .utf8
+                        )
+                        try String(buffer: eastView.body).write(
+                            toFile: Dashboard.artifacts + "/forwarded-checkout-us-east.json",
+                            atomically: true,
+                            encoding: .utf8
+                        )
+                        let byID = Dictionary(spans.map { ($0.spanID, $0) }) { first, _ in first }
+                        func ancestors(_ span: ReceivedSpan) -> [String] {
+                            var chain: [String] = []
+                            var current = span.parentSpanID
+                            while let id = current, let parent = byID[id], chain.count < 20 {
+                                chain.append(id)
+                                current = parent.parentSpanID
+                            }
+                            return chain
+                        }
+                        let westRoots = spans.filter { $0.region == "eu-west" && $0.kind == 2 }
+                        let eastRoots = spans.filter { $0.region == "us-east" && $0.kind == 2 }
+                        #expect(westRoots.count == 1 && eastRoots.count == 1)
+                        let westRoot = try #require(westRoots.first)
+                        let eastRoot = try #require(eastRoots.first)
+                        #expect(westRoot.name == "POST /v1/orders")
+                        #expect(westRoot.parentSpanID == nil)
+                        #expect(westRoot.attributes["storefront.flow"] == "checkout")
+                        let forward = try #require(spans.first { $0.name == "forward to us-east" })
+                        #expect(forward.region == "eu-west")
+                        #expect(forward.kind == 3)
+                        #expect(ancestors(forward).last == westRoot.spanID)
+                        #expect(eastRoot.parentSpanID == forward.spanID)
+                        let statements = spans.filter { $0.attributes["db.system.name"] == "postgresql" }
+                        #expect(statements.contains { $0.name == "PlaceOrder" && $0.region == "us-east" })
+                        #expect(statements.allSatisfy { $0.kind == 3 && ancestors($0).contains(eastRoot.spanID) })
+                        #expect(spans.contains { $0.name == "OrderStore.checkout" && $0.parentSpanID == eastRoot.spanID })
+
+                        // No value the shopper sent, and no secret, in the trace or anywhere in the export.
+                        let traceText = spans.map { "\($0.name) \($0.attributes)" }.joined(separator: "\n")
+                        for value in [cart.id, cart.token, key, orderToken, "ada@example.org", "Lovelace", "SW1Y 4JH", PeeredRegions.secret] {
+                            #expect(!traceText.contains(value), "the trace holds \(value)")
+                        }
+                        for value in [cart.token, key, orderToken, "ada@example.org", PeeredRegions.secret] {
+                            #expect(!receiver.rawText.contains(value), "the export holds \(value)")
+                        }
+                    }
+                }
+            }
         }
     }
 }

@@ -48,6 +48,8 @@ extension ReplicationTests {
                 #expect(page.state(of: "flow:checkout") == "unhealthy")
                 #expect(page.state(of: "signal:database.read_latency") == "unhealthy")
                 #expect(page.dom.contains("component:database is unhealthy"))
+                // A root cause links each flow it impacts to that flow's recent kept traces.
+                #expect(page.dom.contains(#"href="/debug/traces?flow=checkout"#))
                 #expect(page.dom.contains("not ready"))
                 // What happened before, from the history: a sparkline per signal, the fault's start marked on
                 // the timeline at the database's first signal, and the change that began it in the list.

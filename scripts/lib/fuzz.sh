@@ -50,9 +50,9 @@ fuzz_contract() {
         for operation in "PUT /v1/carts/{id}/items/{sku}" "DELETE /v1/carts/{id}/items/{sku}"; do
             printf '\n[[operations]]\ninclude-name = "%s"\nparameters = { "path.sku" = %s }\n' "$operation" "${skus%%,*}"
         done
-        # The metrics and the health history are for observers: the fuzzer reads them with the observer
-        # token, not the admin one.
-        for operation in "GET /metrics" "GET /health/history"; do
+        # The metrics, the health history and the kept traces are for observers: the fuzzer reads them with
+        # the observer token, not the admin one.
+        for operation in "GET /metrics" "GET /health/history" "GET /debug/traces" "GET /debug/traces/{trace_id}"; do
             printf '\n[[operations]]\ninclude-name = "%s"\nheaders = { Authorization = "Bearer %s" }\n' "$operation" "$FUZZ_OBSERVER_TOKEN"
         done
     } >"$work/schemathesis.toml"

@@ -21,8 +21,8 @@ struct OTLPTraceExporter: Service {
     let resource: [(String, String)]
     let registry: PrometheusCollectorRegistry
     let logger: Logger
+    let timeout: Duration
     var interval: Duration = .seconds(1)
-    var timeout: Duration = .seconds(2)
     var batchSpans = 512
     let activity = Activity()
 

@@ -55,6 +55,7 @@ enum DashboardPage {
           .why { border-left: 4px solid var(--unknown); padding: 4px 10px; margin: 8px 0; }
           .why.degraded { border-color: var(--degraded); } .why.unhealthy { border-color: var(--unhealthy); }
           .why b { display: block; } .why small { color: var(--muted); display: block; }
+          .why a.traces { margin-right: 10px; font-size: 12px; }
           #error { color: var(--unhealthy); font-weight: 600; }
           section { margin: 0 20px 16px; background: #fff; border: 1px solid #e2e8f0; border-radius: 6px; padding: 12px 16px; }
           section h2 { font-size: 15px; margin: 4px 0 8px; }
@@ -224,7 +225,16 @@ enum DashboardPage {
           if (roots.length) why.appendChild(heading("Root causes"));
           for (const node of roots) {
             const flows = node.impacted_flows.length ? `impacts ${node.impacted_flows.join(", ")}` : "impacts no flow";
-            why.appendChild(entry(node.status, `${node.id.slice("signal:".length)} is ${node.status}`, node.reason ?? "", `${since(node)} · ${flows}`, node.id));
+            const item = entry(node.status, `${node.id.slice("signal:".length)} is ${node.status}`, node.reason ?? "", `${since(node)} · ${flows}`, node.id);
+            // Each impacted flow's recent kept traces (failed, slow, sampled): where its requests' time went.
+            for (const flow of node.impacted_flows) {
+              const link = document.createElement("a");
+              link.className = "traces";
+              link.href = `/debug/traces?flow=${encodeURIComponent(flow)}${token ? `#token=${encodeURIComponent(token)}` : ""}`;
+              link.textContent = `${flow} traces`;
+              item.appendChild(link);
+            }
+            why.appendChild(item);
           }
           const cascade = troubled.filter(n => n.kind !== "signal").sort((a, b) => ["component", "flow", "region"].indexOf(a.kind) - ["component", "flow", "region"].indexOf(b.kind));
           if (cascade.length) why.appendChild(heading("Cascade"));

@@ -1,6 +1,8 @@
 import HTTPTypes
 import Hummingbird
 import NIOCore
+import StorefrontCore
+import StorefrontHealth
 import StorefrontTracing
 import Tracing
 
@@ -19,11 +21,18 @@ public struct TracesController: Sendable {
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
         group.get { request, _ in
-            guard wantsJSON(request) else { return page() }
-            guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
             let query = request.uri.queryParameters
             let flow = query["flow"].map(String.init)
             let route = query["route"].map(String.init)
+            if let flow, Flow(rawValue: flow) == nil {
+                throw Problem(
+                    .invalidRequest,
+                    detail: "Unknown flow.",
+                    errors: [FieldError(field: "flow", detail: "one of \(Flow.allCases.map(\.rawValue).joined(separator: ", "))")]
+                )
+            }
+            guard wantsJSON(request) else { return page() }
+            guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
             let traces = tracer.recent.all().filter { kept in
                 let root = kept.trace.root
                 return (flow == nil || root.attributes.get("storefront.flow").map(TracesDocument.text) == flow)
@@ -32,11 +41,11 @@ public struct TracesController: Sendable {
             return noStore(JSON.response(TracesDocument.list(traces, region: tracer.region)))
         }
         group.get("{trace_id}") { request, context in
-            guard wantsJSON(request) else { return page() }
-            guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
             guard let id = context.parameters.get("trace_id").flatMap(TraceID.init(hex:)) else {
                 throw Problem(.notFound, detail: "A trace id is 32 lower-case hex digits.")
             }
+            guard wantsJSON(request) else { return page() }
+            guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
             let parts = tracer.recent.parts(of: id)
             guard !parts.isEmpty else {
                 throw Problem(.notFound, detail: "This region holds no such trace: it was not kept, or it has been replaced by newer ones.")
