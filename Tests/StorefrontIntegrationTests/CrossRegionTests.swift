@@ -31,6 +31,7 @@ import Testing
             let peered = try PeeredRegions(regions, [Self.east, Self.west])
             let cart = try await peered.run(Self.east) { eastClient in
                 try await peered.run(Self.west) { westClient in
+                    try await peered.waitUntil(westClient, seesLive: Self.east)
                     let east = Shopper(client: eastClient)
                     let west = Shopper(client: westClient)
                     let cart = try await filledCart(east)
@@ -66,6 +67,7 @@ import Testing
             let peered = try PeeredRegions(regions, [Self.east, Self.west])
             try await peered.run(Self.east) { eastClient in
                 try await peered.run(Self.west) { westClient in
+                    try await peered.waitUntil(westClient, seesLive: Self.east)
                     let east = Shopper(client: eastClient)
                     let west = Shopper(client: westClient)
                     try await east.setStock(sku, 100)
@@ -189,6 +191,7 @@ import Testing
                 let peered = try PeeredRegions(regions, [Self.east, Self.west], extra: tracing)
                 try await peered.run(Self.east) { eastClient in
                     try await peered.run(Self.west) { westClient in
+                        try await peered.waitUntil(westClient, seesLive: Self.east)
                         let cart = try await filledCart(Shopper(client: eastClient))
                         let key = "trace-\(UUID())"
                         let placed = try await Shopper(client: westClient).checkout(cart, key: key)
