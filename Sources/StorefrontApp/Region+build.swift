@@ -154,7 +154,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let healthController = HealthController(monitor: health, region: configuration.region, access: configuration.observers, routes: routes)
     let requestMetrics = RequestMetrics(registry: metrics, flows: flows, routes: routes)
     let accessLog = AccessLogSampling(oneIn: configuration.accessLogSampleOneIn)
-    let exportQueue = configuration.otlpEndpoint.map { _ in SpanExportQueue(capacity: configuration.otlpQueueSpans) }
+    let exportQueue = configuration.otlpEndpoint.map { _ in OTLPTraceExporter.queue(capacity: configuration.otlpQueueSpans, registry: metrics) }
     let tracing =
         configuration.tracing.enabled
         ? (

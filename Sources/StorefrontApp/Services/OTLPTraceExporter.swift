@@ -8,7 +8,6 @@ import ServiceLifecycle
 import StorefrontCore
 import StorefrontMetrics
 import StorefrontTracing
-import Synchronization
 
 /// Sends kept spans to an OTLP/HTTP collector (`<endpoint>/v1/traces`, OTLP's JSON encoding), in batches of
 /// at most `batchSpans`, every `interval`. A collector that is slow or gone costs a request nothing: spans
@@ -32,18 +31,24 @@ struct OTLPTraceExporter: Service {
         configuration.connectionPool.retryConnectionEstablishment = false
         configuration.redirectConfiguration = .disallow
         let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
-        let counters = Counters(registry: registry)
+        let counters = (
+            exported: registry.makeCounter(
+                descriptor: .storefront("trace_spans", "exported", unit: "total", help: "Kept spans the OTLP collector took")
+            ),
+            failed: Self.droppedCounter("export_failed", registry)
+        )
         await everyInterval(interval, activity: activity, doing: "exporting spans", failure: "exporting spans failed", logger: logger) {
-            await exportQueued(with: client, counters: counters)
+            await exportQueued(with: client, counters: counters, timeout: timeout)
         }
-        // What was kept before the stop goes too, within one timeout.
-        await exportQueued(with: client, counters: counters)
+        // What was kept before the stop goes too, but within the stop's means: a collector that holds the
+        // export must not hold the region's stop for a whole export timeout.
+        await exportQueued(with: client, counters: counters, timeout: min(timeout, Self.finalExportTimeout))
         try await client.shutdown()
     }
 
-    private func exportQueued(with client: HTTPClient, counters: Counters) async {
-        counters.syncQueueDrops(queue.droppedSpans)
-        defer { counters.queued.set(Double(queue.queuedSpans)) }
+    static let finalExportTimeout = Duration.seconds(2)
+
+    private func exportQueued(with client: HTTPClient, counters: (exported: Counter, failed: Counter), timeout: Duration) async {
         while true {
             let batch = queue.take(maxSpans: batchSpans)
             guard !batch.isEmpty else { return }
@@ -74,37 +79,22 @@ struct OTLPTraceExporter: Service {
         var description: String { "the collector answered \(status)" }
     }
 
-    private final class Counters: Sendable {
-        let exported: Counter
-        let failed: Counter
-        let queueFull: Counter
-        let queued: Gauge
-        private let seenQueueDrops = Mutex<Int>(0)
-
-        init(registry: PrometheusCollectorRegistry) {
-            exported = registry.makeCounter(
-                descriptor: .storefront("trace_spans", "exported", unit: "total", help: "Kept spans the OTLP collector took")
-            )
-            func dropped(_ reason: String) -> Counter {
-                registry.makeCounter(
-                    descriptor: .storefront("trace_spans", "dropped", unit: "total", help: "Kept spans not exported, by reason"),
-                    labels: [("reason", reason)]
-                )
-            }
-            failed = dropped("export_failed")
-            queueFull = dropped("queue_full")
-            queued = registry.makeGauge(
-                descriptor: .storefront("trace_spans", "queued", unit: "", help: "Kept spans waiting for the OTLP collector, after the latest round")
-            )
+    /// The queue the tracer offers kept traces to, whose drops and depth are metrics as they happen.
+    static func queue(capacity: Int, registry: PrometheusCollectorRegistry) -> SpanExportQueue {
+        let dropped = droppedCounter("queue_full", registry)
+        let queued = registry.makeGauge(
+            descriptor: .storefront("trace_spans", "queued", unit: "", help: "Kept spans waiting for the OTLP collector")
+        )
+        return SpanExportQueue(capacity: capacity) { depth, newlyDropped in
+            queued.set(Double(depth))
+            if newlyDropped > 0 { dropped.increment(by: Int64(newlyDropped)) }
         }
+    }
 
-        /// The queue counts its own drops (it never waits for this service); the counter follows it.
-        func syncQueueDrops(_ total: Int) {
-            let new = seenQueueDrops.withLock { seen in
-                defer { seen = total }
-                return total - seen
-            }
-            if new > 0 { queueFull.increment(by: Int64(new)) }
-        }
+    private static func droppedCounter(_ reason: String, _ registry: PrometheusCollectorRegistry) -> Counter {
+        registry.makeCounter(
+            descriptor: .storefront("trace_spans", "dropped", unit: "total", help: "Kept spans not exported, by reason"),
+            labels: [("reason", reason)]
+        )
     }
 }

@@ -6,18 +6,8 @@ import StorefrontCore
 /// with the cascade from every troubled signal highlighted; and, from `/health/history`, what happened
 /// before: a sparkline per signal, and a timeline of the state changes with the fault's start marked.
 enum DashboardPage {
-    /// The page may run its own script and style and no other, and talk to this origin only: hashes rather
-    /// than 'unsafe-inline', so nothing injected into the page could run.
-    static let contentSecurityPolicy =
-        "default-src 'none'; script-src 'sha256-\(sha256Base64(inline("script")))'; "
-        + "style-src 'sha256-\(sha256Base64(inline("style")))'; connect-src 'self'; img-src data:; "
-        + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-    /// The text between `<tag>` and `</tag>`, exactly as the browser hashes it.
-    private static func inline(_ tag: String) -> Substring {
-        let start = html.range(of: "<\(tag)>")!.upperBound
-        return html[start..<html.range(of: "</\(tag)>", range: start..<html.endIndex)!.lowerBound]
-    }
+    /// Its sparklines are data: images.
+    static let contentSecurityPolicy = SelfContainedPage.contentSecurityPolicy(of: html, images: true)
 
     static let html = #"""
         <!doctype html>

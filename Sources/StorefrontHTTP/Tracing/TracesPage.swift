@@ -1,22 +1,8 @@
-import Foundation
-import StorefrontCore
-
 /// The page a browser gets at `/debug/traces` and `/debug/traces/{trace_id}`: it reads the observer token from
 /// the address's fragment (never sent to a server or a log), asks for the same address as JSON, and draws
 /// the list, or one trace as a waterfall of this region's spans with each span's attributes.
 enum TracesPage {
-    /// Its own script and style only, talking to this origin only, as the dashboard.
-    static let contentSecurityPolicy =
-        "default-src 'none'; script-src 'sha256-\(sha256Base64(inline("script")))'; "
-        + "style-src 'sha256-\(sha256Base64(inline("style")))'; connect-src 'self'; "
-        + "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
-
-    private static func inline(_ tag: String) -> Substring {
-        guard let open = html.range(of: "<\(tag)>"), let close = html.range(of: "</\(tag)>", range: open.upperBound..<html.endIndex) else {
-            return ""
-        }
-        return html[open.upperBound..<close.lowerBound]
-    }
+    static let contentSecurityPolicy = SelfContainedPage.contentSecurityPolicy(of: html)
 
     static let html = #"""
         <!doctype html>

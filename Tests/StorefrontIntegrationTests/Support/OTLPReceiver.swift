@@ -79,16 +79,27 @@ struct ReceivedSpan: Sendable {
     var attributes: [String: String]
 }
 
-/// A collector that accepts connections and never answers: the slowest a collector can be.
+/// A collector that accepts connections and never answers: the slowest a collector can be. It counts the
+/// connections it holds open, each an export waiting for its answer.
 final class SilentCollector: Sendable {
     let channel: any Channel
+    private let open: NIOLockedValueBox<Int>
 
     init() async throws {
+        let open = NIOLockedValueBox(0)
+        self.open = open
         channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-            .childChannelInitializer { _ in MultiThreadedEventLoopGroup.singleton.any().makeSucceededVoidFuture() }
+            .childChannelInitializer { channel in
+                open.withLockedValue { $0 += 1 }
+                channel.closeFuture.whenComplete { _ in open.withLockedValue { $0 -= 1 } }
+                return channel.eventLoop.makeSucceededVoidFuture()
+            }
             .bind(host: "127.0.0.1", port: 0)
             .get()
     }
+
+    /// Exports the collector holds unanswered now.
+    var heldExports: Int { open.withLockedValue { $0 } }
 
     var url: String { "http://127.0.0.1:\(channel.localAddress?.port ?? 0)" }
 
