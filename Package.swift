@@ -149,6 +149,7 @@ let package = Package(
             dependencies: [
                 "StorefrontApp",
                 "StorefrontEdge",
+                "StorefrontHTTP",
                 "StorefrontLoad",
                 "DelayProxy",
                 "StorefrontPostgres",
@@ -186,7 +187,7 @@ let package = Package(
         ),
         .testTarget(
             name: "StorefrontHealthTests",
-            dependencies: ["StorefrontHealth"],
+            dependencies: ["StorefrontCore", "StorefrontHealth"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -168,7 +168,11 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let router = buildRouter(
         region: configuration.region,
         health: healthController,
-        drain: DrainController(monitor: health, adminToken: configuration.adminToken),
+        drain: DrainController(
+            monitor: health,
+            drains: PostgresRegionDrains(client: postgres, region: configuration.region, logger: logger),
+            adminToken: configuration.adminToken
+        ),
         catalog: CatalogController(store: catalogStore, cache: catalogCache, cursors: cursors, region: configuration.region, admission: admission),
         carts: CartController(
             store: PostgresCartStore(
@@ -204,6 +208,14 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         interval: configuration.catalogRefreshInterval,
         logger: logger
     )
+    let session = RegionSession(
+        url: configuration.databaseURL,
+        region: configuration.region,
+        connectTimeout: max(configuration.probeInterval * 0.8, .milliseconds(500)),
+        statementTimeout: configuration.probeInterval,
+        logger: logger
+    )
+    let heardRounds = HeardProbeRounds()
     let proberWake = Wake()
     let prober = HealthProber(
         monitor: health,
@@ -219,6 +231,9 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
             logger: logger,
             lost: { proberWake.signal() }
         ),
+        session: session,
+        rounds: heardRounds,
+        instance: "\(configuration.host):\(configuration.port)",
         peers: configuration.peers,
         flows: flows,
         gauges: HealthGauges(registry: metrics, poolSize: configuration.maxDatabaseConnections),
@@ -226,24 +241,29 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         logger: logger
     )
     let startup = StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)
-    let transfers = TransferReceiver(stock: stockStore, interval: configuration.probeInterval, logger: logger)
+    let transfers = TransferReceiver(stock: stockStore, session: session, interval: configuration.probeInterval, logger: logger)
     let purge = PurgeService(
         purger: DataPurger(client: postgres, region: configuration.region, logger: logger),
+        session: session,
         interval: configuration.purgeInterval,
         registry: metrics,
         logger: logger
     )
     let reconcile = ReconcileService(
         reconciler: OrderReconciler(client: postgres, region: configuration.region, logger: logger),
+        session: session,
         interval: configuration.reconcileInterval,
         registry: metrics,
         logger: logger
     )
+    let sessionService = RegionSessionService(session: session, monitor: health, rounds: heardRounds, logger: logger)
     let trim = AllocatorTrim(interval: .seconds(10), registry: metrics, logger: logger)
     var services = [
         lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
         // Early, so that it stops late: after the server has finished every request it bounds.
         lifecycle.track(DeadlineReaper(deadlines: deadlines), as: "request-deadlines"),
+        // Before the jobs that hold its leases, so that it closes after them.
+        lifecycle.track(sessionService, as: "region-session", activity: sessionService.activity),
         lifecycle.track(prober, as: "health-prober", activity: prober.activity),
         lifecycle.track(startup, as: "startup", activity: startup.activity),
         lifecycle.track(transfers, as: "transfer-receiver", activity: transfers.activity),

@@ -4,15 +4,26 @@
 ///     # name        address           agent  round trips (ms) from each continent
 ///     us-east       127.0.0.11:8081   9081   NA=5 SA=120 EU=75 AF=180 AS=210 OC=200
 ///
-/// `agent` is the port of the region's HAProxy agent (`STOREFRONT_AGENT_PORT`), on the address's host.
+/// `agent` is the port of the region's HAProxy agent (`STOREFRONT_AGENT_PORT`), on the address's host. A
+/// region run by several instances lists each address, comma-separated, and either one agent port for all
+/// (on each instance's host) or one for each: `127.0.0.11:8081,127.0.0.11:8091  9081,9091`.
 public struct EdgeTopology: Sendable, Equatable {
-    public struct Region: Sendable, Equatable {
-        public var name: String
+    public struct Instance: Sendable, Equatable {
         public var host: String
         public var port: Int
         public var agentPort: Int
+    }
+
+    public struct Region: Sendable, Equatable {
+        public var name: String
+        /// The storefront instances that serve the region; the first one's agent speaks for the region.
+        public var instances: [Instance]
         /// Round trip in milliseconds from each continent.
         public var roundTrips: [Continent: Int]
+
+        public var host: String { instances[0].host }
+        public var port: Int { instances[0].port }
+        public var agentPort: Int { instances[0].agentPort }
     }
 
     public var regions: [Region]
@@ -43,11 +54,28 @@ public struct EdgeTopology: Sendable, Equatable {
             guard name.first?.isLetter == true, name.allSatisfy({ $0.isLowercase || $0.isNumber || $0 == "-" }) else {
                 throw fail("'\(name)' is not a region name (a-z, 0-9, dashes)")
             }
-            let address = fields[1].split(separator: ":")
-            guard address.count == 2, let port = Int(address[1]), (1...65535).contains(port), !address[0].isEmpty else {
-                throw fail("'\(fields[1])' is not HOST:PORT")
+            var addresses: [(host: String, port: Int)] = []
+            for text in fields[1].split(separator: ",", omittingEmptySubsequences: false) {
+                let address = text.split(separator: ":")
+                guard address.count == 2, let port = Int(address[1]), (1...65535).contains(port), !address[0].isEmpty else {
+                    throw fail("'\(text)' is not HOST:PORT")
+                }
+                addresses.append((String(address[0]), port))
             }
-            guard let agentPort = Int(fields[2]), (1...65535).contains(agentPort) else { throw fail("'\(fields[2])' is not an agent port") }
+            var agentPorts: [Int] = []
+            for text in fields[2].split(separator: ",", omittingEmptySubsequences: false) {
+                guard let agentPort = Int(text), (1...65535).contains(agentPort) else { throw fail("'\(text)' is not an agent port") }
+                agentPorts.append(agentPort)
+            }
+            guard agentPorts.count == 1 || agentPorts.count == addresses.count else {
+                throw fail("\(addresses.count) addresses but \(agentPorts.count) agent ports: give one for all, or one for each")
+            }
+            let instances = addresses.enumerated().map { index, address in
+                Instance(host: address.host, port: address.port, agentPort: agentPorts.count == 1 ? agentPorts[0] : agentPorts[index])
+            }
+            guard Set(instances.map { "\($0.host):\($0.port)" }).count == instances.count else {
+                throw fail("region \(name) lists an address twice")
+            }
             var roundTrips: [Continent: Int] = [:]
             for pair in fields.dropFirst(3) {
                 let parts = pair.split(separator: "=")
@@ -58,7 +86,7 @@ public struct EdgeTopology: Sendable, Equatable {
                 }
                 roundTrips[continent] = milliseconds
             }
-            regions.append(Region(name: name, host: String(address[0]), port: port, agentPort: agentPort, roundTrips: roundTrips))
+            regions.append(Region(name: name, instances: instances, roundTrips: roundTrips))
         }
         try self.init(regions: regions)
     }

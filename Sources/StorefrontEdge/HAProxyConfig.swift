@@ -45,6 +45,32 @@ public struct HAProxyConfig: Sendable {
     /// regions follow the edge's flag, as they follow any trusted caller's.
     public var traceSamplePerTenThousand = 100
 
+    /// A per-client limit the edge keeps on one kind of write: at most `requests` in any `seconds`.
+    public struct RateLimit: Sendable, Equatable {
+        /// `cart_create`, `cart_write` or `checkout`, as the storefront names its own limits.
+        public var kind: String
+        public var requests: Int
+        public var seconds: Int
+
+        public init(kind: String, requests: Int, seconds: Int) {
+            self.kind = kind
+            self.requests = requests
+            self.seconds = seconds
+        }
+
+        /// The requests each kind counts, as HAProxy conditions.
+        static let conditions = [
+            "cart_create": "METH_POST { path /v1/carts }",
+            "cart_write": "!METH_GET !METH_HEAD { path_beg /v1/carts/ }",
+            "checkout": "METH_POST { path /v1/orders }",
+        ]
+    }
+
+    /// Counted here, by client address, because every request of a client passes the edge whatever region
+    /// and instance serves it: a limit kept in each instance's memory grows with the instance count. Empty:
+    /// none (each storefront still keeps its own, for whoever reaches it directly).
+    public var rateLimits: [RateLimit] = []
+
     public static let flows = ["browse", "cart", "checkout", "order_history"]
     /// The weight of a continent's closest region; the next closest has 1.
     public static let closestWeight = 256
@@ -59,6 +85,31 @@ public struct HAProxyConfig: Sendable {
 
     func endpoint(_ region: EdgeTopology.Region) -> Endpoint { reach[region.name] ?? Endpoint(host: region.host, port: region.port) }
 
+    /// Where a continent's backend sends a region's requests of `check` (a flow, or `live`): the region's one
+    /// instance, or the region's own balancer over its instances (`regionBalancer`), reached inside HAProxy.
+    func address(_ region: EdgeTopology.Region, _ check: String) -> String {
+        region.instances.count == 1 ? endpoint(region).text : "abns@\(region.name)-\(check)"
+    }
+
+    /// A region run by several instances has, for each flow and for `live`, a balancer of its own: its
+    /// instances, each checked on its own and weighted by its own agent, so the region is up while any
+    /// instance is ready and its requests spread over those that are. The continents' backends see the
+    /// balancer as the region's one server, so the order of regions, the retries to another region and
+    /// the fail-open stay what they are for a region of one instance.
+    func regionBalancer(_ region: EdgeTopology.Region, _ check: String) -> [String] {
+        let uri = check == "live" ? "/health/live" : "/health/ready/\(check)"
+        var lines = [
+            "listen region_\(region.name)_\(check)", "    bind abns@\(region.name)-\(check)", "    balance roundrobin", "    option httpchk",
+            "    http-check send meth GET uri \(uri)", "    http-check expect status 200",
+        ]
+        for (index, instance) in region.instances.enumerated() {
+            var server = "    server \(region.name)-\(index + 1) \(instance.host):\(instance.port) check"
+            if check != "live" { server += " agent-check agent-port \(instance.agentPort) agent-inter 1s agent-send \"\(check)\\n\"" }
+            lines.append(server)
+        }
+        return lines + [""]
+    }
+
     /// `haproxy.cfg`.
     public var configuration: String {
         var lines: [String] = []
@@ -72,7 +123,9 @@ public struct HAProxyConfig: Sendable {
         ]
         // Regions named by host name (a compose network, a cluster's DNS) are resolved when HAProxy starts
         // if they can be, and again while it runs; a region not resolvable yet starts down, not as an error.
-        let byName = topology.regions.contains { !Self.isAddress(endpoint($0).host) }
+        let byName = topology.regions.contains { region in
+            region.instances.count == 1 ? !Self.isAddress(endpoint(region).host) : region.instances.contains { !Self.isAddress($0.host) }
+        }
         if byName { lines += ["resolvers dns", "    parse-resolv-conf", "    hold valid 10s", ""] }
         lines += [
             "defaults",
@@ -121,6 +174,9 @@ public struct HAProxyConfig: Sendable {
             "    http-request set-header traceparent 00-%[var(txn.trace_id)]-%[rand,hex,lower,regsub(^00000000,)]%[rand,hex,lower,regsub(^00000000,)]-%[var(txn.trace_flags)]",
             "    http-request del-header tracestate",
             "    http-request set-var(txn.request_id) req.hdr(X-Request-ID)",
+        ]
+        lines += rateLimitRules
+        lines += [
             "    log-format \"%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %tsc %{+Q}r trace_id=%[var(txn.trace_id)] request_id=%[var(txn.request_id)]\"",
             "    http-response set-var(txn.failover) str(no)",
             "    http-response set-var(txn.failover) str(yes) if !{ srv_name,strcmp(txn.closest) eq 0 }",
@@ -136,6 +192,13 @@ public struct HAProxyConfig: Sendable {
         }
         lines += ["    use_backend %[var(txn.geo)]_%[var(txn.flow)]", ""]
 
+        for limit in rateLimits {
+            // IPv6 keys hold IPv4 addresses too; a client idle past twice the window is forgotten.
+            lines += [
+                "backend limit_\(limit.kind)",
+                "    stick-table type ipv6 size 1m expire \(limit.seconds * 2)s store http_req_rate(\(limit.seconds)s)", "",
+            ]
+        }
         lines += [
             "frontend edge_metrics",
             "    bind \(statsBind.text)",
@@ -152,12 +215,15 @@ public struct HAProxyConfig: Sendable {
                 "backend checks_\(flow)", "    option httpchk", "    http-check send meth GET uri /health/ready/\(flow)",
                 "    http-check expect status 200",
             ]
-            for region in topology.regions { lines.append("    server \(region.name) \(endpoint(region).text) check") }
+            for region in topology.regions { lines.append("    server \(region.name) \(address(region, flow)) check") }
             lines.append("")
         }
         lines += ["backend checks_live", "    option httpchk", "    http-check send meth GET uri /health/live", "    http-check expect status 200"]
-        for region in topology.regions { lines.append("    server \(region.name) \(endpoint(region).text) check") }
+        for region in topology.regions { lines.append("    server \(region.name) \(address(region, "live")) check") }
         lines.append("")
+        for region in topology.regions where region.instances.count > 1 {
+            for check in Self.flows + ["live"] { lines += regionBalancer(region, check) }
+        }
 
         for continent in Continent.allCases {
             let order = topology.order(from: continent)
@@ -171,7 +237,7 @@ public struct HAProxyConfig: Sendable {
                     // servers), and `first` sends everything to the closest that is up.
                     lines.append("    balance first")
                     for region in order {
-                        lines.append("    server \(region.name) \(endpoint(region).text) track checks_\(flow)/\(region.name)")
+                        lines.append("    server \(region.name) \(address(region, flow)) track checks_\(flow)/\(region.name)")
                     }
                 }
                 lines.append("")
@@ -179,7 +245,7 @@ public struct HAProxyConfig: Sendable {
                     "backend \(continent.rawValue)_\(flow)_open", "    balance first", "    http-request set-var(txn.open) str(\"; fail-open\")",
                 ]
                 for region in order {
-                    lines.append("    server \(region.name) \(endpoint(region).text) track checks_live/\(region.name)")
+                    lines.append("    server \(region.name) \(address(region, "live")) track checks_live/\(region.name)")
                 }
                 lines.append("")
             }
@@ -187,17 +253,39 @@ public struct HAProxyConfig: Sendable {
         return lines.joined(separator: "\n")
     }
 
+    /// Each limit tracked by client address in its own table (HAProxy tracks three counters at once, one per
+    /// kind), and a request over it answered here with the storefront's own problem document.
+    var rateLimitRules: [String] {
+        guard !rateLimits.isEmpty else { return [] }
+        var lines = ["    # Per-client write limits, the same whatever region or instance serves the client."]
+        for (counter, limit) in rateLimits.enumerated() {
+            guard let condition = RateLimit.conditions[limit.kind] else { continue }
+            let detail =
+                "This client may make \(limit.requests) \(limit.kind.split(separator: "_").joined(separator: " ")) requests in \(limit.seconds) s."
+            let problem =
+                #"{\"type\":\"https://storefront.example/problems/too-many-requests\",\"title\":\"Too many requests\",\"status\":429,"#
+                + #"\"detail\":\"\#(detail)\",\"trace_id\":\"%[var(txn.trace_id)]\"}"#
+            lines += [
+                "    http-request track-sc\(counter) src table limit_\(limit.kind) if \(condition)",
+                "    http-request return status 429 content-type application/problem+json hdr Retry-After \(limit.seconds) "
+                    + "hdr X-Request-ID %[var(txn.request_id)] lf-string \"\(problem)\" if \(condition) { sc_http_req_rate(\(counter)) gt \(limit.requests) }",
+            ]
+        }
+        return lines
+    }
+
     /// The closest region carries the flow with a weight its agent lowers when it is degraded; the next
     /// closest takes the rest; the others stand by in order.
     func spillingServers(_ order: [EdgeTopology.Region], flow: String) -> [String] {
         var lines = ["    balance roundrobin"]
         for (rank, region) in order.enumerated() {
-            var server = "    server \(region.name) \(endpoint(region).text) track checks_\(flow)/\(region.name)"
+            var server = "    server \(region.name) \(address(region, flow)) track checks_\(flow)/\(region.name)"
             switch rank {
             case 0:
                 server += " weight \(Self.closestWeight)"
-                // The agent runs beside the region, which the edge may reach through something else (a delay proxy).
-                let agentAddress = endpoint(region).host == region.host ? "" : " agent-addr \(region.host)"
+                // The agent runs beside the region, which the edge may reach through something else (a delay
+                // proxy, the region's balancer); the first instance's speaks for the region.
+                let agentAddress = address(region, flow) == "\(region.host):\(region.port)" ? "" : " agent-addr \(region.host)"
                 server += " agent-check\(agentAddress) agent-port \(region.agentPort) agent-inter 1s agent-send \"\(flow)\\n\""
             case 1: server += " weight 1"
             default: server += " backup"

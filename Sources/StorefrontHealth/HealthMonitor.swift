@@ -21,9 +21,17 @@ public final class HealthMonitor: Sendable {
         var catchingUp: [String]? = []
         /// Whether the region has ever been ready; before that, samples take effect at once.
         var hasBeenReady = false
-        var drain: Drain?
+        /// This instance's own drain: it is stopping (SIGTERM).
+        var instanceDrain: Drain?
+        /// The region's drain, as its database last said (`RegionSession`).
+        var regionDrain: Drain?
         var latest: HealthReport?
         var history: HealthHistory
+
+        func drain(at now: Date) -> Drain? {
+            if let instanceDrain { return instanceDrain }
+            return regionDrain.flatMap { $0.isActive(at: now) ? $0 : nil }
+        }
     }
 
     private let state: Mutex<State>
@@ -55,7 +63,7 @@ public final class HealthMonitor: Sendable {
     public func readinessHolds(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> ContinuousClock.Instant {
         state.withLock { state in
             var until = state.latest.map { $0.instant + staleAfter } ?? instant
-            if let lifts = state.drain?.until { until = min(until, instant + .seconds(lifts.timeIntervalSince(now))) }
+            if let lifts = state.drain(at: now)?.until { until = min(until, instant + .seconds(lifts.timeIntervalSince(now))) }
             return until
         }
     }
@@ -162,23 +170,18 @@ public final class HealthMonitor: Sendable {
 
     // MARK: Drain
 
-    public func drain(_ drain: Drain) { changing { $0.drain = drain } }
-    public func undrain() -> Drain? {
-        changing { state in
-            defer { state.drain = nil }
-            return state.drain
-        }
+    /// Takes this instance alone out of rotation, for good: it is stopping.
+    public func drainInstance(_ drain: Drain) { changing { $0.instanceDrain = drain } }
+
+    /// What the region's database says of the region's drain, whichever instance it was sent to.
+    public func regionDrainChanged(_ drain: Drain?) {
+        guard state.withLock({ $0.regionDrain }) != drain else { return }
+        changing { $0.regionDrain = drain }
     }
 
-    /// The drain in force, if any; an expired one is gone.
+    /// The drain in force on this instance, if any: its own, or the region's; an expired one is none.
     public func activeDrain(at now: Date = Date()) -> Drain? {
-        let (drain, lifted) = state.withLock { state in
-            guard let drain = state.drain, !drain.isActive(at: now) else { return (state.drain, false) }
-            state.drain = nil
-            return (nil, true)
-        }
-        if lifted { changes.add(1, ordering: .releasing) }
-        return drain
+        state.withLock { $0.drain(at: now) }
     }
 
     // MARK: Verdicts

@@ -44,7 +44,9 @@ public struct HealthThresholds: Sendable, Equatable {
     /// degrades and, being saturation alone, never fails (its signal's ceiling is degraded).
     public var poolWaitMilliseconds = Threshold(degraded: 50, unhealthy: .infinity)
     public var replicationLagSeconds = Threshold(degraded: 5, unhealthy: 60)
-    public var peerMilliseconds = Threshold(degraded: 300, unhealthy: 700)
+    /// A peer that answers slowly is busy: degraded, never down (down is a refusal, or a silence that lasts:
+    /// `PeerSilence`).
+    public var peerMilliseconds = Threshold(degraded: 300, unhealthy: .infinity)
     /// Share of a flow's requests answered with a 5xx over the window.
     public var errorRatio = Threshold(degraded: 0.02, unhealthy: 0.25)
     public var p99Milliseconds = Threshold(degraded: 500, unhealthy: 2000)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import StorefrontEdge
+import StorefrontHTTP
 
 struct Edge: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -49,6 +50,11 @@ struct EdgeConfig: ParsableCommand {
     @Option(help: "The folder to write into (created if missing).") var out: String
     @Option(help: "Where HAProxy finds that folder's files when it runs, if not there (a container's mount).") var directory: String?
     @Option(help: "HAProxy's admin socket (default: admin.sock in the folder).") var adminSocket: String?
+    @Option(
+        help:
+            "Per-client write limits the edge keeps, as STOREFRONT_RATE_LIMITS writes them (`off`, or name=requests/seconds,…; default: the storefront's)."
+    )
+    var rateLimits: String?
 
     func run() throws {
         let topology = try table.topology()
@@ -62,10 +68,20 @@ struct EdgeConfig: ParsableCommand {
             directory: directory ?? out
         )
         config.adminSocket = adminSocket
+        do {
+            config.rateLimits = try RateLimitPolicy.parse(rateLimits).map {
+                HAProxyConfig.RateLimit(kind: $0.kind.rawValue, requests: $0.requests, seconds: $0.seconds)
+            }
+        } catch {
+            throw ValidationError("--rate-limits: \(error)")
+        }
         for entry in reach {
             let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
-            guard parts.count == 2, topology.region(named: parts[0]) != nil else {
+            guard parts.count == 2, let region = topology.region(named: parts[0]) else {
                 throw ValidationError("--reach \(entry): not NAME=HOST:PORT of a region in the table")
+            }
+            guard region.instances.count == 1 else {
+                throw ValidationError("--reach \(entry): region \(region.name) has several instances; reach each through its own address")
             }
             config.reach[parts[0]] = try endpoint(parts[1], "--reach")
         }

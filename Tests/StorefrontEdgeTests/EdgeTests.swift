@@ -23,6 +23,17 @@ import Testing
         #expect(topology.regions[1].agentPort == 9082)
     }
 
+    @Test func aRegionMayListSeveralInstancesWithOneAgentPortOrOneEach() throws {
+        let topology = try EdgeTopology(
+            parsing: """
+                aa 10.0.0.1:80,10.0.0.2:80 9000 NA=5 SA=5 EU=5 AF=5 AS=5 OC=5
+                bb 10.0.1.1:80,10.0.1.1:81 9000,9001 NA=5 SA=5 EU=5 AF=5 AS=5 OC=5
+                """
+        )
+        #expect(topology.regions[0].instances.map(\.agentPort) == [9000, 9000])
+        #expect(topology.regions[1].instances.map { "\($0.host):\($0.port)/\($0.agentPort)" } == ["10.0.1.1:80/9000", "10.0.1.1:81/9001"])
+    }
+
     @Test func equalRoundTripsGoByName() throws {
         let topology = try EdgeTopology(
             parsing: """
@@ -39,6 +50,9 @@ import Testing
         "us-east 127.0.0.11:8081 9081 NA=5 SA=1 EU=1 AF=1 AS=1 OC=x", "us-east 127.0.0.11:8081 9081 NA=5 SA=1 EU=1 AF=1 AS=1 XX=3",
         "us-east 127.0.0.11:99999 9081 NA=5 SA=1 EU=1 AF=1 AS=1 OC=1",
         "a 1.1.1.1:1 1 NA=1 SA=1 EU=1 AF=1 AS=1 OC=1\na 1.1.1.2:1 1 NA=1 SA=1 EU=1 AF=1 AS=1 OC=1",
+        // Several instances: an empty address, three addresses and two agents, one address twice.
+        "a 1.1.1.1:1, 1 NA=1 SA=1 EU=1 AF=1 AS=1 OC=1", "a 1.1.1.1:1,1.1.1.2:1,1.1.1.3:1 7,8 NA=1 SA=1 EU=1 AF=1 AS=1 OC=1",
+        "a 1.1.1.1:1,1.1.1.1:1 7 NA=1 SA=1 EU=1 AF=1 AS=1 OC=1",
     ])
     func aBadTableIsRefusedWithTheLine(_ text: String) {
         #expect(throws: EdgeError.self) { try EdgeTopology(parsing: text) }
@@ -163,6 +177,44 @@ import Testing
         #expect(open.first == "    balance first")
         #expect(open.filter { $0.hasPrefix("    server ") }.map { $0.split(separator: " ")[1] } == ["eu-west", "us-east", "ap-southeast"])
         #expect(open.allSatisfy { !$0.hasPrefix("    server ") || $0.contains("track checks_live/") })
+    }
+
+    /// A region of several instances is one server in every continent's backend, as a region of one is: its
+    /// own balancer, which spreads the region's requests over the instances ready for the flow, each weighted
+    /// by its agent, and is up while any is.
+    @Test func aRegionOfSeveralInstancesIsBalancedWithinItselfAndKeepsItsPlace() throws {
+        let table = TopologyTests.table.replacingOccurrences(
+            of: "127.0.0.12:8082  9082",
+            with: "127.0.0.12:8082,127.0.0.12:8092,127.0.0.12:8102  9082,9092,9102"
+        )
+        var config = try Self.config()
+        config.topology = try EdgeTopology(parsing: table)
+        let text = config.configuration
+        #expect(
+            Self.backend("EU_cart", in: text) == [
+                "    balance first",
+                "    server eu-west abns@eu-west-cart track checks_cart/eu-west",
+                "    server us-east 127.0.0.11:8081 track checks_cart/us-east",
+                "    server ap-southeast 127.0.0.40:9003 track checks_cart/ap-southeast",
+            ]
+        )
+        #expect(Self.backend("checks_cart", in: text).contains("    server eu-west abns@eu-west-cart check"))
+        #expect(Self.backend("checks_live", in: text).contains("    server eu-west abns@eu-west-live check"))
+        #expect(Self.backend("EU_browse", in: text)[1].contains("agent-addr 127.0.0.12 agent-port 9082"))
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex(of: "listen region_eu-west_checkout"))
+        let balancer = Array(lines[(start + 1)...].prefix { !$0.isEmpty })
+        #expect(balancer.contains("    bind abns@eu-west-checkout"))
+        #expect(balancer.contains("    http-check send meth GET uri /health/ready/checkout"))
+        #expect(
+            balancer.filter { $0.hasPrefix("    server ") } == [
+                "    server eu-west-1 127.0.0.12:8082 check agent-check agent-port 9082 agent-inter 1s agent-send \"checkout\\n\"",
+                "    server eu-west-2 127.0.0.12:8092 check agent-check agent-port 9092 agent-inter 1s agent-send \"checkout\\n\"",
+                "    server eu-west-3 127.0.0.12:8102 check agent-check agent-port 9102 agent-inter 1s agent-send \"checkout\\n\"",
+            ]
+        )
+        // A region of one instance has no balancer: its configuration is what it was.
+        #expect(!text.contains("listen region_us-east"))
     }
 
     @Test func theMapsCoverEveryCountryAndContinent() throws {

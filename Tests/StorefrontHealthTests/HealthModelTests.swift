@@ -1,4 +1,5 @@
 import Foundation
+import StorefrontCore
 import StorefrontHealth
 import Testing
 
@@ -41,15 +42,18 @@ import Testing
         #expect(monitor.readiness(instant: start).ok)
         #expect(!moved())
         let now = Date()
-        monitor.drain(Drain(reason: "upgrade", requestedBy: "alice", since: now, until: now + 1))
+        monitor.regionDrainChanged(Drain(reason: "upgrade", requestedBy: "alice", since: now, until: now + 1))
         #expect(moved())
+        // An expiry moves no version: the verdict says itself when it stops holding.
         let lifts = monitor.readinessHolds(now: now, instant: start)
         #expect(lifts > start && lifts <= start + .seconds(1))
         #expect(monitor.activeDrain(at: now + 2) == nil)
-        #expect(moved())
-        monitor.drain(Drain(reason: "again", requestedBy: "alice"))
-        _ = monitor.undrain()
+        monitor.regionDrainChanged(Drain(reason: "again", requestedBy: "alice"))
+        monitor.regionDrainChanged(nil)
         #expect(monitor.version == version + 2)
+        let before = monitor.version
+        monitor.regionDrainChanged(nil)
+        #expect(monitor.version == before, "the same drain heard again changes nothing")
     }
 
     @Test func everyHealthySignalMakesAReadyHealthyRegion() throws {
@@ -292,17 +296,28 @@ import Testing
         let monitor = monitor()
         round(monitor)
         let now = Date()
-        monitor.drain(Drain(reason: "database upgrade", requestedBy: "alice", since: now, until: now.addingTimeInterval(60)))
+        monitor.regionDrainChanged(Drain(reason: "database upgrade", requestedBy: "alice", since: now, until: now.addingTimeInterval(60)))
         let verdict = monitor.readiness(now: now)
         #expect(!verdict.ok)
         #expect(verdict.reasons == ["draining: database upgrade"])
         #expect(!monitor.readiness(for: .browse, now: now).ok)
         #expect(monitor.readiness(now: now.addingTimeInterval(61)).ok)
-        #expect(monitor.activeDrain() == nil)
-        monitor.drain(Drain(reason: "by hand", requestedBy: "bob"))
+        #expect(monitor.activeDrain(at: now.addingTimeInterval(61)) == nil)
+        monitor.regionDrainChanged(Drain(reason: "by hand", requestedBy: "bob"))
         #expect(!monitor.readiness().ok)
-        #expect(monitor.undrain()?.reason == "by hand")
+        monitor.regionDrainChanged(nil)
         #expect(monitor.readiness().ok)
+    }
+
+    /// A stopping instance stays out whatever the region's drain does: an operator's undrain must not send
+    /// shoppers to an instance that is shutting down.
+    @Test func aStoppingInstanceStaysOutWhenTheRegionIsUndrained() {
+        let monitor = monitor()
+        round(monitor)
+        monitor.regionDrainChanged(Drain(reason: "maintenance", requestedBy: "alice"))
+        monitor.drainInstance(Drain(reason: "shutting down", requestedBy: "SIGTERM"))
+        monitor.regionDrainChanged(nil)
+        #expect(monitor.readiness().reasons == ["draining: shutting down"])
     }
 }
 

@@ -22,7 +22,7 @@ public struct DrainOnShutdown: Service {
     public func run() async throws {
         try? await gracefulShutdown()
         guard !Task.isCancelled else { return }
-        monitor.drain(Drain(reason: "shutting down", requestedBy: "SIGTERM", until: nil))
+        monitor.drainInstance(Drain(reason: "shutting down", requestedBy: "SIGTERM", until: nil))
         logger.notice("draining before shutdown", metadata: ["grace_ms": .stringConvertible(Int(grace.milliseconds))])
         try? await Task.sleep(for: grace)
     }

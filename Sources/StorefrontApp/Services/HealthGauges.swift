@@ -7,6 +7,7 @@ import StorefrontMetrics
 final class HealthGauges: Sendable {
     private let registry: PrometheusCollectorRegistry
     private let gauges = MetricCache<String, Gauge>()
+    private let counters = MetricCache<String, Counter>()
 
     init(registry: PrometheusCollectorRegistry, poolSize: Int) {
         self.registry = registry
@@ -47,6 +48,23 @@ final class HealthGauges: Sendable {
                 labels: [("peer", peer)]
             ).set(seconds)
         }
+    }
+
+    /// A round of the database probes this instance used: its own (`this_instance`), or the one another
+    /// instance of the region ran and announced (`another_instance`).
+    func countDatabaseRound(by: String) {
+        counters.metric(by) {
+            registry.makeCounter(
+                descriptor: .storefront(
+                    "health",
+                    "database_rounds",
+                    unit: "total",
+                    help: "Rounds of the database probes used here, by the instance that ran them"
+                ),
+                labels: [("by", by)]
+            )
+        }
+        .increment()
     }
 
     private func gauge(_ descriptor: MetricNameDescriptor, labels: [(String, String)]) -> Gauge {

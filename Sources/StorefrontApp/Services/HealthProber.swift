@@ -19,6 +19,11 @@ struct HealthProber: Service {
     let monitor: HealthMonitor
     let postgres: PostgresClient
     let database: DatabaseProbe
+    /// Where the region's instances share one round of the database probes: one probes, all use it.
+    let session: RegionSession
+    let rounds: HeardProbeRounds
+    /// Names this instance in the rounds it announces.
+    let instance: String
     let peers: [AppConfiguration.PeerAPI]
     let flows: FlowWindows
     let gauges: HealthGauges
@@ -69,6 +74,7 @@ struct HealthProber: Service {
     struct Memory {
         var applyErrors = ApplyErrorHistory()
         var outcomes = FlowOutcomes()
+        var peerSilence = PeerSilence()
     }
 
     private func probeAndEvaluate(_ memory: inout Memory, _ http: HTTPClient) async {
@@ -100,7 +106,7 @@ struct HealthProber: Service {
         async let poolWait = timed { try await postgres.withOpenConnection { _ in } }
         async let reachability = peerReachability(http)
 
-        let (read, write, replication) = await databaseProbes()
+        let (read, write, replication) = await databaseRound()
         guard !Task.isCancelled else { return }
         record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
         record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
@@ -123,10 +129,51 @@ struct HealthProber: Service {
             threshold: thresholds.poolWaitMilliseconds,
             consequenceOf: readFailed ? .databaseRead : nil
         )
-        for (peer, sample) in peers { monitor.record(sample, for: .peerLive(peer)) }
+        for (peer, result) in peers { monitor.record(peerSample(peer, result, &memory.peerSilence), for: .peerLive(peer)) }
         // The flows are judged against the database as this round found it, not as the last round did.
         publish(monitor.evaluateNow())
         recordFlows(&memory.outcomes)
+    }
+
+    /// The database's read, write and replication state for this round. One instance of the region runs the
+    /// probes, the holder of their lease, and announces each round on the region session; the others use
+    /// the round they heard, so the probes' load on the database does not grow with the instance count. An
+    /// instance that has heard no round for two intervals (the holder died, stalled or lost its session)
+    /// takes the lease if it is free and probes itself meanwhile in any case: its own view never waits on
+    /// another instance's.
+    private func databaseRound() async -> (
+        read: Result<Double, any Error>, write: Result<Double, any Error>,
+        replication: Result<(subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]), any Error>
+    ) {
+        if !session.held.contains(.databaseProbes), let heard = rounds.latest(within: monitor.interval * 2) {
+            gauges.countDatabaseRound(by: "another_instance")
+            return (heard.read.result, heard.write.result, heard.replication.result.map { ($0.subscriptions, $0.heartbeatAges) })
+        }
+        _ = await session.holds(.databaseProbes)
+        let (read, write, replication) = await databaseProbes()
+        gauges.countDatabaseRound(by: "this_instance")
+        guard !Task.isCancelled else { return (read, write, replication) }
+        let round = DatabaseProbeRound(
+            read: announced(read),
+            write: announced(write),
+            replication: announced(
+                replication.map { DatabaseProbeRound.ReplicationState(subscriptions: $0.subscriptions, heartbeatAges: $0.heartbeatAges) }
+            ),
+            by: instance
+        )
+        do {
+            try await session.announce(round)
+        } catch {
+            logger.debug("could not announce a round of the database probes", metadata: ["error": "\(String(reflecting: error))"])
+        }
+        return (read, write, replication)
+    }
+
+    private func announced<Value>(_ result: Result<Value, any Error>) -> DatabaseProbeRound.Outcome<Value> {
+        switch result {
+        case .success(let value): .measured(value)
+        case .failure(let error): .failed(.init(describe(error), certain: Self.isCertain(error)))
+        }
     }
 
     /// Read, write and replication state at once, each with its deadline, once the prober's connections are
@@ -217,8 +264,9 @@ struct HealthProber: Service {
         }
     }
 
-    private func peerReachability(_ http: HTTPClient) async -> [(String, SignalSample)] {
-        await withTaskGroup(of: (String, SignalSample).self) { group in
+    /// Each peer's `/health/live`: its status code and how long it took, or why there was no answer.
+    private func peerReachability(_ http: HTTPClient) async -> [(String, Result<(UInt, Double), any Error>)] {
+        await withTaskGroup(of: (String, Result<(UInt, Double), any Error>).self) { group in
             for peer in peers {
                 group.addTask {
                     let result = await outcome {
@@ -238,17 +286,27 @@ struct HealthProber: Service {
                             return (response.status.code, (ContinuousClock.now - start).milliseconds)
                         }
                     }
-                    let sample: SignalSample =
-                        switch result {
-                        case .success((200, let milliseconds)):
-                            .measured(milliseconds, unit: "ms", against: thresholds.peerMilliseconds, what: "/health/live answered in")
-                        case .success((let status, _)): .failed(unit: "ms", "/health/live answered \(status)")
-                        case .failure(let error): .failed(unit: "ms", "unreachable: \(describe(error))", certain: Self.isCertain(error))
-                        }
-                    return (peer.region.name, sample)
+                    return (peer.region.name, result)
                 }
             }
             return await group.reduce(into: []) { $0.append($1) }
+        }
+    }
+
+    /// A slow answer is a busy peer and degrades at most; no answer is down only once the silence has lasted
+    /// (`PeerSilence`), a refusal at once.
+    private func peerSample(_ peer: String, _ result: Result<(UInt, Double), any Error>, _ silence: inout PeerSilence) -> SignalSample {
+        switch result {
+        case .success((200, let milliseconds)):
+            silence.answered(peer)
+            return .measured(milliseconds, unit: "ms", against: thresholds.peerMilliseconds, what: "/health/live answered in")
+        case .success((let status, _)):
+            silence.answered(peer)
+            return .failed(unit: "ms", "/health/live answered \(status)")
+        case .failure(let error) where Self.isCertain(error):
+            return silence.refused(peer, describe(error))
+        case .failure(let error):
+            return silence.unanswered(peer, describe(error))
         }
     }
 
@@ -289,7 +347,10 @@ struct HealthProber: Service {
     }
 
     /// Whether one failed sample proves the failure (`PSQLError.isCertain`, or nothing listening at a peer).
-    static func isCertain(_ error: any Error) -> Bool { (error as? PSQLError)?.isCertain ?? isRefused(error) }
+    static func isCertain(_ error: any Error) -> Bool {
+        if let heard = error as? DatabaseProbeRound.Failure { return heard.certain }
+        return (error as? PSQLError)?.isCertain ?? isRefused(error)
+    }
 
     /// Nothing listened at the address.
     static func isRefused(_ error: any Error) -> Bool { (error as? IOError)?.errnoCode == ECONNREFUSED }
@@ -302,6 +363,8 @@ struct HealthProber: Service {
     /// What a failed probe shows in the health model, which anyone may read: the kind of failure, never an
     /// error's message or an address. The whole error goes to the log, for operators.
     private func describe(_ error: any Error) -> String {
+        // Described already, by the instance that ran the probe and logged it.
+        if let heard = error as? DatabaseProbeRound.Failure { return heard.description }
         let (shown, logged): (String, String) =
             switch error {
             case let error as PSQLError: (error.publicSummary, error.operatorSummary)

@@ -7,9 +7,11 @@ import StorefrontMetrics
 import StorefrontPostgres
 
 /// Every interval, supersedes this region's duplicate orders (`OrderReconciler`), logs each and counts them
-/// in `/metrics`.
+/// in `/metrics`: in the one instance of the region that holds the reconciliation's lease (two at once would
+/// still supersede each order once, under its row lock, but each would read every duplicate).
 struct ReconcileService: Service {
     let reconciler: OrderReconciler
+    let session: RegionSession
     let interval: Duration
     let registry: PrometheusCollectorRegistry
     let logger: Logger
@@ -34,6 +36,7 @@ struct ReconcileService: Service {
         )
         await everyInterval(interval, activity: activity, doing: "reconciling", failure: "reconciling failed; the next round retries", logger: logger)
         {
+            guard await session.holds(.reconciliation) else { return }
             for reconciliation in try await reconciler.reconcile() {
                 let outcome = reconciliation.status == .cancelled ? "cancelled" : "left_for_operator"
                 counters[outcome]?.increment()

@@ -6,12 +6,17 @@ import StorefrontHealth
 
 /// Takes the region out of rotation and back, behind the admin token. Draining only turns readiness to 503:
 /// the region goes on serving whatever still reaches it, so no request fails because of a drain.
+///
+/// The drain is the region's: kept in its database, whichever instance receives it, and followed by every
+/// instance (`RegionSession`); the instance that received it follows at once.
 public struct DrainController: Sendable {
     let monitor: HealthMonitor
+    let drains: any RegionDrains
     let adminToken: String?
 
-    public init(monitor: HealthMonitor, adminToken: String?) {
+    public init(monitor: HealthMonitor, drains: any RegionDrains, adminToken: String?) {
         self.monitor = monitor
+        self.drains = drains
         self.adminToken = adminToken
     }
 
@@ -42,7 +47,8 @@ public struct DrainController: Sendable {
         admin.post("drain") { request, context in
             let body = try await request.decode(as: DrainRequest.self, context: context)
             let drain = try Self.validate(body)
-            monitor.drain(drain)
+            try await drains.drain(drain)
+            monitor.regionDrainChanged(drain)
             context.logger.notice(
                 "region drained",
                 metadata: [
@@ -53,10 +59,12 @@ public struct DrainController: Sendable {
             return DrainStateBody(drain)
         }
         admin.post("undrain") { _, context in
-            let lifted = monitor.undrain()
+            let lifted = try await drains.lift()
+            monitor.regionDrainChanged(nil)
             if lifted != nil { context.logger.notice("region undrained") }
-            return DrainStateBody(nil)
+            return DrainStateBody(monitor.activeDrain())
         }
+        // What this instance honours: the region's drain, or its own while it stops.
         admin.get("drain") { _, _ in DrainStateBody(monitor.activeDrain()) }
     }
 

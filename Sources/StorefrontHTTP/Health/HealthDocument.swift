@@ -1,4 +1,5 @@
 import Foundation
+import StorefrontCore
 import StorefrontHealth
 
 /// The whole model as `application/health+json` (draft-inadarei-api-health-check): the draft's `status`,

@@ -6,7 +6,7 @@ import StorefrontCore
 /// What this region's database knows of replication: each subscription to a peer, each peer's heartbeat
 /// as seen here, and the slots peers read this region's changes from.
 public struct ReplicationReport: Sendable {
-    public struct Subscription: Sendable {
+    public struct Subscription: Sendable, Codable {
         public var name: String
         public var enabled: Bool
         public var workerRunning: Bool

@@ -13,18 +13,24 @@ struct EdgeProcess: Sendable {
     var url: String { "http://127.0.0.1:\(port)" }
 
     /// Starts HAProxy for `topology` (the edge's own continent `home`) and waits until it answers.
-    static func start(_ topology: EdgeTopology, home: Continent = .northAmerica, cidr: String = "127.0.2.0/24 EU\n") async throws -> EdgeProcess {
+    static func start(
+        _ topology: EdgeTopology,
+        home: Continent = .northAmerica,
+        cidr: String = "127.0.2.0/24 EU\n",
+        rateLimits: [HAProxyConfig.RateLimit] = []
+    ) async throws -> EdgeProcess {
         let directory = NSTemporaryDirectory() + "edge-\(UUID().uuidString.prefix(8))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         let port = try freePort()
         let statsPort = try freePort()
-        let config = HAProxyConfig(
+        var config = HAProxyConfig(
             topology: topology,
             bind: .init(host: "127.0.0.1", port: port),
             statsBind: .init(host: "127.0.0.1", port: statsPort),
             home: home,
             directory: directory
         )
+        config.rateLimits = rateLimits
         let files = [
             "haproxy.cfg": config.configuration + "\n", "geo.map": HAProxyConfig.geoMap, "continents.map": HAProxyConfig.continentsMap,
             "closest.map": config.closestMap, "cidr.map": cidr,

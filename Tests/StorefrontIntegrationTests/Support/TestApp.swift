@@ -12,12 +12,14 @@ import StorefrontPostgres
 import Synchronization
 import Testing
 
-/// The app exactly as `storefront serve` builds it, against a test database, with fast background loops.
+/// The app exactly as `storefront serve` builds it, against a test database, with fast background loops;
+/// the test begins once it is ready, or at once when `readiness` is false.
 func withTestApp<Result: Sendable>(
     _ database: TestDatabase,
     environment extra: [String: String] = [:],
     logger: Logger? = nil,
     health: HealthMonitor? = nil,
+    readiness: Bool = true,
     _ test: @Sendable (any TestClientProtocol) async throws -> Result
 ) async throws -> Result {
     var environment = appEnvironment(database)
@@ -27,7 +29,7 @@ func withTestApp<Result: Sendable>(
     return try await TestAppSlots.shared.whileHolding {
         try await withRunningServices(region) {
             try await region.application().test(.router) { client in
-                try await waitUntilReady(client)
+                if readiness { try await waitUntilReady(client) }
                 return try await test(client)
             }
         }

@@ -17,3 +17,13 @@ public struct Drain: Sendable, Equatable {
 
     public func isActive(at now: Date) -> Bool { until.map { now < $0 } ?? true }
 }
+
+/// Where the region's drain is kept: in its database, so that a drain sent to any instance of the region
+/// takes every instance out of rotation (each hears of it through `RegionSession`).
+public protocol RegionDrains: Sendable {
+    /// The drain in force, or nil.
+    func current() async throws -> Drain?
+    func drain(_ drain: Drain) async throws
+    /// Lifts the drain; returns the one that was in force.
+    func lift() async throws -> Drain?
+}

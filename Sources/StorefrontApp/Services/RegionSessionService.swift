@@ -1,0 +1,39 @@
+import Logging
+import ServiceLifecycle
+import StorefrontHealth
+import StorefrontPostgres
+import Synchronization
+
+/// Keeps this instance's `RegionSession` for its whole life: follows the region's drain into the health
+/// model and the region's database probe rounds into `rounds`, and at the end closes the session, which frees
+/// its leases for the region's other instances at once.
+struct RegionSessionService: Service {
+    let session: RegionSession
+    let monitor: HealthMonitor
+    let rounds: HeardProbeRounds
+    let logger: Logger
+    let activity = Activity()
+
+    func run() async throws {
+        activity.set("following the region's drain and database probes")
+        await cancelWhenGracefulShutdown {
+            await session.follow(drainChanged: { monitor.regionDrainChanged($0) }, probed: { rounds.heard($0) })
+        }
+        activity.set("closing the region session")
+        await session.close()
+    }
+}
+
+/// The latest round of the database probes announced in the region, and when it was heard.
+final class HeardProbeRounds: Sendable {
+    private let latest = Mutex<(round: DatabaseProbeRound, at: ContinuousClock.Instant)?>(nil)
+
+    func heard(_ round: DatabaseProbeRound, at instant: ContinuousClock.Instant = .now) {
+        latest.withLock { $0 = (round, instant) }
+    }
+
+    /// The latest round, if it was heard within `age`.
+    func latest(within age: Duration, now: ContinuousClock.Instant = .now) -> DatabaseProbeRound? {
+        latest.withLock { latest in latest.flatMap { now - $0.at <= age ? $0.round : nil } }
+    }
+}
