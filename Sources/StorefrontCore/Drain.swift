@@ -18,12 +18,22 @@ public struct Drain: Sendable, Equatable {
     public func isActive(at now: Date) -> Bool { until.map { now < $0 } ?? true }
 }
 
+/// The region's drain (nil: none) and the version of it, which grows with every change: of two accounts of
+/// the drain, the later version is the truth.
+public struct VersionedDrain: Sendable, Equatable {
+    public var drain: Drain?
+    public var version: Int64
+
+    public init(drain: Drain?, version: Int64) {
+        self.drain = drain
+        self.version = version
+    }
+}
+
 /// Where the region's drain is kept: in its database, so that a drain sent to any instance of the region
 /// takes every instance out of rotation (each hears of it through `RegionSession`).
 public protocol RegionDrains: Sendable {
-    /// The drain in force, or nil.
-    func current() async throws -> Drain?
-    func drain(_ drain: Drain) async throws
-    /// Lifts the drain; returns the one that was in force.
-    func lift() async throws -> Drain?
+    func current() async throws -> VersionedDrain
+    func drain(_ drain: Drain) async throws -> VersionedDrain
+    func lift() async throws -> VersionedDrain
 }

@@ -24,13 +24,13 @@ public final class HealthMonitor: Sendable {
         /// This instance's own drain: it is stopping (SIGTERM).
         var instanceDrain: Drain?
         /// The region's drain, as its database last said (`RegionSession`).
-        var regionDrain: Drain?
+        var regionDrain = VersionedDrain(drain: nil, version: 0)
         var latest: HealthReport?
         var history: HealthHistory
 
         func drain(at now: Date) -> Drain? {
             if let instanceDrain { return instanceDrain }
-            return regionDrain.flatMap { $0.isActive(at: now) ? $0 : nil }
+            return regionDrain.drain.flatMap { $0.isActive(at: now) ? $0 : nil }
         }
     }
 
@@ -173,10 +173,15 @@ public final class HealthMonitor: Sendable {
     /// Takes this instance alone out of rotation, for good: it is stopping.
     public func drainInstance(_ drain: Drain) { changing { $0.instanceDrain = drain } }
 
-    /// What the region's database says of the region's drain, whichever instance it was sent to.
-    public func regionDrainChanged(_ drain: Drain?) {
-        guard state.withLock({ $0.regionDrain }) != drain else { return }
-        changing { $0.regionDrain = drain }
+    /// What the region's database says of the region's drain, whichever instance it was sent to; an
+    /// account older than the one held (a read that raced a change) is ignored.
+    public func regionDrainChanged(_ drain: VersionedDrain) {
+        let moved = state.withLock { state -> Bool in
+            guard drain.version > state.regionDrain.version else { return false }
+            defer { state.regionDrain = drain }
+            return drain.drain != state.regionDrain.drain
+        }
+        if moved { changes.add(1, ordering: .releasing) }
     }
 
     /// The drain in force on this instance, if any: its own, or the region's; an expired one is none.

@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import PostgresNIO
 import StorefrontCore
@@ -66,6 +67,13 @@ public final class DatabaseProbe: Sendable {
                 logger: logger
             )
         }
+    }
+
+    /// Tells the region's instances what this round found (`RegionSession` hears it), on the write probe's
+    /// connection.
+    public func announce(_ round: DatabaseProbeRound) async throws {
+        let payload = String(decoding: try JSONEncoder().encode(round), as: UTF8.self)
+        try await writes.use { try await $0.run("SELECT pg_notify(\(RegionSession.probeChannel), \(payload))", logger: logger) }
     }
 
     /// Each subscription's state and each peer's heartbeat age, as this database has them.

@@ -3,8 +3,8 @@ import Logging
 import PostgresNIO
 import StorefrontCore
 
-/// The region's drain in its database. A change is announced on `channel` in the same transaction, so an
-/// instance that hears it reads the change.
+/// The region's drain in its database. Every change raises the row's version and is announced on `channel`
+/// in the same statement, so an instance that hears it reads the change.
 public struct PostgresRegionDrains: RegionDrains {
     public static let channel = "storefront_region_drain"
     let client: PostgresClient
@@ -17,48 +17,46 @@ public struct PostgresRegionDrains: RegionDrains {
         self.logger = logger
     }
 
-    public func current() async throws -> Drain? {
+    public func current() async throws -> VersionedDrain {
         try await client.withOpenConnection { try await Self.current(of: region, on: $0, logger: logger) }
     }
 
-    public func drain(_ drain: Drain) async throws {
-        try await client.run(
-            """
-            WITH saved AS (
-                INSERT INTO region_drains (region, reason, requested_by, since, until)
-                VALUES (\(region.name), \(drain.reason), \(drain.requestedBy), \(drain.since), \(drain.until))
-                ON CONFLICT (region) DO UPDATE
-                SET reason = EXCLUDED.reason, requested_by = EXCLUDED.requested_by, since = EXCLUDED.since, until = EXCLUDED.until
-                RETURNING region
-            )
-            SELECT pg_notify(\(Self.channel), region) FROM saved
-            """,
-            logger: logger
-        )
+    public func drain(_ drain: Drain) async throws -> VersionedDrain {
+        try await change(to: drain)
     }
 
-    public func lift() async throws -> Drain? {
+    public func lift() async throws -> VersionedDrain {
+        try await change(to: nil)
+    }
+
+    private func change(to drain: Drain?) async throws -> VersionedDrain {
         let rows = try await client.rows(
             """
-            WITH lifted AS (DELETE FROM region_drains WHERE region = \(region.name) RETURNING *)
-            SELECT reason, requested_by, since, until, pg_notify(\(Self.channel), region) IS NULL FROM lifted
+            WITH saved AS (
+                INSERT INTO region_drains AS d (region, version, reason, requested_by, since, until)
+                VALUES (\(region.name), 1, \(drain?.reason), \(drain?.requestedBy), \(drain?.since), \(drain?.until))
+                ON CONFLICT (region) DO UPDATE
+                SET version = d.version + 1, reason = EXCLUDED.reason, requested_by = EXCLUDED.requested_by,
+                    since = EXCLUDED.since, until = EXCLUDED.until
+                RETURNING region, version
+            )
+            SELECT version, pg_notify(\(Self.channel), region) IS NULL FROM saved
             """,
             logger: logger
         )
-        return try rows.first.map { try Self.drain($0) }
+        guard let (version, _) = try rows.first?.decode((Int64, Bool).self) else { throw ConnectionClosed() }
+        return VersionedDrain(drain: drain, version: version)
     }
 
-    /// The region's drain as `connection` reads it now; an expired one is none.
-    static func current(of region: Region, on connection: PostgresConnection, logger: Logger) async throws -> Drain? {
+    /// The region's drain as `connection` reads it now (version 0 when none was ever set).
+    static func current(of region: Region, on connection: PostgresConnection, logger: Logger) async throws -> VersionedDrain {
         let rows = try await connection.rows(
-            "SELECT reason, requested_by, since, until, false FROM region_drains WHERE region = \(region.name)",
+            "SELECT version, reason, requested_by, since, until FROM region_drains WHERE region = \(region.name)",
             logger: logger
         )
-        return try rows.first.map { try Self.drain($0) }.flatMap { $0.isActive(at: Date()) ? $0 : nil }
-    }
-
-    private static func drain(_ row: PostgresRow) throws -> Drain {
-        let (reason, requestedBy, since, until, _) = try row.decode((String, String, Date, Date?, Bool).self)
-        return Drain(reason: reason, requestedBy: requestedBy, since: since, until: until)
+        guard let (version, reason, requestedBy, since, until) = try rows.first?.decode((Int64, String?, String?, Date?, Date?).self)
+        else { return VersionedDrain(drain: nil, version: 0) }
+        guard let reason, let requestedBy, let since else { return VersionedDrain(drain: nil, version: version) }
+        return VersionedDrain(drain: Drain(reason: reason, requestedBy: requestedBy, since: since, until: until), version: version)
     }
 }

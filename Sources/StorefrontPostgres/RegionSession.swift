@@ -87,19 +87,12 @@ public final class RegionSession: Sendable {
     /// The jobs whose leases this instance holds now, as far as it knows without asking.
     public var held: Set<Job> { state.withLock { $0.held } }
 
-    /// Tells the region's instances (this one included) what a round of the database probes found.
-    public func announce(_ round: DatabaseProbeRound) async throws {
-        let payload = String(decoding: try JSONEncoder().encode(round), as: UTF8.self)
-        let (connection, _) = try await open()
-        try await connection.run("SELECT pg_notify(\(Self.probeChannel), \(payload))", logger: logger)
-    }
-
     static let probeChannel = "storefront_database_probes"
 
     /// Until cancelled: `drainChanged` hears the region's drain at every (re)connection and after every
     /// change of it; `probed` hears every round of the database probes announced by an instance.
     public func follow(
-        drainChanged: @escaping @Sendable (Drain?) -> Void,
+        drainChanged: @escaping @Sendable (VersionedDrain) -> Void,
         probed: @escaping @Sendable (DatabaseProbeRound) -> Void
     ) async {
         while !Task.isCancelled {

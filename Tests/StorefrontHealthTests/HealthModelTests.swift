@@ -42,18 +42,21 @@ import Testing
         #expect(monitor.readiness(instant: start).ok)
         #expect(!moved())
         let now = Date()
-        monitor.regionDrainChanged(Drain(reason: "upgrade", requestedBy: "alice", since: now, until: now + 1))
+        monitor.regionDrainChanged(VersionedDrain(drain: Drain(reason: "upgrade", requestedBy: "alice", since: now, until: now + 1), version: 1))
         #expect(moved())
         // An expiry moves no version: the verdict says itself when it stops holding.
         let lifts = monitor.readinessHolds(now: now, instant: start)
         #expect(lifts > start && lifts <= start + .seconds(1))
         #expect(monitor.activeDrain(at: now + 2) == nil)
-        monitor.regionDrainChanged(Drain(reason: "again", requestedBy: "alice"))
-        monitor.regionDrainChanged(nil)
+        monitor.regionDrainChanged(VersionedDrain(drain: Drain(reason: "again", requestedBy: "alice"), version: 2))
+        monitor.regionDrainChanged(VersionedDrain(drain: nil, version: 3))
         #expect(monitor.version == version + 2)
         let before = monitor.version
-        monitor.regionDrainChanged(nil)
+        monitor.regionDrainChanged(VersionedDrain(drain: nil, version: 3))
         #expect(monitor.version == before, "the same drain heard again changes nothing")
+        monitor.regionDrainChanged(VersionedDrain(drain: Drain(reason: "again", requestedBy: "alice"), version: 2))
+        #expect(monitor.version == before, "an older account, read while the drain changed, is ignored")
+        #expect(monitor.activeDrain() == nil)
     }
 
     @Test func everyHealthySignalMakesAReadyHealthyRegion() throws {
@@ -296,16 +299,17 @@ import Testing
         let monitor = monitor()
         round(monitor)
         let now = Date()
-        monitor.regionDrainChanged(Drain(reason: "database upgrade", requestedBy: "alice", since: now, until: now.addingTimeInterval(60)))
+        let drain = Drain(reason: "database upgrade", requestedBy: "alice", since: now, until: now.addingTimeInterval(60))
+        monitor.regionDrainChanged(VersionedDrain(drain: drain, version: 1))
         let verdict = monitor.readiness(now: now)
         #expect(!verdict.ok)
         #expect(verdict.reasons == ["draining: database upgrade"])
         #expect(!monitor.readiness(for: .browse, now: now).ok)
         #expect(monitor.readiness(now: now.addingTimeInterval(61)).ok)
         #expect(monitor.activeDrain(at: now.addingTimeInterval(61)) == nil)
-        monitor.regionDrainChanged(Drain(reason: "by hand", requestedBy: "bob"))
+        monitor.regionDrainChanged(VersionedDrain(drain: Drain(reason: "by hand", requestedBy: "bob"), version: 2))
         #expect(!monitor.readiness().ok)
-        monitor.regionDrainChanged(nil)
+        monitor.regionDrainChanged(VersionedDrain(drain: nil, version: 3))
         #expect(monitor.readiness().ok)
     }
 
@@ -314,9 +318,9 @@ import Testing
     @Test func aStoppingInstanceStaysOutWhenTheRegionIsUndrained() {
         let monitor = monitor()
         round(monitor)
-        monitor.regionDrainChanged(Drain(reason: "maintenance", requestedBy: "alice"))
+        monitor.regionDrainChanged(VersionedDrain(drain: Drain(reason: "maintenance", requestedBy: "alice"), version: 1))
         monitor.drainInstance(Drain(reason: "shutting down", requestedBy: "SIGTERM"))
-        monitor.regionDrainChanged(nil)
+        monitor.regionDrainChanged(VersionedDrain(drain: nil, version: 2))
         #expect(monitor.readiness().reasons == ["draining: shutting down"])
     }
 }

@@ -46,7 +46,7 @@ import Testing
             // The drain is the region's, kept in its database: an instance that starts later honours it too.
             try await database.asOwner { owner in
                 try await owner.run(
-                    "INSERT INTO region_drains (region, reason, requested_by, since) VALUES ('us-east', 'kept', 'bob', now())"
+                    "UPDATE region_drains SET version = version + 1, reason = 'kept', requested_by = 'bob', since = now() WHERE region = 'us-east'"
                 )
             }
             try await withTestApp(database, readiness: false) { late in

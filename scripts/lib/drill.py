@@ -70,8 +70,14 @@ def watch(out, urls):
             else:
                 states = {}
                 for row in csv.DictReader(io.StringIO(text.lstrip("# "))):
-                    if row["pxname"].startswith("checks_") and row["svname"] not in ("FRONTEND", "BACKEND"):
+                    if row["svname"] in ("FRONTEND", "BACKEND"):
+                        continue
+                    if row["pxname"].startswith("checks_"):
                         states[f"{row['pxname'][7:]}/{row['svname']}"] = row["status"]
+                    elif row["pxname"].startswith("region_"):
+                        # A region's own balancer over its instances: region_<name>_<flow>, server <name>-<k>.
+                        flow = row["pxname"][len("region_"):].split("_", 1)[1]
+                        states[f"{flow}/{row['svname']}"] = row["status"]
                 line = {"t": now, "edge": url, "states": states}
             with lock:
                 sink.write(json.dumps(line) + "\n")
@@ -146,6 +152,17 @@ def detection(watch_file, region, crash):
     return per_edge
 
 
+def left_rotation(watch_file, region, crash):
+    """Whether any edge, after the crash, held REGION down for a flow."""
+    for line in open(watch_file):
+        event = json.loads(line)
+        if event["t"] < crash or "states" not in event:
+            continue
+        if any(key.endswith("/" + region) and not key.startswith("live/") and state.startswith("DOWN") for key, state in event["states"].items()):
+            return True
+    return False
+
+
 def recovery(load, load_start, crash, width_s=0.1, hold_s=1.0):
     """Seconds from the crash until the load's requests succeed as often as before it, and keep doing so."""
     timeline = load.get("timeline") or []
@@ -166,7 +183,10 @@ def recovery(load, load_start, crash, width_s=0.1, hold_s=1.0):
 def assemble(work):
     drill = json.load(open(f"{work}/drill.json"))
     drill["loads"] = {c: json.load(open(f"{work}/load-{c}.json")) for c in drill["continents"]}
-    per_edge = detection(f"{work}/watch.jsonl", drill["region"], drill["crash_unix"]) if drill["scenario"] != "slow-db" else {}
+    lost_one = drill["instance"] if drill["scenario"] == "instance-loss" else drill["region"]
+    per_edge = detection(f"{work}/watch.jsonl", lost_one, drill["crash_unix"]) if drill["scenario"] != "slow-db" else {}
+    if drill["scenario"] == "instance-loss":
+        drill["left_rotation"] = left_rotation(f"{work}/watch.jsonl", drill["region"], drill["crash_unix"])
     drill["detection_per_edge"] = {edge: round(t, 2) for edge, t in per_edge.items()}
     drill["detection_s"] = max(per_edge.values()) if per_edge and len(per_edge) == len(drill["edges"]) else None
     home = drill["home_continent"]
@@ -239,6 +259,14 @@ def report(path):
     if outage and drill.get("convergence_s") is not None:
         lines.append(f"- Convergence after the return (every table's digest equal in every region): "
                      + (f"{drill['convergence_s']:.1f} s" if drill["convergence_s"] >= 0 else "not within the limit"))
+    if drill["scenario"] == "instance-loss":
+        lines.append(f"- Detection (kill → every edge has {drill['instance']} DOWN for every flow): "
+                     + (f"{detection:.2f} s" if detection is not None else "never"))
+        lines.append(f"- {drill['region']} " + ("left rotation for a flow at some edge" if drill.get("left_rotation") else "stayed in rotation for every flow at every edge")
+                     + f"; its other instances took {drill['instance']}'s shoppers.")
+        targets.append(("failed requests ≤ 0.1 %", ratio <= 0.001))
+        targets.append((f"{drill['region']} never leaves rotation", not drill.get("left_rotation")))
+        targets.append(("detection ≤ 2 s", detection is not None and detection <= 2))
     if drill["scenario"] == "slow-db":
         s = drill.get("slow", {})
         lines.append(f"- While slow, {drill['region']} answered readiness 200 in {s.get('ready_ok', 0)} of {s.get('ready_polls', 0)} polls; "

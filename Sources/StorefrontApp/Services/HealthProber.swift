@@ -106,7 +106,9 @@ struct HealthProber: Service {
         async let poolWait = timed { try await postgres.withOpenConnection { _ in } }
         async let reachability = peerReachability(http)
 
-        let (read, write, replication) = await databaseRound()
+        let (read, write, replication, announcement) = await databaseRound()
+        // Told to the region's other instances beside the rest of the round, within the probes' deadline.
+        async let announced: Void = announce(announcement)
         guard !Task.isCancelled else { return }
         record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
         record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
@@ -133,26 +135,27 @@ struct HealthProber: Service {
         // The flows are judged against the database as this round found it, not as the last round did.
         publish(monitor.evaluateNow())
         recordFlows(&memory.outcomes)
+        await announced
     }
 
-    /// The database's read, write and replication state for this round. One instance of the region runs the
-    /// probes, the holder of their lease, and announces each round on the region session; the others use
-    /// the round they heard, so the probes' load on the database does not grow with the instance count. An
-    /// instance that has heard no round for two intervals (the holder died, stalled or lost its session)
-    /// takes the lease if it is free and probes itself meanwhile in any case: its own view never waits on
-    /// another instance's.
+    /// The database's read, write and replication state for this round, and the round to announce if this
+    /// instance ran it. One instance of the region runs the probes, the holder of their lease
+    /// (`RegionSessionService` takes it), and announces each round; the others use the round they heard, so
+    /// the probes' load on the database does not grow with the instance count. An instance that has heard
+    /// no round for three intervals (the holder died, stalled or lost its session) probes for itself
+    /// meanwhile: its own view never waits on another instance's.
     private func databaseRound() async -> (
         read: Result<Double, any Error>, write: Result<Double, any Error>,
-        replication: Result<(subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]), any Error>
+        replication: Result<(subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]), any Error>,
+        announcement: DatabaseProbeRound?
     ) {
-        if !session.held.contains(.databaseProbes), let heard = rounds.latest(within: monitor.interval * 2) {
+        if !session.held.contains(.databaseProbes), let heard = rounds.latest(within: monitor.staleAfter) {
             gauges.countDatabaseRound(by: "another_instance")
-            return (heard.read.result, heard.write.result, heard.replication.result.map { ($0.subscriptions, $0.heartbeatAges) })
+            let replication = heard.replication.result.map { (subscriptions: $0.subscriptions, heartbeatAges: $0.heartbeatAges) }
+            return (heard.read.result, heard.write.result, replication, nil)
         }
-        _ = await session.holds(.databaseProbes)
         let (read, write, replication) = await databaseProbes()
         gauges.countDatabaseRound(by: "this_instance")
-        guard !Task.isCancelled else { return (read, write, replication) }
         let round = DatabaseProbeRound(
             read: announced(read),
             write: announced(write),
@@ -161,12 +164,18 @@ struct HealthProber: Service {
             ),
             by: instance
         )
+        return (read, write, replication, round)
+    }
+
+    /// On the prober's own connection, as a probe is: past the deadline it is cancelled, which closes only
+    /// that connection.
+    private func announce(_ round: DatabaseProbeRound?) async {
+        guard let round else { return }
         do {
-            try await session.announce(round)
+            try await withDeadline(deadline) { [database] in try await database.announce(round) }
         } catch {
             logger.debug("could not announce a round of the database probes", metadata: ["error": "\(String(reflecting: error))"])
         }
-        return (read, write, replication)
     }
 
     private func announced<Value>(_ result: Result<Value, any Error>) -> DatabaseProbeRound.Outcome<Value> {

@@ -5,8 +5,9 @@ import StorefrontPostgres
 import Synchronization
 
 /// Keeps this instance's `RegionSession` for its whole life: follows the region's drain into the health
-/// model and the region's database probe rounds into `rounds`, and at the end closes the session, which frees
-/// its leases for the region's other instances at once.
+/// model and the region's database probe rounds into `rounds`; takes the probes' lease when nobody's round
+/// has been heard for three intervals; and at the end closes the session, which frees its leases for the
+/// region's other instances at once.
 struct RegionSessionService: Service {
     let session: RegionSession
     let monitor: HealthMonitor
@@ -17,10 +18,26 @@ struct RegionSessionService: Service {
     func run() async throws {
         activity.set("following the region's drain and database probes")
         await cancelWhenGracefulShutdown {
-            await session.follow(drainChanged: { monitor.regionDrainChanged($0) }, probed: { rounds.heard($0) })
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await session.follow(drainChanged: { monitor.regionDrainChanged($0) }, probed: { rounds.heard($0) }) }
+                group.addTask { await keepProbesLease() }
+                await group.waitForAll()
+            }
         }
         activity.set("closing the region session")
         await session.close()
+    }
+
+    /// Asks for the lease (one query) only while it is not this instance's and no round has been heard: the
+    /// holder died or lost its session, or there is none yet. Never in the prober's round, which must not
+    /// wait on a database that does not answer.
+    private func keepProbesLease() async {
+        while !Task.isCancelled {
+            if !session.held.contains(.databaseProbes), rounds.latest(within: monitor.staleAfter) == nil {
+                _ = await session.holds(.databaseProbes)
+            }
+            try? await Task.sleep(for: monitor.interval)
+        }
     }
 }
 

@@ -47,8 +47,7 @@ public struct DrainController: Sendable {
         admin.post("drain") { request, context in
             let body = try await request.decode(as: DrainRequest.self, context: context)
             let drain = try Self.validate(body)
-            try await drains.drain(drain)
-            monitor.regionDrainChanged(drain)
+            monitor.regionDrainChanged(try await drains.drain(drain))
             context.logger.notice(
                 "region drained",
                 metadata: [
@@ -59,9 +58,8 @@ public struct DrainController: Sendable {
             return DrainStateBody(drain)
         }
         admin.post("undrain") { _, context in
-            let lifted = try await drains.lift()
-            monitor.regionDrainChanged(nil)
-            if lifted != nil { context.logger.notice("region undrained") }
+            monitor.regionDrainChanged(try await drains.lift())
+            context.logger.notice("region undrained")
             return DrainStateBody(monitor.activeDrain())
         }
         // What this instance honours: the region's drain, or its own while it stops.
