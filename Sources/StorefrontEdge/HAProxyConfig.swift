@@ -91,6 +91,11 @@ public struct HAProxyConfig: Sendable {
         region.instances.count == 1 ? endpoint(region).text : "abns@\(region.name)-\(check)"
     }
 
+    /// The backend that checks a region for `check` (a flow, or `live`).
+    func checks(_ region: EdgeTopology.Region, _ check: String) -> String {
+        region.instances.count == 1 ? "checks_\(check)" : "checks_balanced_\(check)"
+    }
+
     /// A region run by several instances has, for each flow and for `live`, a balancer of its own: its
     /// instances, each checked on its own and weighted by its own agent, so the region is up while any
     /// instance is ready and its requests spread over those that are. The continents' backends see the
@@ -210,18 +215,26 @@ public struct HAProxyConfig: Sendable {
         ]
 
         // One health check per region and flow, shared by every continent's backend through `track`.
-        for flow in Self.flows {
-            lines += [
-                "backend checks_\(flow)", "    option httpchk", "    http-check send meth GET uri /health/ready/\(flow)",
-                "    http-check expect status 200",
-            ]
-            for region in topology.regions { lines.append("    server \(region.name) \(address(region, flow)) check") }
-            lines.append("")
+        let single = topology.regions.filter { $0.instances.count == 1 }
+        let balanced = topology.regions.filter { $0.instances.count > 1 }
+        for check in Self.flows + ["live"] {
+            let uri = check == "live" ? "/health/live" : "/health/ready/\(check)"
+            let head = ["    option httpchk", "    http-check send meth GET uri \(uri)", "    http-check expect status 200"]
+            if !single.isEmpty {
+                lines += ["backend checks_\(check)"] + head
+                for region in single { lines.append("    server \(region.name) \(address(region, check)) check") }
+                lines.append("")
+            }
+            if !balanced.isEmpty {
+                // Through the region's balancer, which answers 503 itself the moment no instance is up: the
+                // instances' own checks judge them, with the usual timeout, and this one only has to see the
+                // answer, so a second, local hop on a loaded machine must not take a region out.
+                lines += ["backend checks_balanced_\(check)", "    timeout check 2s"] + head
+                for region in balanced { lines.append("    server \(region.name) \(address(region, check)) check") }
+                lines.append("")
+            }
         }
-        lines += ["backend checks_live", "    option httpchk", "    http-check send meth GET uri /health/live", "    http-check expect status 200"]
-        for region in topology.regions { lines.append("    server \(region.name) \(address(region, "live")) check") }
-        lines.append("")
-        for region in topology.regions where region.instances.count > 1 {
+        for region in balanced {
             for check in Self.flows + ["live"] { lines += regionBalancer(region, check) }
         }
 
@@ -237,7 +250,7 @@ public struct HAProxyConfig: Sendable {
                     // servers), and `first` sends everything to the closest that is up.
                     lines.append("    balance first")
                     for region in order {
-                        lines.append("    server \(region.name) \(address(region, flow)) track checks_\(flow)/\(region.name)")
+                        lines.append("    server \(region.name) \(address(region, flow)) track \(checks(region, flow))/\(region.name)")
                     }
                 }
                 lines.append("")
@@ -245,7 +258,7 @@ public struct HAProxyConfig: Sendable {
                     "backend \(continent.rawValue)_\(flow)_open", "    balance first", "    http-request set-var(txn.open) str(\"; fail-open\")",
                 ]
                 for region in order {
-                    lines.append("    server \(region.name) \(address(region, "live")) track checks_live/\(region.name)")
+                    lines.append("    server \(region.name) \(address(region, "live")) track \(checks(region, "live"))/\(region.name)")
                 }
                 lines.append("")
             }
@@ -279,7 +292,7 @@ public struct HAProxyConfig: Sendable {
     func spillingServers(_ order: [EdgeTopology.Region], flow: String) -> [String] {
         var lines = ["    balance roundrobin"]
         for (rank, region) in order.enumerated() {
-            var server = "    server \(region.name) \(address(region, flow)) track checks_\(flow)/\(region.name)"
+            var server = "    server \(region.name) \(address(region, flow)) track \(checks(region, flow))/\(region.name)"
             switch rank {
             case 0:
                 server += " weight \(Self.closestWeight)"

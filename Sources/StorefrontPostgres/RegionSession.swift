@@ -44,8 +44,14 @@ public final class RegionSession: Sendable {
         /// Counts connections: what is held belongs to one.
         var generation = 0
         var held: Set<Job> = []
+        /// When this instance last asked for a lease it did not get: another instance holds it.
+        var refused: [Job: ContinuousClock.Instant] = [:]
         var closed = false
     }
+
+    /// A lease another instance holds is asked for again only this long after: its holder lets it go only
+    /// by dying, and each ask is a query every instance would otherwise make every round.
+    static let askAgainAfter = Duration.seconds(5)
 
     public init(url: DatabaseURL, region: Region, connectTimeout: Duration, statementTimeout: Duration, logger: Logger) {
         var configuration = url.connectionConfiguration(connectTimeout: connectTimeout)
@@ -72,9 +78,17 @@ public final class RegionSession: Sendable {
     /// not be asked.
     public func take(_ job: Job) async throws -> Bool {
         let (connection, generation) = try await open()
-        if state.withLock({ $0.generation == generation && $0.held.contains(job) }) { return true }
+        let now = ContinuousClock.now
+        let (held, askedLately) = state.withLock { state in
+            (state.generation == generation && state.held.contains(job), state.refused[job].map { now - $0 < Self.askAgainAfter } ?? false)
+        }
+        if held { return true }
+        if askedLately { return false }
         let rows = try await connection.rows("SELECT pg_try_advisory_lock(\(Self.lockSpace), \(job.rawValue))", logger: logger)
-        guard try rows.first?.decode(Bool.self) == true else { return false }
+        guard try rows.first?.decode(Bool.self) == true else {
+            state.withLock { $0.refused[job] = now }
+            return false
+        }
         let kept = state.withLock { state in
             guard state.generation == generation else { return false }
             state.held.insert(job)

@@ -126,6 +126,57 @@ import Testing
         }
     }
 
+    /// Two orders of one checkout in one region (the second made a twin of the first, as an adoption makes
+    /// one), and two instances reconciling every 50 ms: the twin is cancelled once and its stock comes back
+    /// once.
+    @Test func twoInstancesSupersedeATwinOrderOnceAndRestockOnce() async throws {
+        let sku = CatalogOracle().products[7].variants[1].sku
+        try await TestDatabase.withDatabase { database async throws in
+            let fast = ["STOREFRONT_RECONCILE_INTERVAL_MS": "50"]
+            try await withTestApp(database, environment: fast) { first in
+                try await withTestApp(database, environment: fast) { second in
+                    let shopper = Shopper(client: first)
+                    try await shopper.setStock(sku, 100)
+                    var orders: [(id: String, cart: String)] = []
+                    for quantity in [2, 3] {
+                        let cart = try await shopper.openCart()
+                        try await shopper.set(sku, quantity: quantity, in: cart)
+                        let placed = try await shopper.checkout(cart)
+                        #expect(placed.status == .created)
+                        orders.append((try #require(try placed.json()["id"] as? String), cart.id))
+                    }
+                    let (standing, twin) = (try #require(UUID(uuidString: orders[0].id)), try #require(UUID(uuidString: orders[1].id)))
+                    let root = try #require(UUID(uuidString: orders[0].cart))
+                    try await database.asOwner { owner in
+                        try await owner.run("UPDATE orders SET cart_root = \(root) WHERE region = 'us-east' AND id IN (\(standing), \(twin))")
+                    }
+                    try await waitUntil("the twin order is superseded") {
+                        try await database.asOwner { owner in
+                            try await owner.scalar("SELECT count(*) FROM orders WHERE id = \(twin) AND superseded_by = \(standing)", as: Int.self)
+                        } == 1
+                    }
+                    // Rounds after it find nothing: what was done is final.
+                    try await Task.sleep(for: .seconds(1))
+                    let (status, available) = try await database.asOwner { owner in
+                        (
+                            try await owner.scalar("SELECT status FROM orders WHERE id = \(twin)", as: String.self),
+                            try await owner.scalar("SELECT available FROM stock WHERE region = 'us-east' AND sku = \(sku)", as: Int32.self)
+                        )
+                    }
+                    #expect(status == "cancelled")
+                    #expect(available == 98, "100, less the standing order's 2: the twin's 3 came back once")
+                    let counted = [try await Self.reconciled(first), try await Self.reconciled(second)]
+                    #expect(counted.reduce(0, +) == 1, "\(counted)")
+                }
+            }
+        }
+    }
+
+    static func reconciled(_ client: any TestClientProtocol) async throws -> Int {
+        let metrics = String(buffer: try await client.get("/metrics").body)
+        return Int(labelledMetricValue(metrics, #"storefront_reconciled_orders_total{outcome="cancelled"}"#) ?? 0)
+    }
+
     static func databaseRounds(_ client: any TestClientProtocol) async throws -> (own: Double, heard: Double) {
         let metrics = String(buffer: try await client.get("/metrics").body)
         return (

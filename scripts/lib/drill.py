@@ -73,7 +73,9 @@ def watch(out, urls):
                     if row["svname"] in ("FRONTEND", "BACKEND"):
                         continue
                     if row["pxname"].startswith("checks_"):
-                        states[f"{row['pxname'][7:]}/{row['svname']}"] = row["status"]
+                        # checks_<flow>, or checks_balanced_<flow> for a region of several instances.
+                        check = row["pxname"][len("checks_"):].removeprefix("balanced_")
+                        states[f"{check}/{row['svname']}"] = row["status"]
                     elif row["pxname"].startswith("region_"):
                         # A region's own balancer over its instances: region_<name>_<flow>, server <name>-<k>.
                         flow = row["pxname"][len("region_"):].split("_", 1)[1]
