@@ -33,7 +33,6 @@ public struct VersionedDrain: Sendable, Equatable {
 /// Where the region's drain is kept: in its database, so that a drain sent to any instance of the region
 /// takes every instance out of rotation (each hears of it through `RegionSession`).
 public protocol RegionDrains: Sendable {
-    func current() async throws -> VersionedDrain
     func drain(_ drain: Drain) async throws -> VersionedDrain
     func lift() async throws -> VersionedDrain
 }

@@ -297,9 +297,15 @@ public struct HAProxyConfig: Sendable {
             case 0:
                 server += " weight \(Self.closestWeight)"
                 // The agent runs beside the region, which the edge may reach through something else (a delay
-                // proxy, the region's balancer); the first instance's speaks for the region.
-                let agentAddress = address(region, flow) == "\(region.host):\(region.port)" ? "" : " agent-addr \(region.host)"
-                server += " agent-check\(agentAddress) agent-port \(region.agentPort) agent-inter 1s agent-send \"\(flow)\\n\""
+                // proxy, the region's balancer); the first instance's speaks for the region. HAProxy takes an
+                // agent address only as one it can resolve when it starts: a region of several instances
+                // named by host (a compose network) spills on degradation only within itself, by its
+                // instances' agents.
+                let direct = address(region, flow) == "\(region.host):\(region.port)"
+                if direct || Self.isAddress(region.host) {
+                    let agentAddress = direct ? "" : " agent-addr \(region.host)"
+                    server += " agent-check\(agentAddress) agent-port \(region.agentPort) agent-inter 1s agent-send \"\(flow)\\n\""
+                }
             case 1: server += " weight 1"
             default: server += " backup"
             }

@@ -17,10 +17,6 @@ public struct PostgresRegionDrains: RegionDrains {
         self.logger = logger
     }
 
-    public func current() async throws -> VersionedDrain {
-        try await client.withOpenConnection { try await Self.current(of: region, on: $0, logger: logger) }
-    }
-
     public func drain(_ drain: Drain) async throws -> VersionedDrain {
         try await change(to: drain)
     }

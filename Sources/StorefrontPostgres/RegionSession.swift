@@ -14,6 +14,8 @@ import Synchronization
 ///   another instance to take at its next round.
 /// - **The region's drain**, which every instance hears of here (`LISTEN`) as soon as it changes, and reads
 ///   again at every reconnection.
+/// - **The rounds of the database probes** that the holder of the probes' lease announces (`DatabaseProbe`),
+///   which the other instances use instead of probing themselves.
 public final class RegionSession: Sendable {
     public enum Job: Int32, Sendable, CaseIterable, CustomStringConvertible {
         case databaseProbes = 1
@@ -74,9 +76,7 @@ public final class RegionSession: Sendable {
         (try? await take(job)) ?? false
     }
 
-    /// Whether this instance holds `job`'s lease, taking it if it is free; throws why the database could
-    /// not be asked.
-    public func take(_ job: Job) async throws -> Bool {
+    private func take(_ job: Job) async throws -> Bool {
         let (connection, generation) = try await open()
         let now = ContinuousClock.now
         let (held, askedLately) = state.withLock { state in

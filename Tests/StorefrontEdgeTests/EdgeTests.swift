@@ -219,6 +219,20 @@ import Testing
         #expect(!text.contains("listen region_us-east"))
     }
 
+    /// HAProxy resolves an agent's address only when it starts: a region of several instances named by host
+    /// asks no agent at the region's level, and each instance's agent still weights it in its balancer.
+    @Test func aRegionOfSeveralInstancesNamedByHostAsksItsAgentsWithinItself() throws {
+        var config = try Self.config()
+        config.reach = [:]
+        config.topology = try EdgeTopology(
+            parsing: TopologyTests.table.replacingOccurrences(of: "127.0.0.12:8082  9082", with: "west-1:8080,west-2:8080  9080")
+        )
+        let text = config.configuration
+        let europe = Self.backend("EU_browse", in: text)
+        #expect(europe[1] == "    server eu-west abns@eu-west-browse track checks_balanced_browse/eu-west weight 256")
+        #expect(text.contains("    server eu-west-2 west-2:8080 check agent-check agent-port 9080 agent-inter 1s agent-send \"browse\\n\""))
+    }
+
     @Test func theMapsCoverEveryCountryAndContinent() throws {
         let geo = HAProxyConfig.geoMap.split(separator: "\n")
         #expect(geo.contains("DE EU"))
