@@ -71,6 +71,12 @@ public struct HAProxyConfig: Sendable {
     /// none (each storefront still keeps its own, for whoever reaches it directly).
     public var rateLimits: [RateLimit] = []
 
+    /// Where the other regions reach a region's API (their peer probes, their forwards to a cart's home):
+    /// region name → the address to listen on. One entry per region, balanced over its live instances, for
+    /// a deployment with no internal entry of its own (compose; Kubernetes has a Service per region): a peer
+    /// named by one instance would look dead when that instance died, and its carts be adopted.
+    public var peerEntries: [String: Endpoint] = [:]
+
     public static let flows = ["browse", "cart", "checkout", "order_history"]
     /// The weight of a continent's closest region; the next closest has 1.
     public static let closestWeight = 256
@@ -238,6 +244,8 @@ public struct HAProxyConfig: Sendable {
             for check in Self.flows + ["live"] { lines += regionBalancer(region, check) }
         }
 
+        lines += peerEntryLines
+
         for continent in Continent.allCases {
             let order = topology.order(from: continent)
             for flow in Self.flows {
@@ -264,6 +272,26 @@ public struct HAProxyConfig: Sendable {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// Each peer entry: a frontend of its own (no geography, no new trace: a forward's `traceparent` and its
+    /// peer secret pass as they came) and a backend over the region's instances that answer `/health/live`.
+    var peerEntryLines: [String] {
+        var lines: [String] = []
+        for region in topology.regions {
+            guard let entry = peerEntries[region.name] else { continue }
+            lines += [
+                "frontend peers_\(region.name)", "    bind \(entry.text)",
+                "    http-request disable-l7-retry if !METH_GET !{ req.hdr(Idempotency-Key) -m found }",
+                "    default_backend peers_\(region.name)", "", "backend peers_\(region.name)", "    balance roundrobin", "    option httpchk",
+                "    http-check send meth GET uri /health/live", "    http-check expect status 200",
+            ]
+            for (index, instance) in region.instances.enumerated() {
+                lines.append("    server \(region.name)-\(index + 1) \(instance.host):\(instance.port) check")
+            }
+            lines.append("")
+        }
+        return lines
     }
 
     /// Each limit tracked by client address in its own table (HAProxy tracks three counters at once, one per

@@ -55,6 +55,8 @@ struct EdgeConfig: ParsableCommand {
             "Per-client write limits the edge keeps, as STOREFRONT_RATE_LIMITS writes them (`off`, or name=requests/seconds,…; default: the storefront's)."
     )
     var rateLimits: String?
+    @Option(help: "An entry for the other regions to reach a region by (its instances balanced): NAME=HOST:PORT, repeatable.")
+    var peerEntry: [String] = []
 
     func run() throws {
         let topology = try table.topology()
@@ -84,6 +86,13 @@ struct EdgeConfig: ParsableCommand {
                 throw ValidationError("--reach \(entry): region \(region.name) has several instances; reach each through its own address")
             }
             config.reach[parts[0]] = try endpoint(parts[1], "--reach")
+        }
+        for entry in peerEntry {
+            let parts = entry.split(separator: "=", maxSplits: 1).map(String.init)
+            guard parts.count == 2, topology.region(named: parts[0]) != nil else {
+                throw ValidationError("--peer-entry \(entry): not NAME=HOST:PORT of a region in the table")
+            }
+            config.peerEntries[parts[0]] = try endpoint(parts[1], "--peer-entry")
         }
         let cidrText: String
         do {

@@ -219,6 +219,32 @@ import Testing
         #expect(!text.contains("listen region_us-east"))
     }
 
+    /// The other regions reach a region through one entry balanced over its live instances, which leaves a
+    /// forward's headers as they came.
+    @Test func aPeerEntryBalancesTheRegionsLiveInstances() throws {
+        var config = try Self.config()
+        config.topology = try EdgeTopology(
+            parsing: TopologyTests.table.replacingOccurrences(of: "127.0.0.12:8082  9082", with: "west-1:8080,west-2:8080  9080")
+        )
+        config.peerEntries["eu-west"] = .init(host: "0.0.0.0", port: 8182)
+        let text = config.configuration
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let start = try #require(lines.firstIndex(of: "frontend peers_eu-west"))
+        #expect(
+            Array(lines[(start + 1)...].prefix { !$0.isEmpty }) == [
+                "    bind 0.0.0.0:8182",
+                "    http-request disable-l7-retry if !METH_GET !{ req.hdr(Idempotency-Key) -m found }",
+                "    default_backend peers_eu-west",
+            ]
+        )
+        let backend = Self.backend("peers_eu-west", in: text)
+        #expect(backend.contains("    http-check send meth GET uri /health/live"))
+        #expect(
+            backend.filter { $0.hasPrefix("    server ") } == ["    server eu-west-1 west-1:8080 check", "    server eu-west-2 west-2:8080 check"]
+        )
+        #expect(!text.contains("peers_us-east"), "only the regions given an entry")
+    }
+
     /// HAProxy resolves an agent's address only when it starts: a region of several instances named by host
     /// asks no agent at the region's level, and each instance's agent still weights it in its balancer.
     @Test func aRegionOfSeveralInstancesNamedByHostAsksItsAgentsWithinItself() throws {

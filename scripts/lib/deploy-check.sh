@@ -37,7 +37,8 @@ deploy_check() {
 
 edge_generate() {
     "$STOREFRONT_TEST_BINARY" edge config --regions docker/edge/regions --cidr edge/cidr.map --home NA \
-        --bind 0.0.0.0:8080 --stats 0.0.0.0:8405 --admin-socket /tmp/haproxy-admin.sock "$@" >/dev/null
+        --bind 0.0.0.0:8080 --stats 0.0.0.0:8405 --admin-socket /tmp/haproxy-admin.sock \
+        --peer-entry us-east=0.0.0.0:8181 --peer-entry eu-west=0.0.0.0:8182 --peer-entry ap-southeast=0.0.0.0:8183 "$@" >/dev/null
 }
 
 # The committed files are exactly what the generator writes for the container's paths.
