@@ -16,6 +16,9 @@
 ///   response) or refused the request (`503`: shed at capacity, or its database unavailable), and only for
 ///   GET, HEAD and writes carrying an `Idempotency-Key`: those the store answers the same however often
 ///   they arrive.
+/// - A region of several instances is one server in each backend: its own balancer over its instances
+///   (`regionBalancer`). Per-client write limits are counted here (`rateLimits`), and the other regions may
+///   reach a region through a peer entry (`peerEntries`).
 public struct HAProxyConfig: Sendable {
     public struct Endpoint: Sendable, Equatable {
         public var host: String
