@@ -12,8 +12,8 @@ import StorefrontPostgres
 /// home) before copying them again: a region serving meanwhile would show shoppers an empty catalog and
 /// refuse their carts. So the region is drained first (readiness 503: the edge and orchestrators stop
 /// sending), the copy runs, and the drain is lifted only once every table is copied. A failure on the way
-/// leaves the region drained, and says so. The drain is the instance's at `regionURL`: a region served by
-/// several instances needs each drained (or the resync run with the region out of rotation by other means).
+/// leaves the region drained, and says so. The drain sent to `regionURL` is the region's: every instance of
+/// the region honours it (`RegionSession`).
 public struct DrainedResync: Sendable {
     /// The region's own API, where the drain is set and lifted.
     public var regionURL: String
