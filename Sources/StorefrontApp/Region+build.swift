@@ -208,7 +208,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         interval: configuration.catalogRefreshInterval,
         logger: logger
     )
-    let session = RegionSession(
+    let session = try RegionSession(
         url: configuration.databaseURL,
         region: configuration.region,
         connectTimeout: max(configuration.probeInterval * 0.8, .milliseconds(500)),
@@ -220,7 +220,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let prober = HealthProber(
         monitor: health,
         postgres: postgres,
-        database: DatabaseProbe(
+        database: try DatabaseProbe(
             url: configuration.databaseURL,
             region: configuration.region,
             // The probes' own deadline: a database that accepts connections and never answers (frozen) fails

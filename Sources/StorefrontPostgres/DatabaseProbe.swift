@@ -29,8 +29,8 @@ public final class DatabaseProbe: Sendable {
         statementTimeout: Duration,
         logger: Logger,
         lost: @escaping @Sendable () -> Void = {}
-    ) {
-        var configuration = url.connectionConfiguration(connectTimeout: connectTimeout)
+    ) throws(StorefrontError) {
+        var configuration = try url.connectionConfiguration(connectTimeout: connectTimeout)
         configuration.options.additionalStartupParameters = [
             ("statement_timeout", "\(Int(statementTimeout.milliseconds))"), ("application_name", "storefront-health-prober"),
         ]

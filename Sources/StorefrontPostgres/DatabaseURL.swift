@@ -56,7 +56,9 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
     public var description: String { "postgres://\(username)@\(host):\(port)/\(database)" }
 
     /// One connection of its own, outside any pool.
-    public func connectionConfiguration(connectTimeout: Duration) -> PostgresConnection.Configuration {
+    /// Throws when TLS is asked for and its context cannot be made (a CA file missing or not a certificate):
+    /// a configuration error named at start-up, never a crash.
+    public func connectionConfiguration(connectTimeout: Duration) throws(StorefrontError) -> PostgresConnection.Configuration {
         var configuration =
             if let socketDirectory {
                 PostgresConnection.Configuration(
@@ -72,11 +74,19 @@ public struct DatabaseURL: Sendable, CustomStringConvertible {
                     username: username,
                     password: password,
                     database: database,
-                    tls: requireTLS ? .require(try! .init(configuration: tlsConfiguration)) : .disable
+                    tls: requireTLS ? .require(try tlsContext()) : .disable
                 )
             }
         configuration.options.connectTimeout = .nanoseconds(connectTimeout.nanoseconds)
         return configuration
+    }
+
+    private func tlsContext() throws(StorefrontError) -> NIOSSLContext {
+        do {
+            return try NIOSSLContext(configuration: tlsConfiguration)
+        } catch {
+            throw .invalidConfiguration("the database URL's TLS settings cannot be used (sslrootcert \(caFile ?? "none")): \(error)")
+        }
     }
 
     /// `require` encrypts without checking who answers, as libpq's does; `verify-full` checks the chain and

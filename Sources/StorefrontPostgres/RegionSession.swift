@@ -55,8 +55,8 @@ public final class RegionSession: Sendable {
     /// by dying, and each ask is a query every instance would otherwise make every round.
     static let askAgainAfter = Duration.seconds(5)
 
-    public init(url: DatabaseURL, region: Region, connectTimeout: Duration, statementTimeout: Duration, logger: Logger) {
-        var configuration = url.connectionConfiguration(connectTimeout: connectTimeout)
+    public init(url: DatabaseURL, region: Region, connectTimeout: Duration, statementTimeout: Duration, logger: Logger) throws(StorefrontError) {
+        var configuration = try url.connectionConfiguration(connectTimeout: connectTimeout)
         configuration.options.additionalStartupParameters = [
             ("statement_timeout", "\(Int(statementTimeout.milliseconds))"),
             ("application_name", "storefront-region-session"),

@@ -8,8 +8,8 @@ import Testing
 /// The prober's own connections tell it when the server drops one between two probes, so that a database
 /// that went away is found at once rather than at the next round; a close of its own is no news.
 @Suite struct DatabaseProbeTests {
-    static func probe(_ database: TestDatabase, lost: @escaping @Sendable () -> Void) -> DatabaseProbe {
-        DatabaseProbe(
+    static func probe(_ database: TestDatabase, lost: @escaping @Sendable () -> Void) throws -> DatabaseProbe {
+        try DatabaseProbe(
             url: database.appURL,
             region: TestDatabase.region,
             connectTimeout: .seconds(5),
@@ -22,7 +22,7 @@ import Testing
     @Test func aProbeConnectionTheServerEndsBetweenProbesIsReported() async throws {
         try await TestDatabase.withDatabase { database async throws in
             let losses = Atomic(0)
-            let probe = Self.probe(database) { losses.add(1, ordering: .relaxed) }
+            let probe = try Self.probe(database) { losses.add(1, ordering: .relaxed) }
             try await probe.connect()
             try await probe.read()
             #expect(losses.load(ordering: .relaxed) == 0)

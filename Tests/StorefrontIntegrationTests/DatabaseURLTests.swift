@@ -1,3 +1,4 @@
+import Foundation
 import NIOSSL
 import StorefrontCore
 import Testing
@@ -28,6 +29,29 @@ import Testing
             "postgres://rep@db/storefront?sslmode=verify-full&sslrootcert=ca.pem",
         ] {
             #expect(throws: StorefrontError.self, "\(bad)") { try DatabaseURL(bad) }
+        }
+    }
+
+    /// A CA file that is missing or holds no certificate is a configuration error when this process connects
+    /// (the region refuses to build, naming it), not a crash; the URL itself stays valid, since a peer's
+    /// subscription reads its CA file on the peer's server.
+    @Test func aCAFileThatCannotBeReadIsAnErrorWhenConnectingNotACrash() throws {
+        let garbage = NSTemporaryDirectory() + "not-a-ca-\(UUID().uuidString).pem"
+        try "not a certificate".write(toFile: garbage, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: garbage) }
+        for file in ["/nonexistent/ca.pem", garbage] {
+            let url = try DatabaseURL("postgres://app:pw@127.0.0.1:5432/storefront?sslmode=verify-full&sslrootcert=\(file)")
+            #expect(url.caFile == file)
+            do {
+                _ = try url.connectionConfiguration(connectTimeout: .seconds(1))
+                Issue.record("\(file): no error")
+            } catch {
+                guard case .invalidConfiguration(let message) = error else {
+                    Issue.record("\(file): \(error)")
+                    continue
+                }
+                #expect(message.contains("sslrootcert \(file)"), "\(message)")
+            }
         }
     }
 }

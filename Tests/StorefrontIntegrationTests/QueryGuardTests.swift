@@ -13,7 +13,7 @@ import Testing
 @Suite struct QueryGuardTests {
     /// With the setting the app's pool has: the server checks every second that its client is still there.
     static func connect(_ database: TestDatabase) async throws -> PostgresConnection {
-        var configuration = database.appURL.connectionConfiguration(connectTimeout: .seconds(5))
+        var configuration = try database.appURL.connectionConfiguration(connectTimeout: .seconds(5))
         configuration.options.additionalStartupParameters = [("client_connection_check_interval", "1000")]
         return try await PostgresConnection.connect(configuration: configuration, id: 1, logger: TestDatabase.logger)
     }
