@@ -110,18 +110,31 @@ public struct HAProxyConfig: Sendable {
     /// instance is ready and its requests spread over those that are. The continents' backends see the
     /// balancer as the region's one server, so the order of regions, the retries to another region and
     /// the fail-open stay what they are for a region of one instance.
+    ///
+    /// When no instance passes its own check, the balancer fails open to all of them, unchecked (the
+    /// `-open` backups): instances too busy to answer a check within its timeout are slow, not gone, and a
+    /// balancer that answered 503 itself would turn a region-wide rush into an outage and push its shoppers
+    /// onto the next region. The region's own check (`checks_balanced_*`) then sees the instances' answer
+    /// through the backups: ready but slow keeps the region in; unready, refused or silent takes it out.
     func regionBalancer(_ region: EdgeTopology.Region, _ check: String) -> [String] {
         let uri = check == "live" ? "/health/live" : "/health/ready/\(check)"
         var lines = [
-            "listen region_\(region.name)_\(check)", "    bind abns@\(region.name)-\(check)", "    balance roundrobin", "    option httpchk",
-            "    http-check send meth GET uri \(uri)", "    http-check expect status 200",
+            "listen region_\(region.name)_\(check)", "    bind abns@\(region.name)-\(check)", "    balance roundrobin", "    option allbackups",
+            "    option httpchk", "    http-check send meth GET uri \(uri)", "    http-check expect status 200",
         ]
-        for (index, instance) in region.instances.enumerated() {
-            var server = "    server \(region.name)-\(index + 1) \(instance.host):\(instance.port) check"
-            if check != "live" { server += " agent-check agent-port \(instance.agentPort) agent-inter 1s agent-send \"\(check)\\n\"" }
-            lines.append(server)
+        lines += instanceServers(region) { instance in
+            check == "live" ? "" : " agent-check agent-port \(instance.agentPort) agent-inter 1s agent-send \"\(check)\\n\""
         }
         return lines + [""]
+    }
+
+    /// A region's instances in a balancer of HAProxy's: each checked on its own (with `agent` added to its
+    /// line), then each again, unchecked, as a backup, which the balancer (`option allbackups`) uses only
+    /// while no instance passes its check.
+    func instanceServers(_ region: EdgeTopology.Region, agent: (EdgeTopology.Instance) -> String = { _ in "" }) -> [String] {
+        let instances = region.instances.enumerated()
+        return instances.map { index, instance in "    server \(region.name)-\(index + 1) \(instance.host):\(instance.port) check\(agent(instance))" }
+            + instances.map { index, instance in "    server \(region.name)-\(index + 1)-open \(instance.host):\(instance.port) backup" }
     }
 
     /// `haproxy.cfg`.
@@ -235,9 +248,10 @@ public struct HAProxyConfig: Sendable {
                 lines.append("")
             }
             if !balanced.isEmpty {
-                // Through the region's balancer, which answers 503 itself the moment no instance is up: the
-                // instances' own checks judge them, with the usual timeout, and this one only has to see the
-                // answer, so a second, local hop on a loaded machine must not take a region out.
+                // Through the region's balancer: an instance's own check judges it, with the usual timeout, and
+                // takes it out while others serve; with none passing, the balancer fails open to them all and
+                // this check sees their answer. It is the region's, so a second, local hop on a loaded machine
+                // must not take the region out: it waits longer.
                 lines += ["backend checks_balanced_\(check)", "    timeout check 2s"] + head
                 for region in balanced { lines.append("    server \(region.name) \(address(region, check)) check") }
                 lines.append("")
@@ -278,7 +292,9 @@ public struct HAProxyConfig: Sendable {
     }
 
     /// Each peer entry: a frontend of its own (no geography, no new trace: a forward's `traceparent` and its
-    /// peer secret pass as they came) and a backend over the region's instances that answer `/health/live`.
+    /// peer secret pass as they came) and a backend over the region's instances that answer `/health/live`,
+    /// failing open to all of them as a region's balancer does: an entry that answered 503 itself while its
+    /// instances were only busy would make the other regions take this one for dead and adopt its carts.
     var peerEntryLines: [String] {
         var lines: [String] = []
         for region in topology.regions {
@@ -286,12 +302,10 @@ public struct HAProxyConfig: Sendable {
             lines += [
                 "frontend peers_\(region.name)", "    bind \(entry.text)",
                 "    http-request disable-l7-retry if !METH_GET !{ req.hdr(Idempotency-Key) -m found }",
-                "    default_backend peers_\(region.name)", "", "backend peers_\(region.name)", "    balance roundrobin", "    option httpchk",
-                "    http-check send meth GET uri /health/live", "    http-check expect status 200",
+                "    default_backend peers_\(region.name)", "", "backend peers_\(region.name)", "    balance roundrobin",
+                "    option allbackups", "    option httpchk", "    http-check send meth GET uri /health/live", "    http-check expect status 200",
             ]
-            for (index, instance) in region.instances.enumerated() {
-                lines.append("    server \(region.name)-\(index + 1) \(instance.host):\(instance.port) check")
-            }
+            lines += instanceServers(region)
             lines.append("")
         }
         return lines

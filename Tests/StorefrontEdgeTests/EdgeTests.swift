@@ -213,8 +213,13 @@ import Testing
                 "    server eu-west-1 127.0.0.12:8082 check agent-check agent-port 9082 agent-inter 1s agent-send \"checkout\\n\"",
                 "    server eu-west-2 127.0.0.12:8092 check agent-check agent-port 9092 agent-inter 1s agent-send \"checkout\\n\"",
                 "    server eu-west-3 127.0.0.12:8102 check agent-check agent-port 9102 agent-inter 1s agent-send \"checkout\\n\"",
+                // With none passing its check, all of them unchecked: busy is not gone.
+                "    server eu-west-1-open 127.0.0.12:8082 backup",
+                "    server eu-west-2-open 127.0.0.12:8092 backup",
+                "    server eu-west-3-open 127.0.0.12:8102 backup",
             ]
         )
+        #expect(balancer.contains("    option allbackups"))
         // A region of one instance has no balancer: its configuration is what it was.
         #expect(!text.contains("listen region_us-east"))
     }
@@ -240,8 +245,12 @@ import Testing
         let backend = Self.backend("peers_eu-west", in: text)
         #expect(backend.contains("    http-check send meth GET uri /health/live"))
         #expect(
-            backend.filter { $0.hasPrefix("    server ") } == ["    server eu-west-1 west-1:8080 check", "    server eu-west-2 west-2:8080 check"]
+            backend.filter { $0.hasPrefix("    server ") } == [
+                "    server eu-west-1 west-1:8080 check", "    server eu-west-2 west-2:8080 check",
+                "    server eu-west-1-open west-1:8080 backup", "    server eu-west-2-open west-2:8080 backup",
+            ]
         )
+        #expect(backend.contains("    option allbackups"))
         #expect(!text.contains("peers_us-east"), "only the regions given an entry")
     }
 

@@ -79,6 +79,35 @@ import Testing
         }
     }
 
+    /// Instances too busy to answer their checks in time are slow, not gone: with none passing its own check,
+    /// the region's balancer sends to them all, and the region keeps its place while they still answer that
+    /// they are ready. Ready no longer, the region is out.
+    @Test func instancesTooBusyForTheirChecksStillServeTheRegion() async throws {
+        try await Self.withInstances(3) { edge, instances, far in
+            // Over an instance check's timeout (400 ms), within the region's own (2 s).
+            for instance in instances { instance.setProbeDelay(.milliseconds(900)) }
+            try await waitUntil("no instance passes its own cart check", timeout: .seconds(10)) {
+                let states = try await edge.serverStates()
+                return (1...3).allSatisfy { states["region_near_cart/near-\($0)"]?.hasPrefix("DOWN") == true }
+            }
+            far.forget()
+            var routes: [String] = []
+            for _ in 0..<12 {
+                let answer = try await edge.send("GET", "/v1/carts/x")
+                #expect(answer.status == 200)
+                routes.append(answer.route ?? "none")
+            }
+            #expect(Set(routes) == ["geo=NA; flow=cart; region=near; failover=no"], "\(routes) \(edge.stateChanges)")
+            #expect(far.received.isEmpty, "the region stayed in place while its instances were slow")
+            #expect(instances.allSatisfy { !$0.received.isEmpty }, "every instance served: \(instances.map(\.received.count))")
+
+            for instance in instances { instance.setReady(false, for: ["cart"]) }
+            try await waitUntil("carts fail over to the next region", timeout: .seconds(10)) {
+                try await edge.send("GET", "/v1/carts/x").route == "geo=NA; flow=cart; region=far; failover=yes"
+            }
+        }
+    }
+
     /// The same client meets the same cart-creation limit whether its region runs one instance or three:
     /// the edge counts it, not each instance.
     @Test(arguments: [1, 3]) func aClientsCartLimitIsTheSameWhateverTheInstanceCount(_ count: Int) async throws {
@@ -100,8 +129,10 @@ import Testing
             #expect(problem["type"] as? String == "https://storefront.example/problems/too-many-requests")
             #expect((problem["trace_id"] as? String)?.count == 32)
             // Reads and other writes are not counted against cart creation.
-            #expect(try await edge.send("GET", "/v1/products").status == 200)
-            #expect(try await edge.send("PUT", "/v1/carts/x/items/y").status == 200)
+            let read = try await edge.send("GET", "/v1/products")
+            #expect(read.status == 200, "\(read) \(edge.stateChanges)")
+            let write = try await edge.send("PUT", "/v1/carts/x/items/y")
+            #expect(write.status == 200, "\(write) \(edge.stateChanges)")
         }
     }
 }

@@ -51,10 +51,13 @@ struct EdgeProcess: Sendable {
         return edge
     }
 
-    /// HAProxy's own account of the regions going down and up, for a test that fails.
+    /// HAProxy's own account of the regions and their instances going down and up, and of each request it
+    /// failed (the edge logs only those), for a test that fails.
     var stateChanges: [String] {
         let log = (try? String(contentsOfFile: "\(directory)/haproxy.log", encoding: .utf8)) ?? ""
-        return log.split(separator: "\n").map(String.init).filter { $0.hasPrefix("[WARNING]") && $0.contains("checks_") }
+        return log.split(separator: "\n").map(String.init).filter {
+            ($0.hasPrefix("[WARNING]") && ($0.contains("checks_") || $0.contains("region_"))) || $0.contains(" trace_id=")
+        }
     }
 
     func stop() async {
@@ -65,13 +68,19 @@ struct EdgeProcess: Sendable {
 
     /// Whether every region passes every one of the edge's checks, by HAProxy's own stats.
     func allChecksUp() async throws -> Bool {
+        let checks = try await serverStates().filter { $0.key.hasPrefix("checks_") }
+        return !checks.isEmpty && checks.values.allSatisfy { $0 == "UP" }
+    }
+
+    /// Each server's state ("UP", "DOWN", "no check", …) by HAProxy's own stats, keyed "proxy/server".
+    func serverStates() async throws -> [String: String] {
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(statsPort)/stats;csv"), timeout: .seconds(5))
         let body = String(buffer: try await response.body.collect(upTo: 1 << 20))
-        guard response.status == .ok else { return false }
+        guard response.status == .ok else { return [:] }
         let rows = body.dropFirst(2).split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
-        guard let header = rows.first, let statusColumn = header.firstIndex(of: "status") else { return false }
-        let servers = rows.dropFirst().filter { $0.count > statusColumn && $0[0].hasPrefix("checks_") && !["FRONTEND", "BACKEND"].contains($0[1]) }
-        return !servers.isEmpty && servers.allSatisfy { $0[statusColumn] == "UP" }
+        guard let header = rows.first, let statusColumn = header.firstIndex(of: "status") else { return [:] }
+        let servers = rows.dropFirst().filter { $0.count > statusColumn && !["FRONTEND", "BACKEND"].contains($0[1]) }
+        return Dictionary(servers.map { ("\($0[0])/\($0[1])", String($0[statusColumn])) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// A request through the edge: status, the region that answered, and `X-Edge-Route`.

@@ -21,6 +21,8 @@ final class SyntheticRegion: Sendable {
         var dropping = false
         /// Shoppers' requests are refused, undone: `503` with `Retry-After`, as admission control sheds them.
         var shedding = false
+        /// How long a probe waits for its answer, as on an instance too busy to answer at once.
+        var probeDelay: TimeAmount = .zero
         /// "METHOD path" of each shopper's request received, answered or dropped.
         var received: [String] = []
     }
@@ -54,6 +56,7 @@ final class SyntheticRegion: Sendable {
     func setLive(_ live: Bool) { state.withLock { $0.live = live } }
     func setDropping(_ dropping: Bool) { state.withLock { $0.dropping = dropping } }
     func setShedding(_ shedding: Bool) { state.withLock { $0.shedding = shedding } }
+    func setProbeDelay(_ delay: TimeAmount) { state.withLock { $0.probeDelay = delay } }
     var received: [String] { state.withLock { $0.received } }
     func forget() { state.withLock { $0.received = [] } }
 
@@ -95,22 +98,28 @@ final class SyntheticRegion: Sendable {
             case .end:
                 guard let head else { return }
                 let region = region()
-                let status: HTTPResponseStatus
                 if let probe = region.probe(head.uri) {
-                    status = probe
+                    let delay = region.state.withLock { $0.probeDelay }
+                    let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+                    context.eventLoop.scheduleTask(in: delay) {
+                        let (handler, context) = loopBound.value
+                        handler.answer(status: probe, region: region, version: head.version, context: context)
+                    }
                 } else if let answer = region.shopperRequest(head) {
-                    status = answer
+                    self.answer(status: answer, region: region, version: head.version, context: context)
                 } else {
                     context.close(promise: nil)
-                    return
                 }
-                let body = ByteBuffer(string: #"{"region": "\#(region.name)"}"#)
-                var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Region", region.name)])
-                headers.add(name: "Content-Length", value: "\(body.readableBytes)")
-                context.write(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: status, headers: headers))), promise: nil)
-                context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
             }
+        }
+
+        private func answer(status: HTTPResponseStatus, region: SyntheticRegion, version: HTTPVersion, context: ChannelHandlerContext) {
+            let body = ByteBuffer(string: #"{"region": "\#(region.name)"}"#)
+            var headers = HTTPHeaders([("Content-Type", "application/json"), ("X-Region", region.name)])
+            headers.add(name: "Content-Length", value: "\(body.readableBytes)")
+            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: version, status: status, headers: headers))), promise: nil)
+            context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: nil)
         }
     }
 }
