@@ -40,9 +40,9 @@ import Testing
             // can keep the read signal degraded for 30 s (two CI runs). The claims below hold from either.
             try await waitUntilReady(client)
             // 120 ms a round trip: over the read threshold (100 ms), and well inside the probes' deadline
-            // (800 ms) even for a probe connection opened anew, whose handshake is three round trips. At 200 ms
-            // a round trip a reopened connection missed the deadline on loaded cores, and the database was
-            // unhealthy (could not connect), not slow.
+            // (800 ms) even for a probe connection opened anew, whose handshake is three round trips: at 200 ms
+            // a round trip that handshake alone took 600 of the 800 ms, and on loaded cores a probe that had to
+            // reconnect found the database unhealthy (could not connect), not slow. One CI run timed out here.
             proxy.delay = .milliseconds(60)
             // Degraded by the probe's SELECT 1 in particular. The write probe and the pool's wait see the same
             // delay and may turn first, so the first degraded answer need not name it yet.
