@@ -32,8 +32,13 @@ extension PSQLError: TransientFailure {
         }
     }
 
-    /// Lock or statement timeout, object in use.
-    static let transientStates: Set<String> = ["55P03", "57014", "55006"]
+    /// Lock or statement timeout, object in use, and a write refused as read-only: the region's database
+    /// address reached a standby, as it does while the primary fails over. Refused before anything was
+    /// written, so the outcome is known.
+    static let transientStates: Set<String> = ["55P03", "57014", "55006", PSQLError.readOnly]
+
+    /// read_only_sql_transaction: the server is a standby.
+    static let readOnly = "25006"
     /// Connection exception, transaction rollback (serialization, deadlock), insufficient resources,
     /// operator intervention, system error, internal error.
     static let transientClasses: Set<String> = ["08", "40", "53", "57", "58", "XX"]
@@ -49,6 +54,7 @@ extension PSQLError {
     /// What went wrong, for anyone reading the health model: the server's SQLSTATE, or the kind of
     /// connection failure. Never a message (a DETAIL line can hold a whole row), an address or a query.
     public var publicSummary: String {
+        if serverInfo?[.sqlState] == Self.readOnly { return "read-only: a standby answered (primary failover)" }
         if let state = serverInfo?[.sqlState] { return "server error \(state)" }
         guard code == .connectionError else { return "\(code)" }
         // The kind of network failure tells refused (nothing listens) from timed out (nothing answers).
@@ -77,8 +83,11 @@ extension PSQLError {
     }
 
     /// Invalid authorization, invalid password, unknown database, undefined table, undefined function,
-    /// insufficient privilege, administrator shutdown, crash shutdown, cannot connect now.
-    static let certainStates: Set<String> = ["28000", "28P01", "3D000", "42P01", "42883", "42501", "57P01", "57P02", "57P03"]
+    /// insufficient privilege, administrator shutdown, crash shutdown, cannot connect now, and a standby
+    /// refusing a write (it refuses every write until it is promoted).
+    static let certainStates: Set<String> = [
+        "28000", "28P01", "3D000", "42P01", "42883", "42501", "57P01", "57P02", "57P03", PSQLError.readOnly,
+    ]
 
     /// The same for an operator's log: the server's SQLSTATE and message, or the network error underneath.
     /// Never a query's text or its values.

@@ -334,6 +334,52 @@ import Testing
 
     /// A resync deletes the region's copy of the catalog home's rows, catalog included, and copies them
     /// again: the region is drained for it, so it never answers ready with an empty catalog.
+    /// A peer whose database is a Patroni pair keeps its subscribers' slots as permanent ones, and makes one
+    /// again when a resync drops it: a new subscription takes up the slot it finds, and the rows it holds
+    /// arrive once.
+    @Test func aNewSubscriptionTakesUpTheSlotItsPeerKeeps() async throws {
+        let sku = sku
+        try await ReplicatedRegions.withRegions { regions async throws in
+            let topology = try regions.topology(Self.west)
+            let name = topology.subscription(to: Self.south)
+            // eu-west's subscription to ap-southeast gone, its slot kept there, and eu-west's copy of
+            // ap-southeast's rows deleted: a resync halfway, as Patroni would leave it.
+            try await regions.asAdmin(Self.west) { admin in
+                try await admin.run("ALTER SUBSCRIPTION \(unescaped: name) DISABLE")
+                try await admin.run("ALTER SUBSCRIPTION \(unescaped: name) SET (slot_name = NONE)")
+                try await admin.run("DROP SUBSCRIPTION \(unescaped: name)")
+                try await admin.transaction(logger: ReplicatedRegions.logger) { connection in
+                    try await connection.run("SET LOCAL session_replication_role = replica", logger: ReplicatedRegions.logger)
+                    for table in ReplicationTopology.ownedTables.reversed() {
+                        try await connection.run(
+                            "DELETE FROM \(unescaped: table) WHERE region = \(Self.south.name)",
+                            logger: ReplicatedRegions.logger
+                        )
+                    }
+                }
+            }
+            // A change the kept slot holds for eu-west.
+            let order = try await withRegionApps(regions, only: [Self.south]) { apps in try await placeOrder(apps[Self.south]!, sku: sku) }
+            try await regions.asAdmin(Self.west) { admin in
+                try await ReplicationSetup(
+                    client: admin,
+                    topology: topology,
+                    replicatorRole: "storefront_replicator",
+                    logger: ReplicatedRegions.logger
+                )
+                .run()
+            }
+            try await regions.waitForConvergence()
+            #expect(try await regions.count("SELECT count(*) FROM orders WHERE id = \(UUID(uuidString: order.id)!)", in: Self.west) == 1)
+            let slots = try await regions.asAdmin(Self.south) { admin in
+                try await admin.rows("SELECT count(*) FROM pg_replication_slots WHERE slot_name = \(topology.slot(from: Self.south)) AND active")
+                    .map { try $0.decode(Int.self) }
+            }
+            #expect(slots == [1], "the kept slot, in use")
+            #expect(try await regions.replicationProblems() == [])
+        }
+    }
+
     @Test func aResyncKeepsTheRegionOutOfRotationUntilItsCatalogIsBack() async throws {
         try await ReplicatedRegions.withRegions { regions async throws in
             let variants = try await regions.count("SELECT count(*) FROM variants", in: Self.west)

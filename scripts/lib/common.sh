@@ -80,6 +80,19 @@ as_postgres() {
     if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+
+# stop_pid FILE [SIGNAL]: stops the process FILE names and waits for it to end (KILL after 10 s).
+stop_pid() {
+    local file=$1 signal=${2:-TERM} pid
+    [ -f "$file" ] || return 0
+    pid=$(cat "$file")
+    kill -"$signal" "$pid" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || { rm -f "$file"; return 0; }; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$file"
+}
+
 # A port nothing listens on, starting from $1.
 free_port() {
     python3 - "$1" <<'PY'

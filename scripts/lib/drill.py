@@ -9,6 +9,8 @@
   drill.py converge LAB REGIONS TIMEOUT     seconds until every region holds the same rows in every
                                            replicated table (per-table digests), or -1
   drill.py lost LAB REGIONS ORDERS...       the acknowledged orders some region still lacks (JSON list)
+  drill.py failover INDEX CRASH OUT         seconds from the crash until a node of region INDEX (a lab up
+                                           with --ha) is the primary again, by Patroni (JSON)
   drill.py assemble WORK                    the drill's figures from what it recorded in WORK: detection
                                            from the edges' views, RTO from the loads' timelines
   drill.py report DRILL.json                the markdown report of a finished drill
@@ -28,12 +30,18 @@ TABLES = ["orders", "order_lines", "carts", "cart_items", "stock", "stock_transf
 
 
 def psql(lab, region, index, sql):
-    """Rows of SQL as the superuser on REGION's database, over its Unix socket."""
-    command = ["psql", "-X", "-tA", "-F", "\t", "-h", f"{lab}/{region}/pg/run", "-p", str(55431 + index), "-U", "postgres",
-               "-d", "storefront", "-c", sql]
-    if os.getuid() == 0:
+    """Rows of SQL as the superuser on REGION's database: over its Unix socket, or in a lab up with --ha
+    through the region's router, on whichever node is the primary."""
+    environment = dict(os.environ)
+    if os.path.exists(f"{lab}/ha"):
+        host = f"127.0.0.{11 + index}"
+        environment["PGPASSWORD"] = open(f"{lab}/db-password").read().strip()
+    else:
+        host = f"{lab}/{region}/pg/run"
+    command = ["psql", "-X", "-tA", "-F", "\t", "-h", host, "-p", str(55431 + index), "-U", "postgres", "-d", "storefront", "-c", sql]
+    if os.getuid() == 0 and not os.path.exists(f"{lab}/ha"):
         command = ["runuser", "-u", "postgres", "--"] + command
-    result = subprocess.run(command, capture_output=True, text=True, timeout=30)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=30, env=environment)
     if result.returncode != 0:
         raise RuntimeError(result.stderr.strip())
     return [line.split("\t") for line in result.stdout.splitlines() if line]
@@ -140,6 +148,35 @@ def lost(lab, all_regions, order_files):
     return gone
 
 
+def failover(index, crash, out, timeout=60):
+    """The nodes' Patroni REST APIs (scripts/lab: 8701+i and 8711+i on the region's address), polled until
+    one says it is the primary; the crashed one cannot."""
+    urls = [f"http://127.0.0.{11 + index}:{8701 + index + 10 * n}/primary" for n in (0, 1)]
+    while time.time() - crash < timeout:
+        for url in urls:
+            try:
+                if urllib.request.urlopen(url, timeout=0.5).status == 200:
+                    json.dump({"failover_s": time.time() - crash, "primary": url}, open(out, "w"))
+                    return
+            except Exception:
+                pass
+        time.sleep(0.1)
+    json.dump({"failover_s": None}, open(out, "w"))
+
+
+def flow_failures(loads):
+    """Per flow (the load's steps by their first word), requests and failures, and the failures' kinds."""
+    flows = {}
+    for load in loads.values():
+        for step, stats in load["steps"].items():
+            flow = flows.setdefault(step.split(".")[0], {"count": 0, "errors": 0, "kinds": {}})
+            flow["count"] += stats["count"]
+            flow["errors"] += stats["errors"]
+            for kind, n in stats["errors_by_kind"].items():
+                flow["kinds"][kind] = flow["kinds"].get(kind, 0) + n
+    return flows
+
+
 def detection(watch_file, region, crash):
     """Per edge, seconds from the crash until the edge held every flow's check of REGION down (its
     liveness aside: a region whose database died is still live, and stops getting shoppers all the same)."""
@@ -194,7 +231,7 @@ def assemble(work):
     home = drill["home_continent"]
     if home in drill["loads"] and drill["scenario"] != "slow-db":
         drill["rto_s"] = recovery(drill["loads"][home], drill["load_start_unix"][home], drill["crash_unix"])
-    for name in ("rpo", "slow", "distance"):
+    for name in ("rpo", "slow", "distance", "failover"):
         if os.path.exists(f"{work}/{name}.json"):
             drill[name] = json.load(open(f"{work}/{name}.json"))
     if os.path.exists(f"{work}/lost.json"):
@@ -246,7 +283,7 @@ def report(path):
     rto = drill.get("rto_s")
     ratio = total_errors / total_requests if total_requests else 0
     lines += ["## The outage", ""]
-    outage = drill["scenario"] in ("region-outage", "db-outage")
+    outage = drill["scenario"] in ("region-outage", "db-outage", "db-failover")
     if outage:
         lines.append(f"- Detection (crash → every edge has {drill['region']} DOWN for every flow): "
                      + (f"{detection:.2f} s" if detection is not None else "never") + (f"; per edge {drill['detection_per_edge']}" if drill.get("detection_per_edge") else ""))
@@ -269,6 +306,19 @@ def report(path):
         targets.append(("failed requests ≤ 0.1 %", ratio <= 0.001))
         targets.append((f"{drill['region']} never leaves rotation", not drill.get("left_rotation")))
         targets.append(("detection ≤ 2 s", detection is not None and detection <= 2))
+    if drill["scenario"] == "db-failover":
+        seconds = drill.get("failover", {}).get("failover_s")
+        lines.append(f"- Failover (crash → the standby is the primary): " + (f"{seconds:.2f} s" if seconds is not None else "not within 60 s"))
+        flows = flow_failures(drill["loads"])
+        for flow, stats in sorted(flows.items()):
+            kinds = ", ".join(f"{n} {k}" for k, n in sorted(stats["kinds"].items(), key=lambda x: -x[1])) or "none"
+            lines.append(f"- {flow}: {stats['errors']} of {stats['count']} requests failed ({kinds})")
+        checkout = flows.get("checkout", {"count": 0, "errors": 0, "kinds": {}})
+        targets.append(("writes back within 15 s", seconds is not None and seconds <= 15))
+        targets.append(("browsing never fails", flows.get("browse", {}).get("errors", 0) == 0))
+        targets.append(("≤ 1 % of checkout requests failed", checkout["count"] > 0 and checkout["errors"] <= 0.01 * checkout["count"]))
+        targets.append(("no acknowledged order lost", not drill.get("lost")))
+        targets.append(("peers converge within 10 s", drill.get("convergence_s") is not None and 0 <= drill["convergence_s"] <= 10))
     if drill["scenario"] == "slow-db":
         s = drill.get("slow", {})
         lines.append(f"- While slow, {drill['region']} answered readiness 200 in {s.get('ready_ok', 0)} of {s.get('ready_polls', 0)} polls; "
@@ -306,6 +356,8 @@ def main():
         print(f"{converge(sys.argv[2], regions_of(sys.argv[3]), float(sys.argv[4])):.2f}")
     elif command == "lost":
         print(json.dumps(lost(sys.argv[2], regions_of(sys.argv[3]), sys.argv[4:])))
+    elif command == "failover":
+        failover(int(sys.argv[2]), float(sys.argv[3]), sys.argv[4])
     elif command == "assemble":
         assemble(sys.argv[2])
     elif command == "report":

@@ -71,16 +71,27 @@ public struct ReplicationSetup: Sendable {
             logger: logger
         )
         if exists.isEmpty {
+            // A peer whose database is a Patroni pair keeps this subscription's slot as a permanent one, and
+            // makes it again if it is dropped (a resync drops it): the subscription then takes it up. Its
+            // position may be older than the copy, never newer: each table's copy starts after it, and what
+            // the slot sends from before a table's copy is skipped for that table.
+            let slot = topology.slot(from: peer.region)
+            let slotExists = try await PostgresClient.withRunning(peer.url, logger: logger, maximumConnections: 1) { publisher in
+                try await !publisher.rows("SELECT 1 FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger).isEmpty
+            }
             // disable_on_error stays off: it would also disable the subscription when the peer merely restarts.
             try await client.run(
                 """
                 CREATE SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))
                 PUBLICATION \(unescaped: publications)
-                WITH (slot_name = \(unescaped: sqlLiteral(topology.slot(from: peer.region))), copy_data = true)
+                WITH (slot_name = \(unescaped: sqlLiteral(slot)), create_slot = \(unescaped: slotExists ? "false" : "true"), copy_data = true)
                 """,
                 logger: logger
             )
-            logger.info("created subscription", metadata: ["subscription": "\(name)", "peer": "\(peer.region)"])
+            logger.info(
+                "created subscription",
+                metadata: ["subscription": "\(name)", "peer": "\(peer.region)", "slot": "\(slotExists ? "the peer's, taken up" : "created")"]
+            )
         } else {
             try await client.run(
                 "ALTER SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))",

@@ -71,8 +71,13 @@ struct ReplicatedRegions: Sendable {
 
     // MARK: Life of the test's databases
 
-    static func withRegions<Result: Sendable>(_ body: @Sendable (ReplicatedRegions) async throws -> Result) async throws -> Result {
-        let (clusters, password) = try fromEnvironment()
+    /// `clusters`: the regions' clusters, by default the three `scripts/test` started.
+    static func withRegions<Result: Sendable>(
+        clusters: [TestCluster]? = nil,
+        _ body: @Sendable (ReplicatedRegions) async throws -> Result
+    ) async throws -> Result {
+        let (all, password) = try fromEnvironment()
+        let clusters = clusters ?? all
         var regions = ReplicatedRegions(clusters: clusters, database: "sf_repl_\(UInt32.random(in: 0...UInt32.max))", password: password)
         for cluster in clusters {
             regions.logOffsets[cluster.region] =

@@ -10,6 +10,9 @@ struct TestCluster: Sendable {
     var port: Int
     /// The cluster's folder: `data/` and the Unix socket folder `run/`.
     var directory: String
+    /// Set for a region whose servers Patroni runs (`HARegion`): the superuser is reached by password through
+    /// the region's router, and the cluster is Patroni's to stop and start, never pg_ctl's.
+    var superuserPassword: String? = nil
 
     static func all() throws -> [TestCluster] {
         guard let list = ProcessInfo.processInfo.environment["STOREFRONT_TEST_REGIONS"] else {
@@ -29,10 +32,11 @@ struct TestCluster: Sendable {
 
     /// The superuser, through the Unix socket.
     func adminURL(database: String) -> DatabaseURL {
-        try! DatabaseURL("postgres://postgres@localhost:\(port)/\(database)?host=\(directory)/run")
+        if let superuserPassword { return try! DatabaseURL("postgres://postgres:\(superuserPassword)@127.0.0.1:\(port)/\(database)") }
+        return try! DatabaseURL("postgres://postgres@localhost:\(port)/\(database)?host=\(directory)/run")
     }
 
-    var isRunning: Bool { FileManager.default.fileExists(atPath: "\(directory)/data/postmaster.pid") }
+    var isRunning: Bool { superuserPassword != nil || FileManager.default.fileExists(atPath: "\(directory)/data/postmaster.pid") }
 
     /// Stops PostgreSQL as a crash does: no shutdown checkpoint, clients cut off.
     func crash() async throws {
@@ -55,6 +59,7 @@ struct TestCluster: Sendable {
     }
 
     private func pgctl(_ arguments: [String]) async throws {
+        guard superuserPassword == nil else { throw TestSetupError("\(region)'s servers are Patroni's: crash a node of its HARegion") }
         let bin = ProcessInfo.processInfo.environment["STOREFRONT_TEST_PG_BIN"] ?? "/usr/lib/postgresql/15/bin"
         let command = ["\(bin)/pg_ctl", "-D", "\(directory)/data", "-w", "-t", "60", "-s"] + arguments
         let status = await spawnAndWait(getuid() == 0 ? ["/usr/sbin/runuser", "-u", "postgres", "--"] + command : command)
