@@ -104,10 +104,12 @@ public final class RegionSession: Sendable {
     static let probeChannel = "storefront_database_probes"
 
     /// Until cancelled: `drainChanged` hears the region's drain at every (re)connection and after every
-    /// change of it; `probed` hears every round of the database probes announced by an instance.
+    /// change of it; `probed` hears every round of the database probes announced by an instance; `lost`
+    /// hears that the session's connection ended, with the leases it held.
     public func follow(
         drainChanged: @escaping @Sendable (VersionedDrain) -> Void,
-        probed: @escaping @Sendable (DatabaseProbeRound) -> Void
+        probed: @escaping @Sendable (DatabaseProbeRound) -> Void,
+        lost: @escaping @Sendable () -> Void
     ) async {
         while !Task.isCancelled {
             do {
@@ -138,6 +140,7 @@ public final class RegionSession: Sendable {
                 if Task.isCancelled { return }
                 logger.debug("the region session's connection failed", metadata: ["error": "\(String(reflecting: error))"])
             }
+            lost()
             try? await Task.sleep(for: .seconds(1))
         }
     }

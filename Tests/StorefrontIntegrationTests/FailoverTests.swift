@@ -88,7 +88,7 @@ import Testing
                 refused.append(status)
                 try await Task.sleep(for: .milliseconds(200))
             }
-            throw TestSetupError("the region took nothing for 60 s after its primary was lost")
+            throw TestSetupError("the region took nothing for 60 s after its primary was lost; refused: \(refused.suffix(20))")
         }
         let cart: Shopper.OpenedCart = try await retrying { () -> (Shopper.OpenedCart?, Int) in
             let response = try await shopper.client.execute(uri: "/v1/carts", method: .post, headers: [:], body: nil)

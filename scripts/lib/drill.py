@@ -31,14 +31,14 @@ TABLES = ["orders", "order_lines", "carts", "cart_items", "stock", "stock_transf
 
 def psql(lab, region, index, sql):
     """Rows of SQL as the superuser on REGION's database: over its Unix socket, or in a lab up with --ha
-    through the region's router, on whichever node is the primary."""
+    through the router's primary-only address, on whichever node is the primary."""
     environment = dict(os.environ)
     if os.path.exists(f"{lab}/ha"):
-        host = f"127.0.0.{11 + index}"
+        host, port = f"127.0.0.{11 + index}", 55531 + index
         environment["PGPASSWORD"] = open(f"{lab}/db-password").read().strip()
     else:
-        host = f"{lab}/{region}/pg/run"
-    command = ["psql", "-X", "-tA", "-F", "\t", "-h", host, "-p", str(55431 + index), "-U", "postgres", "-d", "storefront", "-c", sql]
+        host, port = f"{lab}/{region}/pg/run", 55431 + index
+    command = ["psql", "-X", "-tA", "-F", "\t", "-h", host, "-p", str(port), "-U", "postgres", "-d", "storefront", "-c", sql]
     if os.getuid() == 0 and not os.path.exists(f"{lab}/ha"):
         command = ["runuser", "-u", "postgres", "--"] + command
     result = subprocess.run(command, capture_output=True, text=True, timeout=30, env=environment)

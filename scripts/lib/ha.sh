@@ -3,9 +3,12 @@
 # front, the region's one database address, which follows a failover.
 #
 # A region's folder holds node1/ and node2/ (each: patroni.yml, data/, run/, the logs), router.cfg and
-# the process ids. The router sends a connection to the node whose Patroni says it is the primary; with
-# none (a failover under way), to the standby, read-only: reads go on, writes are refused as read-only
-# (SQLSTATE 25006), which the storefront reports as the primary failing over, not as the database gone.
+# the process ids. The router has two addresses. The region's database address, the storefront's, sends a
+# connection to the node whose Patroni says it is the primary, or with none (a failover under way) to the
+# standby, read-only: reads go on, writes are refused as read-only (SQLSTATE 25006), which the storefront
+# reports as the primary failing over, not as the database gone. The primary's address reaches only the
+# primary: for what needs one, the migrations, the replication setup and
+# the peers' subscriptions, which a standby would answer with an error a second for the whole failover.
 # shellcheck shell=bash
 
 # Installs Patroni and etcd from Debian when missing.
@@ -127,9 +130,10 @@ YAML
     chmod 700 "$node_dir"
 }
 
-# ha_router_config DIR NAME HOST PORT PG1 REST1 PG2 REST2: the region's database address.
+# ha_router_config DIR NAME HOST PORT PRIMARY_PORT PG1 REST1 PG2 REST2: the region's database address
+# (PORT) and the primary's (PRIMARY_PORT).
 ha_router_config() {
-    local dir=$1 name=$2 host=$3 port=$4 pg1=$5 rest1=$6 pg2=$7 rest2=$8
+    local dir=$1 name=$2 host=$3 port=$4 primary_port=$5 pg1=$6 rest1=$7 pg2=$8 rest2=$9
     cat >"$dir/router.cfg" <<CFG
 # $name's database: the primary, as each node's Patroni says (GET /primary), else the standby, read-only.
 global
@@ -152,6 +156,10 @@ frontend db_$name
     use_backend ${name}_standby if { nbsrv(${name}_primary) eq 0 }
     default_backend ${name}_primary
 
+frontend db_${name}_primary
+    bind $host:$primary_port
+    default_backend ${name}_primary
+
 backend ${name}_primary
     option httpchk
     http-check send meth GET uri /primary
@@ -168,16 +176,17 @@ backend ${name}_standby
 CFG
 }
 
-# ha_start DIR NAME HOST PORT PG1 REST1 PG2 REST2 ETCD PASSWORD: the region's two nodes and router,
+# ha_start DIR NAME HOST PORT PRIMARY_PORT PG1 REST1 PG2 REST2 ETCD PASSWORD: the region's two nodes and
+# router,
 # waiting until one node is the primary and the other its synchronous standby, and the roles the
 # storefront uses.
 ha_start() {
-    local dir=$1 name=$2 host=$3 port=$4 pg1=$5 rest1=$6 pg2=$7 rest2=$8 etcd=$9 password=${10}
+    local dir=$1 name=$2 host=$3 port=$4 primary_port=$5 pg1=$6 rest1=$7 pg2=$8 rest2=$9 etcd=${10} password=${11}
     local primary pgs=("$pg1" "$pg2")
     mkdir -p "$dir"
     ha_node_config "$dir" "$name" 1 "$host" "$pg1" "$rest1" "$etcd" "$password"
     ha_node_config "$dir" "$name" 2 "$host" "$pg2" "$rest2" "$etcd" "$password"
-    ha_router_config "$dir" "$name" "$host" "$port" "$pg1" "$rest1" "$pg2" "$rest2"
+    ha_router_config "$dir" "$name" "$host" "$port" "$primary_port" "$pg1" "$rest1" "$pg2" "$rest2"
     # Both at once: the first to take the cluster's initialize key bootstraps it, the other clones it; on a
     # later start, Patroni chooses the node that may lead.
     ha_node_start "$dir" 1

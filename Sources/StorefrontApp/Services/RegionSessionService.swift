@@ -19,7 +19,9 @@ struct RegionSessionService: Service {
         activity.set("following the region's drain and database probes")
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
-                group.addTask { await session.follow(drainChanged: { monitor.regionDrainChanged($0) }, probed: { rounds.heard($0) }) }
+                group.addTask {
+                    await session.follow(drainChanged: { monitor.regionDrainChanged($0) }, probed: { rounds.heard($0) }, lost: { rounds.forget() })
+                }
                 group.addTask { await keepProbesLease() }
                 await group.waitForAll()
             }
@@ -47,6 +49,13 @@ final class HeardProbeRounds: Sendable {
 
     func heard(_ round: DatabaseProbeRound, at instant: ContinuousClock.Instant = .now) {
         latest.withLock { $0 = (round, instant) }
+    }
+
+    /// What was heard over a session that ended says nothing of the database now: this instance probes for
+    /// itself until it hears a round again. (An instance whose database stopped answering would otherwise
+    /// go on reporting the last healthy round, its own included, for three intervals.)
+    func forget() {
+        latest.withLock { $0 = nil }
     }
 
     /// The latest round, if it was heard within `age`.

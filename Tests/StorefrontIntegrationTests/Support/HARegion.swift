@@ -12,12 +12,17 @@ import StorefrontPostgres
 struct HARegion: Sendable {
     let region: Region
     let directory: String
+    /// The region's database address (the primary, else the standby read-only) and the primary's.
     let routerPort: Int
+    let primaryPort: Int
     let nodes: [(postgres: Int, rest: Int)]
     let password: String
 
-    /// What the replication tests need of a cluster: its address, the router's; the superuser by password.
-    var cluster: TestCluster { TestCluster(region: region, port: routerPort, directory: directory, superuserPassword: password) }
+    /// What the replication tests need of a cluster: the router's addresses (the primary's for everything but
+    /// the storefront) and the superuser by password.
+    var cluster: TestCluster {
+        TestCluster(region: region, port: primaryPort, directory: directory, superuserPassword: password, storefrontPort: routerPort)
+    }
 
     static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("../../../scripts/lib/ha-region")
         .standardizedFileURL.path
@@ -31,6 +36,7 @@ struct HARegion: Sendable {
             region: region,
             directory: "\(directory)/\(region.name)",
             routerPort: try freePort(),
+            primaryPort: try freePort(),
             nodes: [(try freePort(), try freePort()), (try freePort(), try freePort())],
             password: password
         )
@@ -40,7 +46,8 @@ struct HARegion: Sendable {
             trace("starting a Patroni pair for \(region)")
             try await run(
                 [
-                    "start", ha.directory, region.name, "127.0.0.1", "\(ha.routerPort)", "\(ha.nodes[0].postgres)", "\(ha.nodes[0].rest)",
+                    "start", ha.directory, region.name, "127.0.0.1", "\(ha.routerPort)", "\(ha.primaryPort)", "\(ha.nodes[0].postgres)",
+                    "\(ha.nodes[0].rest)",
                     "\(ha.nodes[1].postgres)", "\(ha.nodes[1].rest)", "127.0.0.1:\(etcdClient)", password,
                 ]
             )
@@ -92,6 +99,11 @@ struct HARegion: Sendable {
                 }
             }
             return Set(slots).isSubset(of: found)
+        }
+        // The copy restarted the standby, which is no longer the synchronous one until it has caught up
+        // again; until then Patroni would promote nothing.
+        try await waitUntil("the standby is synchronous again", timeout: .seconds(60)) {
+            try await Self.get(nodes[standby].rest, "/sync") == 200
         }
     }
 

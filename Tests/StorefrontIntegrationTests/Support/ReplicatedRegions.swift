@@ -28,7 +28,7 @@ struct ReplicatedRegions: Sendable {
     }
 
     func appURL(_ region: Region) -> DatabaseURL {
-        try! DatabaseURL("postgres://storefront:\(password)@127.0.0.1:\(cluster(region).port)/\(database)")
+        try! DatabaseURL("postgres://storefront:\(password)@127.0.0.1:\(cluster(region).storefrontPort ?? cluster(region).port)/\(database)")
     }
 
     /// The superuser, through the Unix socket: replication setup needs it.

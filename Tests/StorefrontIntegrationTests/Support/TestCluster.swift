@@ -13,6 +13,9 @@ struct TestCluster: Sendable {
     /// Set for a region whose servers Patroni runs (`HARegion`): the superuser is reached by password through
     /// the region's router, and the cluster is Patroni's to stop and start, never pg_ctl's.
     var superuserPassword: String? = nil
+    /// Where the storefront connects, when not `port`: a Patroni pair's database address, which reaches the
+    /// standby, read-only, while the primary fails over (`port` is then its primary-only address).
+    var storefrontPort: Int? = nil
 
     static func all() throws -> [TestCluster] {
         guard let list = ProcessInfo.processInfo.environment["STOREFRONT_TEST_REGIONS"] else {
