@@ -7,8 +7,8 @@
 # connection to the node whose Patroni says it is the primary, or with none (a failover under way) to the
 # standby, read-only: reads go on, writes are refused as read-only (SQLSTATE 25006), which the storefront
 # reports as the primary failing over, not as the database gone. The primary's address reaches only the
-# primary: for what needs one, the migrations, the replication setup and
-# the peers' subscriptions, which a standby would answer with an error a second for the whole failover.
+# primary: for what needs one, the migrations, the replication setup and the peers' subscriptions, which a
+# standby would answer with an error a second for the whole failover.
 # shellcheck shell=bash
 
 # Installs Patroni and etcd from Debian when missing.
@@ -177,8 +177,7 @@ CFG
 }
 
 # ha_start DIR NAME HOST PORT PRIMARY_PORT PG1 REST1 PG2 REST2 ETCD PASSWORD: the region's two nodes and
-# router,
-# waiting until one node is the primary and the other its synchronous standby, and the roles the
+# router, waiting until one node is the primary and the other its synchronous standby, and the roles the
 # storefront uses.
 ha_start() {
     local dir=$1 name=$2 host=$3 port=$4 primary_port=$5 pg1=$6 rest1=$7 pg2=$8 rest2=$9 etcd=${10} password=${11}
@@ -192,7 +191,7 @@ ha_start() {
     ha_node_start "$dir" 1
     ha_node_start "$dir" 2
     for _ in $(seq 1 480); do
-        primary=$(ha_primary_node "$dir" "$host:$rest1" "$host:$rest2")
+        primary=$(ha_primary_node "$host:$rest1" "$host:$rest2")
         if [ -n "$primary" ] && curl -fsS -o /dev/null "http://$host:$([ "$primary" = 1 ] && echo "$rest2" || echo "$rest1")/sync" 2>/dev/null; then
             break
         fi
@@ -239,9 +238,9 @@ ha_crash_node() {
     [ -z "$postmaster" ] || kill -KILL "$postmaster" 2>/dev/null || true
 }
 
-# ha_primary_node DIR HOST REST1 REST2: 1 or 2, the node whose Patroni says it is the primary (none: empty).
+# ha_primary_node HOST:REST1 HOST:REST2: 1 or 2, the node whose Patroni says it is the primary (none: empty).
 ha_primary_node() {
-    local rest1=$2 rest2=$3
+    local rest1=$1 rest2=$2
     if curl -fsS -o /dev/null "http://$rest1/primary" 2>/dev/null; then echo 1
     elif curl -fsS -o /dev/null "http://$rest2/primary" 2>/dev/null; then echo 2
     fi

@@ -76,9 +76,7 @@ public struct ReplicationSetup: Sendable {
             // position may be older than the copy, never newer: each table's copy starts after it, and what
             // the slot sends from before a table's copy is skipped for that table.
             let slot = topology.slot(from: peer.region)
-            let slotExists = try await PostgresClient.withRunning(peer.url, logger: logger, maximumConnections: 1) { publisher in
-                try await !publisher.rows("SELECT 1 FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger).isEmpty
-            }
+            let slotExists = await peerKeeps(slot, peer)
             // disable_on_error stays off: it would also disable the subscription when the peer merely restarts.
             try await client.run(
                 """
@@ -101,6 +99,23 @@ public struct ReplicationSetup: Sendable {
                 "ALTER SUBSCRIPTION \(unescaped: name) SET PUBLICATION \(unescaped: publications) WITH (refresh = true)",
                 logger: logger
             )
+        }
+    }
+
+    /// Whether the peer already keeps `slot`. Asked from here, with the peer's URL; when that cannot be done
+    /// (a CA file the URL names lives on this region's database server, not where setup runs), the
+    /// subscription creates its slot, as it always did, and says why if the slot then exists.
+    private func peerKeeps(_ slot: String, _ peer: ReplicationTopology.PeerDatabase) async -> Bool {
+        do {
+            return try await PostgresClient.withRunning(peer.url, logger: logger, maximumConnections: 1) { publisher in
+                try await !publisher.rows("SELECT 1 FROM pg_replication_slots WHERE slot_name = \(slot)", logger: logger).isEmpty
+            }
+        } catch {
+            logger.notice(
+                "could not ask the peer whether it keeps the subscription's slot: creating it",
+                metadata: ["peer": "\(peer.region)", "slot": "\(slot)", "error": "\(String(reflecting: error))"]
+            )
+            return false
         }
     }
 
