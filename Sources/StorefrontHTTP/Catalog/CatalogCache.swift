@@ -133,12 +133,16 @@ public final class CatalogCache: Sendable {
         }
     }
 
-    public func setFacets(_ facets: CatalogFacets) throws {
+    /// Keeps `facets`, encoded, and returns them as kept: what the caller serves even if the cache is
+    /// emptied the moment after.
+    @discardableResult
+    public func setFacets(_ facets: CatalogFacets) throws -> Facets {
         func encode(_ facets: [Facet]) throws -> ByteBuffer {
             try JSON.encode(FacetListBody(items: facets.map { FacetBody(slug: $0.slug, name: $0.name, productCount: $0.productCount) }))
         }
         let encoded = Facets(brands: try encode(facets.brands), categories: try encode(facets.categories))
         state.withLock { $0.facets = encoded }
+        return encoded
     }
 
     /// The brands and categories; nil until the first `setFacets`.

@@ -91,7 +91,6 @@ public struct CatalogController<Store: CatalogStore>: Sendable {
 
     private func facets() async throws -> CatalogCache.Facets {
         if let facets = cache.facets { return facets }
-        try cache.setFacets(try await admission.admit(.databaseRead) { try await store.facets() })
-        return cache.facets!
+        return try cache.setFacets(try await admission.admit(.databaseRead) { try await store.facets() })
     }
 }
