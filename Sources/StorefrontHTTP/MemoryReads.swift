@@ -67,8 +67,8 @@ public struct MemoryReads: Sendable {
         head.headerFields[.contentType] = contentType
         head.headerFields[.contentLength] = String(body.readableBytes)
         head.headerFields[.cacheControl] = "no-store"
-        let requestID = RequestIDMiddleware.id(offered: request.headerFields[.requestID])
-        RequestIDMiddleware.finish(&head.headerFields, requestID: requestID, region: region)
+        let requestID = StandardHeadersMiddleware.id(offered: request.headerFields[.requestID])
+        StandardHeadersMiddleware.finish(&head.headerFields, requestID: requestID, region: region)
         head.headerFields[.date] = HTTPDate.now()
         head.headerFields[.server] = serverName
         let elapsed = ContinuousClock.now - started

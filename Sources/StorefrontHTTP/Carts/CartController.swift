@@ -9,12 +9,12 @@ import StorefrontTracing
 ///
 /// A cart exists for a caller only with its `Cart-Token`: no token, another cart's token and an unknown or
 /// malformed id all get the same 404. A cart is served by its home region while that region can
-/// (`HomeRouter`), so that it never forks while its home is up.
+/// (`HomeForwarder`), so that it never forks while its home is up.
 public struct CartController<Store: CartStore>: Sendable {
     let store: Store
-    let home: HomeRouter
+    let home: HomeForwarder
 
-    public init(store: Store, home: HomeRouter) {
+    public init(store: Store, home: HomeForwarder) {
         self.store = store
         self.home = home
     }

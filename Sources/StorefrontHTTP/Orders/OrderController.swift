@@ -8,12 +8,12 @@ import StorefrontTracing
 
 /// `POST /v1/orders` (checkout), `GET /v1/orders/{id}`, `POST /v1/orders/{id}/cancel`.
 ///
-/// Each is served by the region that owns the cart or the order while that region can (`HomeRouter`).
+/// Each is served by the region that owns the cart or the order while that region can (`HomeForwarder`).
 public struct OrderController<Store: OrderStore>: Sendable {
     let store: Store
-    let home: HomeRouter
+    let home: HomeForwarder
 
-    public init(store: Store, home: HomeRouter) {
+    public init(store: Store, home: HomeForwarder) {
         self.store = store
         self.home = home
     }

@@ -18,7 +18,7 @@ import Tracing
 /// the home whenever it can, and adopts only when the home is down by its own health model, refuses the
 /// forward as unready, or cannot be connected to. A forwarded request is served where it arrives: a region
 /// never forwards twice.
-public struct HomeRouter: Sendable {
+public struct HomeForwarder: Sendable {
     let region: Region
     let peers: [Region]
     let forwarder: (any PeerForwarder)?

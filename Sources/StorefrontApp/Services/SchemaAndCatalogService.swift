@@ -10,7 +10,7 @@ import StorefrontPostgres
 ///
 /// While the database is unreachable it retries, so a region whose database starts late comes up by itself;
 /// a schema this binary does not know stops the process, since serving it could corrupt data.
-struct StartupService<Store: CatalogStore>: Service {
+struct SchemaAndCatalogService<Store: CatalogStore>: Service {
     let configuration: AppConfiguration
     let appClient: PostgresClient
     let refresher: CatalogRefresher<Store>

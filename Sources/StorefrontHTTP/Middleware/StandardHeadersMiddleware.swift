@@ -8,7 +8,7 @@ import Synchronization
 /// Gives every request an id (the client's `X-Request-ID` when it is sane, a new one otherwise), puts it on
 /// every log line of the request, and names the id and the serving region on every response, with the
 /// headers every answer carries: no content sniffing, no referrer, and no caching unless the route allows it.
-struct RequestIDMiddleware: RouterMiddleware {
+struct StandardHeadersMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
     let region: Region
 

@@ -25,7 +25,7 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     tracing: (tracer: StorefrontTracer, trust: TraceParentTrust)? = nil
 ) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestIDMiddleware(region: region))
+    router.add(middleware: StandardHeadersMiddleware(region: region))
     if let tracing {
         // Before the access log and the problems, which name the request's trace.
         router.add(middleware: TracingMiddleware(tracer: tracing.tracer, trust: tracing.trust))

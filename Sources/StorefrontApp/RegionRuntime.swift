@@ -138,7 +138,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     if configuration.peerSecret == nil, !configuration.peers.isEmpty {
         logger.warning("STOREFRONT_PEER_SECRET is not set: no request is forwarded to its home region, every foreign cart is adopted")
     }
-    let home = HomeRouter(
+    let home = HomeForwarder(
         region: configuration.region,
         peers: configuration.peers.map(\.region),
         forwarder: forwarder,
@@ -240,7 +240,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         wake: proberWake,
         logger: logger
     )
-    let startup = StartupService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)
+    let startup = SchemaAndCatalogService(configuration: configuration, appClient: postgres, refresher: refresher, health: health, logger: logger)
     let transfers = TransferReceiver(stock: stockStore, session: session, interval: configuration.probeInterval, logger: logger)
     let purge = PurgeService(
         purger: DataPurger(client: postgres, region: configuration.region, logger: logger),
