@@ -40,7 +40,7 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     contract.addRoutes(to: router)
     router.get("metrics") { request, _ in
         guard observers.mayReadDetails(request) else { throw ObserverAccess.refusal }
-        return JSON.response(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
+        return Response.bytes(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let api = router.group("v1")
     // Each shopper route is registered with its flow, the one table metrics and the health report read, and

@@ -24,15 +24,22 @@ enum JSON {
         ByteBuffer(bytes: try encoder().encode(value))
     }
 
-    static func response(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok, contentType: String = "application/json") -> Response {
+    static func response(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok) -> Response {
+        .bytes(buffer, status: status, contentType: "application/json")
+    }
+
+    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        response(try encode(value), status: status)
+    }
+}
+
+extension Response {
+    /// A whole body already in memory, of any type: its length is known, so it is sent in one piece.
+    static func bytes(_ buffer: ByteBuffer, status: HTTPResponse.Status = .ok, contentType: String) -> Response {
         Response(
             status: status,
             headers: [.contentType: contentType, .contentLength: String(buffer.readableBytes)],
             body: ResponseBody(byteBuffer: buffer)
         )
-    }
-
-    static func response(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
-        response(try encode(value), status: status)
     }
 }

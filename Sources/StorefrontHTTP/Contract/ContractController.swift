@@ -17,7 +17,7 @@ public struct ContractController: Sendable {
 
     func addRoutes(to router: Router<AppRequestContext>) {
         router.get("openapi.yaml") { _, _ in
-            var response = JSON.response(document, contentType: "application/yaml")
+            var response = Response.bytes(document, contentType: "application/yaml")
             response.headers[.cacheControl] = "public, max-age=300"
             return response
         }

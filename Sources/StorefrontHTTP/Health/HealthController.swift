@@ -72,12 +72,12 @@ public struct HealthController: Sendable {
             guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
             let (entries, until, span) = monitor.history(after: try HealthHistoryDocument.since(request.uri.query))
             let document = HealthHistoryDocument(region: region.name, entries: entries, until: until, span: span)
-            var response = JSON.response(ByteBuffer(bytes: try Self.encoder.encode(document)), contentType: "application/json")
+            var response = JSON.response(ByteBuffer(bytes: try Self.encoder.encode(document)))
             response.headers[.cacheControl] = "no-store"
             return response
         }
         group.get("dashboard") { _, _ in
-            var response = JSON.response(dashboard, contentType: "text/html; charset=utf-8")
+            var response = Response.bytes(dashboard, contentType: "text/html; charset=utf-8")
             response.headers[.contentSecurityPolicy] = DashboardPage.contentSecurityPolicy
             response.headers[.cacheControl] = "no-store"
             return response
@@ -140,7 +140,7 @@ public struct HealthController: Sendable {
     static let contentType = "application/health+json"
 
     private static func response(_ encoded: ByteBuffer, ok: Bool) -> Response {
-        var response = JSON.response(encoded, status: ok ? .ok : .serviceUnavailable, contentType: contentType)
+        var response = Response.bytes(encoded, status: ok ? .ok : .serviceUnavailable, contentType: contentType)
         response.headers[.cacheControl] = "no-store"
         return response
     }

@@ -27,7 +27,7 @@ struct ProblemMiddleware: RouterMiddleware {
     static func response(_ problem: Problem) -> Response {
         var problem = problem
         if problem.traceId == nil { problem.traceId = Spans.current?.traceID.hex }
-        var response = JSON.response(problem.encoded(), status: .init(code: problem.status), contentType: "application/problem+json")
+        var response = Response.bytes(problem.encoded(), status: .init(code: problem.status), contentType: "application/problem+json")
         for (name, value) in problem.headers {
             if let field = HTTPField.Name(name) { response.headers[field] = value }
         }

@@ -53,7 +53,7 @@ public struct OrderController<Store: OrderStore>: Sendable {
         case .refused(let refusal):
             response = ProblemMiddleware.response(Problem.from(refusal))
         case .storedAnswer(let status, let body):
-            response = JSON.response(
+            response = Response.bytes(
                 ByteBuffer(bytes: body),
                 status: .init(code: status),
                 contentType: status >= 400 ? "application/problem+json" : "application/json"

@@ -59,7 +59,7 @@ public struct TracesController: Sendable {
     }
 
     private func page() -> Response {
-        var response = JSON.response(ByteBuffer(string: TracesPage.html), contentType: "text/html; charset=utf-8")
+        var response = Response.bytes(ByteBuffer(string: TracesPage.html), contentType: "text/html; charset=utf-8")
         response.headers[.contentSecurityPolicy] = TracesPage.contentSecurityPolicy
         return noStore(response)
     }
