@@ -8,13 +8,9 @@ import Testing
 
 /// A region whose database is a Patroni pair (`HARegion`) loses its primary: the standby is promoted, the
 /// region's address follows it, and logical replication to and from the peer carries on from where it
-/// was, with nothing lost, nothing applied twice, and no resync. Runs with the replication suite: it
-/// replicates with scripts/test's eu-west cluster.
-@Suite(.serialized, .timeLimit(.minutes(4))) struct FailoverTests {
-    static let east = try! Region("us-east")
-    static let west = try! Region("eu-west")
-    let sku = CatalogGenerator().product(3).variants[0].sku
-
+/// was, with nothing lost, nothing applied twice, and no resync. Part of the serialized replication suite:
+/// it replicates with scripts/test's eu-west cluster, which the suite's other tests stop and crash.
+extension ReplicationTests {
     @Test func aPromotedStandbyCarriesReplicationOnToAndFromItsPeer() async throws {
         let sku = sku
         try await HARegion.with(Self.east) { ha in
@@ -29,7 +25,7 @@ import Testing
                     let shopper = Shopper(client: apps[Self.east]!)
                     try await shopper.setStock(sku, 1_000)
                     var acknowledged: [String] = []
-                    for _ in 0..<10 { acknowledged.append(try await Self.placeOrder(shopper, sku: sku)) }
+                    for _ in 0..<10 { acknowledged.append(try await Self.placeOrderAndReturnID(shopper, sku: sku)) }
                     // Acknowledged right before the crash: a commit waits for the synchronous standby.
                     try await ha.crash(node: primary)
                     let started = ContinuousClock.now
@@ -52,7 +48,7 @@ import Testing
                     let shopper = Shopper(client: apps[Self.west]!)
                     try await shopper.setStock(sku, 1_000)
                     var placed: [String] = []
-                    for _ in 0..<5 { placed.append(try await Self.placeOrder(shopper, sku: sku)) }
+                    for _ in 0..<5 { placed.append(try await Self.placeOrderAndReturnID(shopper, sku: sku)) }
                     return placed
                 }
 
@@ -68,7 +64,7 @@ import Testing
         }
     }
 
-    static func placeOrder(_ shopper: Shopper, sku: String) async throws -> String {
+    static func placeOrderAndReturnID(_ shopper: Shopper, sku: String) async throws -> String {
         let cart = try await shopper.openCart()
         try await shopper.set(sku, quantity: 1, in: cart)
         let response = try await shopper.checkout(cart)
@@ -114,7 +110,13 @@ import Testing
         var found: [String] = []
         for region in regions.regions {
             found += try await regions.asAdmin(region) { client in
-                try await client.rows("SELECT subname::text || ':' || oid::text FROM pg_subscription ORDER BY 1").map {
+                // pg_subscription is the whole cluster's: this test's database only.
+                try await client.rows(
+                    """
+                    SELECT subname::text || ':' || oid::text FROM pg_subscription
+                    WHERE subdbid = (SELECT oid FROM pg_database WHERE datname = current_database()) ORDER BY 1
+                    """
+                ).map {
                     "\(region) \(try $0.decode(String.self))"
                 }
             }
