@@ -246,13 +246,18 @@ ha_primary_node() {
     fi
 }
 
-# ha_stop DIR: the router, then both nodes (Patroni stops its server), as an operator would.
+# ha_stop DIR: the router, then both nodes (Patroni stops its server), as an operator would. A server
+# still running after its Patroni stopped (killed after 10 s mid-shutdown) is stopped as a crash would be,
+# and killed if even that fails: nothing outlives the region.
 ha_stop() {
-    local dir=$1 node
+    local dir=$1 node postmaster
     stop_pid "$dir/router.pid"
     for node in 1 2; do stop_pid "$dir/node$node/patroni.pid"; done
     for node in 1 2; do
-        [ -f "$dir/node$node/data/postmaster.pid" ] && as_postgres "$PG_BIN/pg_ctl" -D "$dir/node$node/data" -m immediate stop >/dev/null 2>&1
+        postmaster=$(head -n 1 "$dir/node$node/data/postmaster.pid" 2>/dev/null || true)
+        [ -n "$postmaster" ] && kill -0 "$postmaster" 2>/dev/null || continue
+        log "[$(basename "$dir")] node $node's server outlived its Patroni: stopping it"
+        as_postgres "$PG_BIN/pg_ctl" -D "$dir/node$node/data" -m immediate -w -t 10 stop >/dev/null 2>&1 || kill -KILL "$postmaster" 2>/dev/null || true
     done
     return 0
 }
