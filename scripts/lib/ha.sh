@@ -16,12 +16,7 @@ ensure_ha_packages() {
     local missing=()
     command -v patroni >/dev/null || missing+=(patroni)
     command -v etcd >/dev/null || missing+=(etcd-server)
-    if [ "${#missing[@]}" -gt 0 ]; then
-        log "installing ${missing[*]}"
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get update -qq
-        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-    fi
+    apt_install "${missing[@]}"
 }
 
 # etcd_start DIR HOST CLIENT_PORT PEER_PORT: a one-member etcd, the leader keys' store, in DIR.
