@@ -196,10 +196,26 @@ let package = Package(
             dependencies: ["StorefrontCore", "StorefrontHealth"],
             swiftSettings: swiftSettings
         ),
+        // Unit tests of the HTTP layer and the app's pieces: no database, no other process.
+        .testTarget(
+            name: "StorefrontHTTPTests",
+            dependencies: [
+                "StorefrontHTTP",
+                "StorefrontCore",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "StorefrontAppTests",
+            dependencies: ["StorefrontApp", "StorefrontCore", "CStorefrontAllocator"],
+            swiftSettings: swiftSettings
+        ),
+        // What needs PostgreSQL, HAProxy, Patroni or several processes.
         .testTarget(
             name: "StorefrontIntegrationTests",
             dependencies: [
-                "CStorefrontAllocator",
                 "DelayProxy",
                 "StorefrontEdge",
                 "StorefrontLoad",
