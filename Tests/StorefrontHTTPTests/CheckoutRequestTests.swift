@@ -41,6 +41,19 @@ import Testing
     }
 
     @Test func aMissingAddressNamesItsFields() {
-        #expect(throws: StorefrontError.self) { try CheckoutRequest(cartId: UUID().uuidString, email: "a@b.co", shippingAddress: nil).validated() }
+        let error = #expect(throws: StorefrontError.self) {
+            try CheckoutRequest(cartId: UUID().uuidString, email: "a@b.co", shippingAddress: nil).validated()
+        }
+        guard case .invalidRequest(let fields) = error else {
+            Issue.record("not a field-by-field refusal: \(String(describing: error))")
+            return
+        }
+        // Every required part of the address, and nothing the request got right.
+        #expect(
+            Set(fields.map(\.field)) == [
+                "shipping_address.name", "shipping_address.line1", "shipping_address.city", "shipping_address.postal_code",
+                "shipping_address.country",
+            ]
+        )
     }
 }
