@@ -45,7 +45,7 @@ public struct HealthThresholds: Sendable, Equatable {
     public var poolWaitMilliseconds = Threshold(degraded: 50, unhealthy: .infinity)
     public var replicationLagSeconds = Threshold(degraded: 5, unhealthy: 60)
     /// A peer that answers slowly is busy: degraded, never down (down is a refusal, or a silence that lasts:
-    /// `PeerSilence`).
+    /// `Silence`).
     public var peerMilliseconds = Threshold(degraded: 300, unhealthy: .infinity)
     /// Share of a flow's requests answered with a 5xx over the window.
     public var errorRatio = Threshold(degraded: 0.02, unhealthy: 0.25)

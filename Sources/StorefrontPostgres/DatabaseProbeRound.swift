@@ -16,14 +16,28 @@ public struct DatabaseProbeRound: Codable, Sendable {
         }
     }
 
-    /// A probe's failure as the prober described it: what it shows, and whether it cannot be a fluke.
+    /// A probe's failure as the prober described it: what it shows, whether it cannot be a fluke, and whether
+    /// the database gave no answer by the deadline (busy or gone: `Silence` tells which by how long it lasts).
     public struct Failure: Error, Codable, Sendable, CustomStringConvertible {
         public var description: String
         public var certain: Bool
+        public var unanswered: Bool
 
-        public init(_ description: String, certain: Bool) {
+        public init(_ description: String, certain: Bool, unanswered: Bool) {
             self.description = description
             self.certain = certain
+            self.unanswered = unanswered
+        }
+
+        private enum CodingKeys: String, CodingKey { case description, certain, unanswered }
+
+        /// A round announced by an instance of the version before (no `unanswered`) reads as answered, as that
+        /// version took it.
+        public init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            description = try container.decode(String.self, forKey: .description)
+            certain = try container.decode(Bool.self, forKey: .certain)
+            unanswered = try container.decodeIfPresent(Bool.self, forKey: .unanswered) ?? false
         }
     }
 

@@ -59,12 +59,17 @@ extension PSQLError {
         guard code == .connectionError else { return "\(code)" }
         // The kind of network failure tells refused (nothing listens) from timed out (nothing answers).
         if connectionRefused { return "could not connect (refused)" }
-        if networkError.contains("timeout") || networkError.contains("timed out") { return "could not connect (timed out)" }
+        if connectTimedOut { return "could not connect (timed out)" }
         return "could not connect"
     }
 
     /// Nothing listened where the server should be.
     var connectionRefused: Bool { code == .connectionError && networkError.contains("refused") }
+
+    /// Nothing answered the connection attempt in time: the server may be gone or only too busy to accept.
+    public var connectTimedOut: Bool {
+        code == .connectionError && (networkError.contains("timeout") || networkError.contains("timed out"))
+    }
 
     /// The network error underneath, lowercased, for telling its kinds apart.
     private var networkError: String { underlying.map { String(describing: $0).lowercased() } ?? "" }

@@ -93,8 +93,11 @@ import Testing
                         }
                         var shed: [TestResponse] = []
                         for cart in carts[2...] { shed.append(try await shopper.checkout(cart)) }
-                        #expect(try await client.get("/health/ready").status == .ok)
-                        #expect(try await client.get("/health/ready/checkout").status == .ok)
+                        let ready = try await client.get("/health/ready").status
+                        let checkoutReady = try await client.get("/health/ready/checkout").status
+                        let why = ready == .ok && checkoutReady == .ok ? "" : String(buffer: try await client.get("/health").body)
+                        #expect(ready == .ok, "the region's health: \(why)")
+                        #expect(checkoutReady == .ok, "the region's health: \(why)")
                         #expect(try await client.get("/v1/products/\(product)").status == .ok)
                         #expect(try await client.get("/v1/products?limit=5").status == .ok)
                         return (shed, stuck)
@@ -109,7 +112,9 @@ import Testing
                 for task in shed.1 { #expect(try await task.value.status == .created) }
                 let metrics = String(buffer: try await client.get("/metrics").body)
                 #expect(metrics.contains(#"storefront_shed_requests_total{class="checkout"} 6"#))
-                #expect(try await client.get("/health/ready/checkout").status == .ok)
+                let afterwards = try await client.get("/health/ready/checkout").status
+                let why = afterwards == .ok ? "" : String(buffer: try await client.get("/health").body)
+                #expect(afterwards == .ok, "the region's health: \(why)")
             }
         }
     }

@@ -52,8 +52,10 @@ import Testing
                 detection = try await timeUntil("the database is degraded by its read latency", timeout: .seconds(10)) {
                     let database = try await node("component:database", client)
                     lastSeen.withLock { $0 = "\(database ?? [:])" }
+                    // Measured slow, not silent: a probe past its deadline on loaded cores is degraded too ("busy or
+                    // gone"), and is not what this test waits for.
                     return database?["status"] as? String == "degraded"
-                        && (database?["root_signals"] as? [String])?.contains("database.read_latency") == true
+                        && (database?["reason"] as? String)?.contains("SELECT 1 took") == true
                 }
             } catch {
                 Issue.record("\(error); the database as last seen: \(lastSeen.withLock { $0 })")
@@ -73,7 +75,7 @@ import Testing
             // The delay's end is seen in the read signal's samples: one under the threshold it could not get
             // under before. Not necessarily healthy again: on two loaded cores load alone can put enough samples
             // over 100 ms to hold it degraded (a CI run: 257 ms, then 32 ms, for 30 s).
-            try await waitUntil("the read signal's latest sample is under 100 ms", timeout: .seconds(10)) {
+            try await waitUntil("the read signal's latest sample is under 100 ms", timeout: .seconds(30)) {
                 let signal = try await node("signal:database.read_latency", client)
                 return (signal?["observed_value"] as? Double).map { $0 < 100 } == true
             }

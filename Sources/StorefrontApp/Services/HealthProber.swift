@@ -74,7 +74,8 @@ struct HealthProber: Service {
     struct Memory {
         var applyErrors = ApplyErrorHistory()
         var outcomes = FlowOutcomes()
-        var peerSilence = PeerSilence()
+        /// How long each database probe and each peer has gone without an answer.
+        var silence = Silence()
     }
 
     private func probeAndEvaluate(_ memory: inout Memory, _ http: HTTPClient) async {
@@ -110,10 +111,10 @@ struct HealthProber: Service {
         // Told to the region's other instances beside the rest of the round, within the probes' deadline.
         async let announced: Void = announce(announcement)
         guard !Task.isCancelled else { return }
-        record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds)
-        record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds)
+        record(.databaseRead, read, what: "SELECT 1 took", threshold: thresholds.databaseReadMilliseconds, &memory.silence)
+        record(.databaseWrite, write, what: "heartbeat upsert took", threshold: thresholds.databaseWriteMilliseconds, &memory.silence)
         let readFailed = (try? read.get()) == nil
-        recordReplication(replication, databaseUnreachable: readFailed, &memory.applyErrors)
+        recordReplication(replication, databaseUnreachable: readFailed, &memory)
         // A refused connection needs no second sample, nor the pool's wait, which runs to its deadline while the
         // database is gone: named now, it is named up to 0.8 s sooner.
         if Self.isCertain(read) || Self.isCertain(write) {
@@ -124,14 +125,8 @@ struct HealthProber: Service {
         guard !Task.isCancelled else { return }
         // The pool's connections are to the same database: while it cannot be read, a slow or failed lease is
         // that failure showing again, and ends with it.
-        record(
-            .poolWait,
-            pool,
-            what: "leasing a connection took",
-            threshold: thresholds.poolWaitMilliseconds,
-            consequenceOf: readFailed ? .databaseRead : nil
-        )
-        for (peer, result) in peers { monitor.record(peerSample(peer, result, &memory.peerSilence), for: .peerLive(peer)) }
+        recordPoolWait(pool, consequenceOf: readFailed ? .databaseRead : nil)
+        for (peer, result) in peers { monitor.record(peerSample(peer, result, &memory.silence), for: .peerLive(peer)) }
         // The flows are judged against the database as this round found it, not as the last round did.
         publish(monitor.evaluateNow())
         recordFlows(&memory.outcomes)
@@ -181,7 +176,7 @@ struct HealthProber: Service {
     private func announced<Value>(_ result: Result<Value, any Error>) -> DatabaseProbeRound.Outcome<Value> {
         switch result {
         case .success(let value): .measured(value)
-        case .failure(let error): .failed(.init(describe(error), certain: Self.isCertain(error)))
+        case .failure(let error): .failed(.init(describe(error), certain: Self.isCertain(error), unanswered: Self.isUnanswered(error)))
         }
     }
 
@@ -211,19 +206,36 @@ struct HealthProber: Service {
         }
     }
 
-    private func record(
-        _ signal: SignalID,
-        _ result: Result<Double, any Error>,
-        what: String,
-        threshold: Threshold,
-        consequenceOf cause: SignalID? = nil
-    ) {
+    /// A database probe's sample. One the database did not answer by its deadline is busy or gone
+    /// (`Silence`): degraded until the silence lasts, so that saturated cores do not take the region out of
+    /// rotation.
+    private func record(_ signal: SignalID, _ result: Result<Double, any Error>, what: String, threshold: Threshold, _ silence: inout Silence) {
+        let sample: SignalSample
+        switch result {
+        case .success(let milliseconds):
+            silence.answered(signal)
+            sample = .measured(milliseconds, unit: "ms", against: threshold, what: what)
+        case .failure(let error) where Self.isUnanswered(error):
+            sample = silence.unanswered(signal, describe(error))
+        case .failure(let error):
+            sample = .failed(unit: "ms", describe(error), certain: Self.isCertain(error))
+        }
+        record(sample, for: signal)
+    }
+
+    /// The pool's lease wait: it waits on this process's own connections, busy or not, so it has no silence.
+    private func recordPoolWait(_ result: Result<Double, any Error>, consequenceOf cause: SignalID?) {
         var sample: SignalSample =
             switch result {
-            case .success(let milliseconds): .measured(milliseconds, unit: "ms", against: threshold, what: what)
+            case .success(let milliseconds):
+                .measured(milliseconds, unit: "ms", against: thresholds.poolWaitMilliseconds, what: "leasing a connection took")
             case .failure(let error): .failed(unit: "ms", describe(error), certain: Self.isCertain(error))
             }
         if sample.status > .healthy { sample.consequenceOf = cause }
+        record(sample, for: .poolWait)
+    }
+
+    private func record(_ sample: SignalSample, for signal: SignalID) {
         monitor.record(sample, for: signal)
         gauges.observe(signal, sample)
     }
@@ -233,20 +245,27 @@ struct HealthProber: Service {
     private func recordReplication(
         _ result: Result<(subscriptions: [ReplicationReport.Subscription], heartbeatAges: [String: Double]), any Error>,
         databaseUnreachable: Bool,
-        _ applyErrors: inout ApplyErrorHistory
+        _ memory: inout Memory
     ) {
         for peer in peers.map(\.region) {
             let lag: SignalSample
             let subscription: SignalSample
             switch result {
+            case .failure(let error) where Self.isUnanswered(error):
+                let output = "replication state unread: \(describe(error))"
+                let cause: SignalID? = databaseUnreachable ? .databaseRead : nil
+                lag = memory.silence.unanswered(.replicationLag(peer.name), output, unit: "s", consequenceOf: cause)
+                subscription = memory.silence.unanswered(.subscription(peer.name), output, unit: "errors", consequenceOf: cause)
             case .failure(let error):
                 let output = "replication state unreadable: \(describe(error))"
                 let cause: SignalID? = databaseUnreachable ? .databaseRead : nil
                 lag = .failed(unit: "s", output, certain: Self.isCertain(error), consequenceOf: cause)
                 subscription = .failed(unit: "errors", output, certain: Self.isCertain(error), consequenceOf: cause)
             case .success((let subscriptions, let heartbeatAges)):
+                memory.silence.answered(.replicationLag(peer.name))
+                memory.silence.answered(.subscription(peer.name))
                 let age = heartbeatAges[peer.name]
-                subscription = applyErrors.sample(
+                subscription = memory.applyErrors.sample(
                     for: peer.name,
                     subscriptions.first { $0.name == ReplicationTopology.subscriptionName(from: peer) },
                     caughtUp: age.map { $0 < monitor.caughtUpLag.seconds } ?? false
@@ -267,9 +286,8 @@ struct HealthProber: Service {
                     lag = .failed(unit: "s", "no heartbeat from \(peer) has arrived yet", consequenceOf: cause)
                 }
             }
-            monitor.record(lag, for: .replicationLag(peer.name))
-            monitor.record(subscription, for: .subscription(peer.name))
-            gauges.observe(.replicationLag(peer.name), lag)
+            record(lag, for: .replicationLag(peer.name))
+            record(subscription, for: .subscription(peer.name))
         }
     }
 
@@ -303,19 +321,20 @@ struct HealthProber: Service {
     }
 
     /// A slow answer is a busy peer and degrades at most; no answer is down only once the silence has lasted
-    /// (`PeerSilence`), a refusal at once.
-    private func peerSample(_ peer: String, _ result: Result<(UInt, Double), any Error>, _ silence: inout PeerSilence) -> SignalSample {
+    /// (`Silence`), a refusal at once.
+    private func peerSample(_ peer: String, _ result: Result<(UInt, Double), any Error>, _ silence: inout Silence) -> SignalSample {
+        let signal = SignalID.peerLive(peer)
         switch result {
         case .success((200, let milliseconds)):
-            silence.answered(peer)
+            silence.answered(signal)
             return .measured(milliseconds, unit: "ms", against: thresholds.peerMilliseconds, what: "/health/live answered in")
         case .success((let status, _)):
-            silence.answered(peer)
+            silence.answered(signal)
             return .failed(unit: "ms", "/health/live answered \(status)")
         case .failure(let error) where Self.isCertain(error):
-            return silence.refused(peer, describe(error))
+            return silence.refused(signal, describe(error))
         case .failure(let error):
-            return silence.unanswered(peer, describe(error))
+            return silence.unanswered(signal, describe(error))
         }
     }
 
@@ -359,6 +378,12 @@ struct HealthProber: Service {
     static func isCertain(_ error: any Error) -> Bool {
         if let heard = error as? DatabaseProbeRound.Failure { return heard.certain }
         return (error as? PSQLError)?.isCertain ?? isRefused(error)
+    }
+
+    /// The database gave no answer by the deadline: the probe's own, or the connect timeout's.
+    static func isUnanswered(_ error: any Error) -> Bool {
+        if let heard = error as? DatabaseProbeRound.Failure { return heard.unanswered }
+        return error is DeadlineExceeded || (error as? PSQLError)?.connectTimedOut == true
     }
 
     /// Nothing listened at the address.
