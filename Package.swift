@@ -104,7 +104,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
-            resources: [.copy("Contract/openapi.yaml")],
+            resources: [.copy("Contract/openapi.yaml"), .copy("Health/Dashboard")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -121,6 +121,7 @@ let package = Package(
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "AsyncAlgorithms", package: "swift-async-algorithms"),
@@ -158,7 +159,6 @@ let package = Package(
                 "StorefrontLoad",
                 "DelayProxy",
                 "StorefrontPostgres",
-                "StorefrontHealth",
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -209,7 +209,11 @@ let package = Package(
         ),
         .testTarget(
             name: "StorefrontAppTests",
-            dependencies: ["StorefrontApp", "StorefrontCore", "CStorefrontAllocator"],
+            dependencies: [
+                "StorefrontApp", "StorefrontCore", "StorefrontHTTP", "StorefrontPostgres", "StorefrontTracing", "CStorefrontAllocator",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         // What needs PostgreSQL, HAProxy, Patroni or several processes.

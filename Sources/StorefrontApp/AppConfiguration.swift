@@ -6,7 +6,8 @@ import StorefrontHealth
 import StorefrontPostgres
 import StorefrontTracing
 
-/// Everything `storefront serve` needs, read from `STOREFRONT_*` environment variables; flags override.
+/// Everything `storefront serve` needs, read from `STOREFRONT_*` environment variables (each declared once, in
+/// `Settings`); flags override.
 public struct AppConfiguration: Sendable {
     public var region: Region
     /// The region that owns the catalog; the others read it from replication.
@@ -91,127 +92,6 @@ public struct AppConfiguration: Sendable {
         public var url: String
     }
 
-    public static let variables: [(name: String, default: String, meaning: String)] = [
-        ("STOREFRONT_REGION", "us-east", "this region's name (a-z, 0-9, dashes)"),
-        ("STOREFRONT_CATALOG_HOME", "this region", "the region that owns (writes) the catalog"),
-        ("STOREFRONT_HOST", "127.0.0.1", "address to listen on"),
-        ("STOREFRONT_PORT", "8080", "port to listen on"),
-        ("STOREFRONT_AGENT_PORT", "0 (off)", "port of the HAProxy agent that gives the edge this region's weight per flow, on the same host"),
-        ("STOREFRONT_DATABASE_URL", "postgres://storefront@127.0.0.1:5432/storefront", "the serving role's connection (no DDL)"),
-        ("STOREFRONT_MIGRATION_DATABASE_URL", "the database URL", "the schema owner's connection, used to migrate"),
-        ("STOREFRONT_APP_ROLE", "storefront", "role granted row access by migrations"),
-        ("STOREFRONT_MIGRATE", "true", "apply pending migrations at start-up (false: refuse to start if any are pending)"),
-        (
-            "STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", "false",
-            "start even when the database's max_slot_wal_keep_size is unlimited (a dead peer's slot could fill its disk)"
-        ),
-        ("STOREFRONT_DB_MAX_CONNECTIONS", "20", "connection pool size"),
-        (
-            "STOREFRONT_DB_KEEPALIVE_S", "0 (off)",
-            "seconds between keep-alive queries on idle pooled connections, where a NAT or proxy cuts idle connections; on, every return of a connection arms a timer"
-        ),
-        (
-            "STOREFRONT_DB_IDLE_TIMEOUT_S", "10",
-            "seconds a pooled connection may stay unused before it closes; every return of a connection arms a timer of this length whose memory stays held until it would fire (docs/memory.md)"
-        ),
-        (
-            "STOREFRONT_ADMISSION_WAIT_MS", "1000",
-            "how long a request may wait for room in its class of work (database reads: half the pool at once, carts and checkouts a quarter each, at most 256 waiting per class) before a fast 503 overloaded with Retry-After"
-        ),
-        ("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", "5000", "longest a statement may take; idle transactions end after twice that"),
-        ("STOREFRONT_DB_LOCK_TIMEOUT_MS", "the statement timeout", "longest a statement may wait for a lock (then 503 with Retry-After)"),
-        (
-            "STOREFRONT_CURSOR_SECRET", "none (serve refuses to start)",
-            "key that signs pagination cursors, at least 32 characters; the same in every region"
-        ),
-        ("STOREFRONT_ADMIN_TOKEN", "none (admin calls refused)", "bearer token for admin calls, at least 32 characters"),
-        ("STOREFRONT_CART_TTL_SECONDS", "604800 (7 days)", "how long a cart lives without a change"),
-        (
-            "STOREFRONT_CART_COMMIT", "async",
-            "sync: a cart change is acknowledged once its commit is flushed; async: a database crash may lose the last moment of cart edits, never an order or a stock change (docs/durability.md)"
-        ),
-        ("STOREFRONT_CATALOG_REFRESH_MS", "1000", "how often the in-memory catalog and its stock are refreshed"),
-        (
-            "STOREFRONT_CATALOG_CACHE_PRODUCTS", "5000",
-            "products held in memory at most, with their stock and encoded pages; the rest are read from the database on first use"
-        ),
-        ("STOREFRONT_PROBE_INTERVAL_MS", "1000", "how often every health signal is sampled; a sample older than three intervals counts as failed"),
-        (
-            "STOREFRONT_PURGE_INTERVAL_S", "300",
-            "how often this region deletes its own rows past retention: abandoned carts, old idempotency keys, received transfers (docs/data-retention.md)"
-        ),
-        (
-            "STOREFRONT_RECONCILE_INTERVAL_MS", "5000",
-            "how often this region looks for a checkout that became orders in two regions and supersedes its own later one"
-        ),
-        ("STOREFRONT_PEERS", "none", "the other regions as name=url pairs, comma-separated: their replication and /health/live are watched"),
-        (
-            "STOREFRONT_PEER_SECRET", "none (no forwarding: a region adopts every foreign cart it is asked about)",
-            "shared by every region, at least 32 characters: authenticates a request forwarded to the region that owns its cart or order"
-        ),
-        ("STOREFRONT_HEALTH_THRESHOLDS", "see docs/health.md", "overrides such as db_read_ms=100:500,hysteresis=2:3 (degraded:unhealthy)"),
-        ("STOREFRONT_DRAIN_GRACE_MS", "5000", "after SIGTERM, how long to keep serving with readiness at 503 before closing the listener"),
-        (
-            "STOREFRONT_STOP_TIMEOUT_MS", "10000",
-            "after the drain, how long the rest of a stop may take; past it the process logs what did not stop and exits 70"
-        ),
-        ("STOREFRONT_LOG_LEVEL", "info", "trace, debug, info, notice, warning, error, critical"),
-        (
-            "STOREFRONT_ACCESS_LOG_SAMPLE", "100",
-            "one successful request in this many gets an access log line (1: all, 0: none); failed and slow (500 ms) requests always do"
-        ),
-        ("STOREFRONT_MAX_CONNECTIONS", "4096", "open HTTP connections at most; one more is closed as soon as it is accepted"),
-        ("STOREFRONT_HEADER_TIMEOUT_MS", "10000", "a new connection's first request head must arrive within this (slow clients are closed)"),
-        ("STOREFRONT_BODY_TIMEOUT_MS", "10000", "a request's body must arrive within this of its head"),
-        (
-            "STOREFRONT_REQUEST_TIMEOUT_MS", "15000",
-            "a cart, order or admin request's work, every wait together, must end within this (then it is cancelled: 503, outcome-unknown for a change)"
-        ),
-        ("STOREFRONT_IDLE_TIMEOUT_MS", "30000", "a kept-alive connection's next request head must arrive within this of the last response"),
-        ("STOREFRONT_MAX_HEADER_BYTES", "16384", "all of a request's header lines together (431 beyond)"),
-        ("STOREFRONT_MAX_HEADERS", "64", "header lines per request (431 beyond)"),
-        ("STOREFRONT_MAX_URL_BYTES", "4096", "the request target, path and query (414 beyond)"),
-        ("STOREFRONT_MAX_QUERY_PARAMETERS", "32", "query parameters per request (400 beyond)"),
-        ("STOREFRONT_MAX_BODY_BYTES", "65536", "a request body (413 beyond)"),
-        ("STOREFRONT_MAX_JSON_DEPTH", "16", "how deeply a request body's arrays and objects may nest (400 beyond)"),
-        (
-            "STOREFRONT_RATE_LIMITS", RateLimitPolicy.defaults.map(\.description).joined(separator: ","),
-            "per-client token buckets, name=requests/seconds (cart_create, cart_write, checkout), or off; beyond them 429 with Retry-After and RateLimit headers"
-        ),
-        (
-            "STOREFRONT_TRUSTED_PROXIES", "none",
-            "addresses of the edge, comma-separated: only a connection from one of them may name the client in X-Forwarded-For"
-        ),
-        (
-            "STOREFRONT_HEALTH_DETAILS", "token",
-            "who reads /health's reasons and figures and /metrics: token (only with the observer token; others get statuses and 401) or public"
-        ),
-        (
-            "STOREFRONT_OBSERVER_TOKEN", "none",
-            "bearer token for /health's details and /metrics (give it to Prometheus and operators), at least 32 characters"
-        ),
-        ("STOREFRONT_DEVELOPMENT", "false", "let serve start with the built-in cursor secret and tokens shorter than 32 characters"),
-        ("STOREFRONT_TRACING", "true", "trace requests (false: no span, no trace header read or written)"),
-        (
-            "STOREFRONT_TRACE_SAMPLE", "0.01",
-            "share of new traces recorded and exported, 0 to 1; a caller's sampled flag is followed, and every failed or slow request is kept"
-        ),
-        ("STOREFRONT_TRACE_SLOW_MS", "500", "a request slower than this is kept whatever the sampling"),
-        (
-            "STOREFRONT_TRACE_PARENT", "trusted",
-            "whose traceparent is continued: trusted (the trusted proxies' and other regions'), always, or never (a new trace each request)"
-        ),
-        (
-            "STOREFRONT_OTLP_ENDPOINT", "none",
-            "OTLP/HTTP collector base URL (spans go to <url>/v1/traces as JSON); none keeps them in /debug/traces only"
-        ),
-        (
-            "STOREFRONT_OTLP_QUEUE_SPANS", "4096",
-            "kept spans that may wait for the collector; more are dropped (storefront_trace_spans_dropped_total)"
-        ),
-        ("STOREFRONT_OTLP_TIMEOUT_MS", "2000", "how long the collector may take to take a batch; then the batch is dropped and counted"),
-    ]
-
     static func peers(_ text: String, region: Region) throws(StorefrontError) -> [PeerAPI] {
         var peers: [PeerAPI] = []
         for entry in text.split(separator: ",", omittingEmptySubsequences: true) {
@@ -230,122 +110,88 @@ public struct AppConfiguration: Sendable {
 
     static let developmentCursorSecret = "storefront-development-cursor-secret"
 
+    /// Every setting read through its declaration in `Settings`.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) throws(StorefrontError) {
-        func value(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        func integer(_ name: String, default fallback: Int, range: ClosedRange<Int>) throws(StorefrontError) -> Int {
-            guard let text = value(name) else { return fallback }
-            guard let number = Int(text), range.contains(number) else {
-                throw .invalidConfiguration("\(name) must be a whole number in \(range.lowerBound)...\(range.upperBound)")
-            }
-            return number
-        }
-        func boolean(_ name: String, default fallback: Bool) throws(StorefrontError) -> Bool {
-            guard let text = value(name) else { return fallback }
-            switch text.lowercased() {
-            case "true", "1", "yes": return true
-            case "false", "0", "no": return false
-            default: throw .invalidConfiguration("\(name) must be true or false")
-            }
-        }
+        func read<Value>(_ setting: Setting<Value>) throws(StorefrontError) -> Value { try setting.value(in: environment) }
 
-        region = try Region(value("STOREFRONT_REGION") ?? "us-east")
-        catalogHome = try value("STOREFRONT_CATALOG_HOME").map { name throws(StorefrontError) in try Region(name) } ?? region
-        host = value("STOREFRONT_HOST") ?? "127.0.0.1"
-        port = try integer("STOREFRONT_PORT", default: 8080, range: 0...65535)
-        agentPort = try integer("STOREFRONT_AGENT_PORT", default: 0, range: 0...65535)
-        databaseURL = try DatabaseURL(value("STOREFRONT_DATABASE_URL") ?? "postgres://storefront@127.0.0.1:5432/storefront")
-        migrationDatabaseURL =
-            try value("STOREFRONT_MIGRATION_DATABASE_URL").map { text throws(StorefrontError) in try DatabaseURL(text) } ?? databaseURL
-        appRole = value("STOREFRONT_APP_ROLE") ?? "storefront"
-        migrate = try boolean("STOREFRONT_MIGRATE", default: true)
-        allowUnlimitedSlotWAL = try boolean("STOREFRONT_ALLOW_UNLIMITED_SLOT_WAL", default: false)
-        maxDatabaseConnections = try integer("STOREFRONT_DB_MAX_CONNECTIONS", default: 20, range: 1...500)
-        let keepAlive = try integer("STOREFRONT_DB_KEEPALIVE_S", default: 0, range: 0...86_400)
+        region = try Region(try read(Settings.region))
+        catalogHome = try read(Settings.catalogHome).map { name throws(StorefrontError) in try Region(name) } ?? region
+        host = try read(Settings.host)
+        port = try read(Settings.port)
+        agentPort = try read(Settings.agentPort)
+        databaseURL = try DatabaseURL(try read(Settings.databaseURL))
+        migrationDatabaseURL = try read(Settings.migrationDatabaseURL).map { text throws(StorefrontError) in try DatabaseURL(text) } ?? databaseURL
+        appRole = try read(Settings.appRole)
+        migrate = try read(Settings.migrate)
+        allowUnlimitedSlotWAL = try read(Settings.allowUnlimitedSlotWAL)
+        maxDatabaseConnections = try read(Settings.maxDatabaseConnections)
+        let keepAlive = try read(Settings.databaseKeepAliveSeconds)
         databaseKeepAlive = keepAlive == 0 ? nil : .seconds(keepAlive)
-        databaseIdleTimeout = .seconds(try integer("STOREFRONT_DB_IDLE_TIMEOUT_S", default: 10, range: 1...3600))
-        admissionWait = .milliseconds(try integer("STOREFRONT_ADMISSION_WAIT_MS", default: 1000, range: 0...60_000))
-        statementTimeoutMilliseconds = try integer("STOREFRONT_DB_STATEMENT_TIMEOUT_MS", default: 5000, range: 100...600_000)
-        lockTimeoutMilliseconds = try integer(
-            "STOREFRONT_DB_LOCK_TIMEOUT_MS",
-            default: statementTimeoutMilliseconds,
-            range: 1...statementTimeoutMilliseconds
-        )
-        cursorSecret = value("STOREFRONT_CURSOR_SECRET") ?? Self.developmentCursorSecret
-        adminToken = value("STOREFRONT_ADMIN_TOKEN")
+        databaseIdleTimeout = .seconds(try read(Settings.databaseIdleTimeoutSeconds))
+        admissionWait = .milliseconds(try read(Settings.admissionWaitMilliseconds))
+        statementTimeoutMilliseconds = try read(Settings.statementTimeoutMilliseconds)
+        lockTimeoutMilliseconds = try read(Settings.lockTimeoutMilliseconds) ?? statementTimeoutMilliseconds
+        guard lockTimeoutMilliseconds <= statementTimeoutMilliseconds else {
+            throw .invalidConfiguration(
+                "\(Settings.lockTimeoutMilliseconds.name) must be at most the statement timeout (\(statementTimeoutMilliseconds))"
+            )
+        }
+        cursorSecret = try read(Settings.cursorSecret) ?? Self.developmentCursorSecret
+        adminToken = try read(Settings.adminToken)
         if let adminToken, adminToken.utf8.count < 16 {
-            throw .invalidConfiguration("STOREFRONT_ADMIN_TOKEN must be at least 16 characters")
+            throw .invalidConfiguration("\(Settings.adminToken.name) must be at least 16 characters")
         }
-        cartLifetime = .seconds(try integer("STOREFRONT_CART_TTL_SECONDS", default: 604_800, range: 1...31_536_000))
-        switch value("STOREFRONT_CART_COMMIT") ?? "async" {
-        case "sync": synchronousCartCommits = true
-        case "async": synchronousCartCommits = false
-        default: throw .invalidConfiguration("STOREFRONT_CART_COMMIT must be sync or async")
-        }
-        catalogRefreshInterval = .milliseconds(try integer("STOREFRONT_CATALOG_REFRESH_MS", default: 1000, range: 50...60_000))
-        catalogCacheProducts = try integer("STOREFRONT_CATALOG_CACHE_PRODUCTS", default: 5000, range: 2...1_000_000)
-        probeInterval = .milliseconds(try integer("STOREFRONT_PROBE_INTERVAL_MS", default: 1000, range: 50...60_000))
-        purgeInterval = .seconds(try integer("STOREFRONT_PURGE_INTERVAL_S", default: 300, range: 1...86_400))
-        reconcileInterval = .milliseconds(try integer("STOREFRONT_RECONCILE_INTERVAL_MS", default: 5000, range: 50...3_600_000))
-        peers = try Self.peers(value("STOREFRONT_PEERS") ?? "", region: region)
+        cartLifetime = .seconds(try read(Settings.cartLifetimeSeconds))
+        synchronousCartCommits = try read(Settings.cartCommit) == "sync"
+        catalogRefreshInterval = .milliseconds(try read(Settings.catalogRefreshMilliseconds))
+        catalogCacheProducts = try read(Settings.catalogCacheProducts)
+        probeInterval = .milliseconds(try read(Settings.probeIntervalMilliseconds))
+        purgeInterval = .seconds(try read(Settings.purgeIntervalSeconds))
+        reconcileInterval = .milliseconds(try read(Settings.reconcileIntervalMilliseconds))
+        peers = try Self.peers(try read(Settings.peers) ?? "", region: region)
         if let (one, other) = Region.tagCollision(among: [region] + peers.map(\.region)) {
             throw .invalidConfiguration("regions \(one) and \(other) share an id tag (two bytes of their names' SHA-256): rename one")
         }
-        peerSecret = value("STOREFRONT_PEER_SECRET")
+        peerSecret = try read(Settings.peerSecret)
         if let peerSecret, peerSecret.utf8.count < 16 {
-            throw .invalidConfiguration("STOREFRONT_PEER_SECRET must be at least 16 characters")
+            throw .invalidConfiguration("\(Settings.peerSecret.name) must be at least 16 characters")
         }
         healthThresholds = HealthThresholds()
-        if let overrides = value("STOREFRONT_HEALTH_THRESHOLDS"), let problem = healthThresholds.apply(overrides) {
-            throw .invalidConfiguration("STOREFRONT_HEALTH_THRESHOLDS: \(problem)")
+        if let overrides = try read(Settings.healthThresholds), let problem = healthThresholds.apply(overrides) {
+            throw .invalidConfiguration("\(Settings.healthThresholds.name): \(problem)")
         }
-        drainGrace = .milliseconds(try integer("STOREFRONT_DRAIN_GRACE_MS", default: 5000, range: 0...300_000))
-        stopTimeout = .milliseconds(try integer("STOREFRONT_STOP_TIMEOUT_MS", default: 10_000, range: 100...300_000))
-        let level = value("STOREFRONT_LOG_LEVEL") ?? "info"
-        guard let logLevel = Logger.Level(rawValue: level) else {
-            throw .invalidConfiguration("STOREFRONT_LOG_LEVEL must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self.logLevel = logLevel
-        accessLogSampleOneIn = try integer("STOREFRONT_ACCESS_LOG_SAMPLE", default: 100, range: 0...1_000_000)
+        drainGrace = .milliseconds(try read(Settings.drainGraceMilliseconds))
+        stopTimeout = .milliseconds(try read(Settings.stopTimeoutMilliseconds))
+        // A choice among Logger.Level's own names.
+        logLevel = Logger.Level(rawValue: try read(Settings.logLevel)) ?? .info
+        accessLogSampleOneIn = try read(Settings.accessLogSample)
         var limits = HTTPLimits()
-        limits.maxConnections = try integer("STOREFRONT_MAX_CONNECTIONS", default: limits.maxConnections, range: 1...1_000_000)
-        limits.headerTimeout = .milliseconds(try integer("STOREFRONT_HEADER_TIMEOUT_MS", default: 10_000, range: 100...600_000))
-        limits.bodyTimeout = .milliseconds(try integer("STOREFRONT_BODY_TIMEOUT_MS", default: 10_000, range: 100...600_000))
-        limits.requestTimeout = .milliseconds(try integer("STOREFRONT_REQUEST_TIMEOUT_MS", default: 15_000, range: 100...600_000))
-        limits.idleTimeout = .milliseconds(try integer("STOREFRONT_IDLE_TIMEOUT_MS", default: 30_000, range: 100...3_600_000))
-        limits.maxHeaderBytes = try integer("STOREFRONT_MAX_HEADER_BYTES", default: limits.maxHeaderBytes, range: 1024...1_048_576)
-        limits.maxHeaderCount = try integer("STOREFRONT_MAX_HEADERS", default: limits.maxHeaderCount, range: 8...10_000)
-        limits.maxURLBytes = try integer("STOREFRONT_MAX_URL_BYTES", default: limits.maxURLBytes, range: 256...1_048_576)
-        limits.maxQueryParameters = try integer("STOREFRONT_MAX_QUERY_PARAMETERS", default: limits.maxQueryParameters, range: 1...10_000)
-        limits.maxBodyBytes = try integer("STOREFRONT_MAX_BODY_BYTES", default: limits.maxBodyBytes, range: 1024...16_777_216)
-        limits.maxJSONDepth = try integer("STOREFRONT_MAX_JSON_DEPTH", default: limits.maxJSONDepth, range: 2...512)
+        limits.maxConnections = try read(Settings.maxConnections)
+        limits.headerTimeout = .milliseconds(try read(Settings.headerTimeoutMilliseconds))
+        limits.bodyTimeout = .milliseconds(try read(Settings.bodyTimeoutMilliseconds))
+        limits.requestTimeout = .milliseconds(try read(Settings.requestTimeoutMilliseconds))
+        limits.idleTimeout = .milliseconds(try read(Settings.idleTimeoutMilliseconds))
+        limits.maxHeaderBytes = try read(Settings.maxHeaderBytes)
+        limits.maxHeaderCount = try read(Settings.maxHeaders)
+        limits.maxURLBytes = try read(Settings.maxURLBytes)
+        limits.maxQueryParameters = try read(Settings.maxQueryParameters)
+        limits.maxBodyBytes = try read(Settings.maxBodyBytes)
+        limits.maxJSONDepth = try read(Settings.maxJSONDepth)
         httpLimits = limits
-        rateLimits = try RateLimitPolicy.parse(value("STOREFRONT_RATE_LIMITS"))
-        trustedProxies = Set((value("STOREFRONT_TRUSTED_PROXIES") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
-        let details = value("STOREFRONT_HEALTH_DETAILS") ?? "token"
-        guard ["token", "public"].contains(details) else { throw .invalidConfiguration("STOREFRONT_HEALTH_DETAILS must be token or public") }
-        observers = ObserverAccess(detailsArePublic: details == "public", token: value("STOREFRONT_OBSERVER_TOKEN"))
-        development = try boolean("STOREFRONT_DEVELOPMENT", default: false)
-        let sample = value("STOREFRONT_TRACE_SAMPLE") ?? "0.01"
-        guard let ratio = Double(sample), (0...1).contains(ratio) else {
-            throw .invalidConfiguration("STOREFRONT_TRACE_SAMPLE must be a number from 0 to 1")
-        }
-        guard let parentPolicy = TracingSettings.ParentPolicy(rawValue: value("STOREFRONT_TRACE_PARENT") ?? "trusted") else {
-            throw .invalidConfiguration("STOREFRONT_TRACE_PARENT must be trusted, always or never")
-        }
+        rateLimits = try read(Settings.rateLimits)
+        trustedProxies = try read(Settings.trustedProxies)
+        observers = ObserverAccess(detailsArePublic: try read(Settings.healthDetails) == "public", token: try read(Settings.observerToken))
+        development = try read(Settings.development)
         tracing = TracingSettings(
-            enabled: try boolean("STOREFRONT_TRACING", default: true),
-            sampleRatio: ratio,
-            slow: .milliseconds(try integer("STOREFRONT_TRACE_SLOW_MS", default: 500, range: 1...600_000)),
-            parentPolicy: parentPolicy
+            enabled: try read(Settings.tracing),
+            sampleRatio: try read(Settings.traceSample),
+            slow: .milliseconds(try read(Settings.traceSlowMilliseconds)),
+            // A choice among ParentPolicy's own names.
+            parentPolicy: TracingSettings.ParentPolicy(rawValue: try read(Settings.traceParent)) ?? .trusted
         )
-        otlpEndpoint = try value("STOREFRONT_OTLP_ENDPOINT").map { text throws(StorefrontError) in
-            guard let url = URL(string: text), ["http", "https"].contains(url.scheme ?? ""), url.host != nil else {
-                throw .invalidConfiguration("STOREFRONT_OTLP_ENDPOINT must be an http or https URL, such as http://127.0.0.1:4318")
-            }
-            return text.hasSuffix("/") ? String(text.dropLast()) : text
-        }
-        otlpQueueSpans = try integer("STOREFRONT_OTLP_QUEUE_SPANS", default: 4096, range: 16...1_000_000)
-        otlpTimeout = .milliseconds(try integer("STOREFRONT_OTLP_TIMEOUT_MS", default: 2000, range: 100...600_000))
+        otlpEndpoint = try read(Settings.otlpEndpoint)
+        otlpQueueSpans = try read(Settings.otlpQueueSpans)
+        otlpTimeout = .milliseconds(try read(Settings.otlpTimeoutMilliseconds))
     }
 
     /// Why `serve` must not start with this configuration: secrets anyone could know or guess. Empty in

@@ -18,12 +18,14 @@ public struct DrainedResync: Sendable {
     /// The region's own API, where the drain is set and lifted.
     public var regionURL: String
     public var adminToken: String
-    /// How long the edge and orchestrators get to notice the drain before any row is deleted.
+    /// How long the edge and orchestrators get to notice the drain, once the region's readiness shows it,
+    /// before any row is deleted: the edge's checks of `/health/ready/<flow>` run every 500 ms and take a
+    /// region out after two failures (HAProxyConfig's `default-server`), so a second and a margin.
     public var settle: Duration
     public var copyTimeout: Duration
     let logger: Logger
 
-    public init(regionURL: String, adminToken: String, settle: Duration = .seconds(3), copyTimeout: Duration = .seconds(1800), logger: Logger) {
+    public init(regionURL: String, adminToken: String, settle: Duration = .seconds(2), copyTimeout: Duration = .seconds(1800), logger: Logger) {
         self.regionURL = regionURL.hasSuffix("/") ? String(regionURL.dropLast()) : regionURL
         self.adminToken = adminToken
         self.settle = settle
@@ -46,7 +48,10 @@ public struct DrainedResync: Sendable {
                 body: #"{"reason": "replication resync from \#(peer.region)", "requested_by": "storefront replication resync"}"#
             )
         }
-        progress("drained \(regionURL); waiting \(settle) for the edge to take it out of rotation")
+        // Not deleted before the region answers unready, as the edge's checks see it: every instance honours
+        // the drain within one probe interval, and one answering ready would still be sent shoppers.
+        try await untilUnready()
+        progress("drained \(regionURL): its readiness answers 503; \(settle) for the edge to take it out of rotation")
         try await Task.sleep(for: settle)
         do {
             try await setup.resync(peer: peer)
@@ -73,6 +78,26 @@ public struct DrainedResync: Sendable {
             progress("every table is copied: the drain is lifted")
         }
     }
+
+    /// Until `/health/ready` answers 503 several times in a row (instances behind one address answer in
+    /// turn), within `readinessTimeout`.
+    private func untilUnready() async throws {
+        let deadline = ContinuousClock.now + Self.readinessTimeout
+        var unreadyInARow = 0
+        while unreadyInARow < 5 {
+            guard ContinuousClock.now < deadline else {
+                throw Failure(
+                    description:
+                        "the region at \(regionURL) still answers ready \(Self.readinessTimeout) after its drain: nothing was deleted (lift the drain with POST \(regionURL)/v1/admin/undrain)"
+                )
+            }
+            let status = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "\(regionURL)/health/ready"), timeout: .seconds(2)).status
+            unreadyInARow = status == .serviceUnavailable ? unreadyInARow + 1 : 0
+            try await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    static let readinessTimeout = Duration.seconds(30)
 
     /// The answer's body, after a 200.
     private func admin(_ method: HTTPMethod, _ action: String, body: String? = nil) async throws -> String {

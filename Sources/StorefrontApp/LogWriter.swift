@@ -1,4 +1,7 @@
 import Foundation
+import NIOPosix
+import ServiceLifecycle
+import StorefrontCore
 import Synchronization
 
 #if canImport(Glibc)
@@ -6,62 +9,108 @@ import Glibc
 #endif
 
 /// Log lines reach standard output in batches: one `write` per line would be a system call per request on
-/// the hot path. Lines wait at most `interval`; a warning or worse, a full buffer and the process's exit
-/// write at once, in order.
+/// the hot path.
+///
+/// While its service (`flushing`) runs, in the region's service group, lines wait at most `interval`, and a
+/// warning or a full batch wakes it at once; the `write(2)` is on NIO's thread pool, for blocking work, so a
+/// slow reader of standard output never blocks a request's task. Past `pendingLimit` lines are dropped and
+/// counted rather than held without bound; the count is the next line written. Without the service (the
+/// commands that do not serve), each line is written as it comes; at the process's exit what waits is
+/// written.
 public final class LogWriter: Sendable {
-    public static let standardOutput = LogWriter(descriptor: STDOUT_FILENO)
+    public static let standardOutput: LogWriter = {
+        atexit { LogWriter.standardOutput.flush() }
+        return LogWriter(descriptor: STDOUT_FILENO)
+    }()
 
     private let descriptor: Int32
-    private let pending = Mutex<[UInt8]>([])
+    private struct Pending {
+        var bytes: [UInt8] = []
+        var dropped = 0
+        /// Whether the service runs (`storefront serve` runs one; nothing else writes through it).
+        var flushing = false
+    }
+    private let pending = Mutex(Pending())
     /// Held while writing, so batches taken one after another are written in that order.
     private let writing = Mutex<Void>(())
-    private let started = Atomic<Bool>(false)
-    static let interval: TimeInterval = 0.1
+    private let wake = Wake()
+    static let interval = Duration.milliseconds(100)
     static let flushAt = 64 * 1024
+    static let pendingLimit = 8 * 1024 * 1024
 
-    private init(descriptor: Int32) {
+    init(descriptor: Int32) {
         self.descriptor = descriptor
     }
 
+    /// Whether its service runs.
+    var isFlushing: Bool { pending.withLock { $0.flushing } }
+
     public func write(_ line: String, urgent: Bool) {
-        startFlushing()
-        let full = pending.withLock { buffer in
-            buffer.append(contentsOf: line.utf8)
-            return buffer.count >= Self.flushAt
+        let (flushed, full) = pending.withLock { pending -> (Bool, Bool) in
+            guard pending.bytes.count + line.utf8.count <= Self.pendingLimit else {
+                pending.dropped += 1
+                return (pending.flushing, false)
+            }
+            pending.bytes.append(contentsOf: line.utf8)
+            return (pending.flushing, pending.bytes.count >= Self.flushAt)
         }
-        if urgent || full { flush() }
+        if !flushed {
+            flush()
+        } else if urgent || full {
+            wake.signal()
+        }
     }
 
-    public func flush() {
+    /// Writes what waits, on the caller's thread.
+    func flush() {
         writing.withLock { _ in
-            let batch = pending.withLock { buffer in
-                defer { buffer.removeAll(keepingCapacity: true) }
-                return buffer
+            let (batch, dropped) = pending.withLock { pending in
+                defer {
+                    pending.bytes.removeAll(keepingCapacity: pending.bytes.count <= Self.flushAt)
+                    pending.dropped = 0
+                }
+                return (pending.bytes, pending.dropped)
             }
-            batch.withUnsafeBytes { bytes in
-                var offset = 0
-                while offset < bytes.count {
-                    let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
-                    if written < 0, errno == EINTR { continue }
-                    guard written > 0 else { return }  // standard output is gone: nothing else to do with the lines
-                    offset += written
+            if dropped > 0 {
+                write(
+                    Array(
+                        "{\"level\":\"warning\",\"msg\":\"log lines dropped: standard output was not read fast enough\",\"count\":\(dropped)}\n".utf8
+                    )
+                )
+            }
+            write(batch)
+        }
+    }
+
+    private func write(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { bytes in
+            var offset = 0
+            while offset < bytes.count {
+                let written = Glibc.write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+                if written < 0, errno == EINTR { continue }
+                guard written > 0 else { return }  // standard output is gone: nothing else to do with the lines
+                offset += written
+            }
+        }
+    }
+
+    /// Writes batches until the group stops, then what is left. First in the group, so that it stops last
+    /// and writes every other service's last lines.
+    public var flushing: some Service { Flushing(writer: self) }
+
+    private struct Flushing: Service {
+        let writer: LogWriter
+
+        func run() async {
+            writer.pending.withLock { $0.flushing = true }
+            await cancelWhenGracefulShutdown {
+                while !Task.isCancelled {
+                    await writer.wake.wait(until: .now + LogWriter.interval)
+                    try? await NIOThreadPool.singleton.runIfActive { writer.flush() }
                 }
             }
+            writer.pending.withLock { $0.flushing = false }
+            writer.flush()
         }
-    }
-
-    /// One thread for the life of the process writes what waits; the first line starts it, and the exit
-    /// writes what is left.
-    private func startFlushing() {
-        guard started.compareExchange(expected: false, desired: true, ordering: .relaxed).exchanged else { return }
-        atexit { LogWriter.standardOutput.flush() }
-        let thread = Thread { [self] in
-            while true {
-                Thread.sleep(forTimeInterval: Self.interval)
-                flush()
-            }
-        }
-        thread.name = "log-writer"
-        thread.start()
     }
 }

@@ -9,10 +9,11 @@ import StorefrontHTTP
 import StorefrontHealth
 import StorefrontPostgres
 import StorefrontTracing
+import UnixSignals
 
 /// One region's storefront: the router that answers shoppers and probes, and the background services it
-/// needs, each tracked by `lifecycle`. `storefront serve` runs them with the HTTP server in one service group;
-/// tests run them beside an in-process client.
+/// needs, each tracked by `lifecycle`, in one service group (`serviceGroup`): `storefront serve` runs it with
+/// the HTTP server, tests beside an in-process client.
 public struct RegionRuntime {
     public let configuration: AppConfiguration
     public let router: Router<AppRequestContext>
@@ -22,7 +23,7 @@ public struct RegionRuntime {
     public let routes: FlowRoutes
     /// In start order: the pool first. A service group stops them in reverse, so the pool stops last and
     /// everything that uses it can still finish.
-    public let services: [ServiceGroupConfiguration.ServiceConfiguration]
+    let services: [ServiceGroupConfiguration.ServiceConfiguration]
     public let health: HealthMonitor
     public let lifecycle: Lifecycle
     public let logger: Logger
@@ -52,6 +53,31 @@ public struct RegionRuntime {
         )
     }
 
+    /// The region's service group, as `storefront serve` runs it and the tests do. In start order: the log
+    /// writer (it stops last, and writes every other service's last lines), the background services, the HTTP
+    /// `server` when the group serves (tests answer through HummingbirdTesting's router instead), the drain
+    /// before the server stops, and the stop's deadline, the first told to stop. The group stops them in
+    /// reverse, bounded by `deadline`; `stopsOnSignals`, on SIGTERM and SIGINT.
+    public func serviceGroup(
+        server: (any Service)?,
+        logWriter: LogWriter?,
+        deadline: StopDeadline,
+        stopsOnSignals: Bool
+    ) -> ServiceGroup {
+        var group = logWriter.map { [lifecycle.track($0.flushing, as: "log-writer")] } ?? []
+        group += services
+        if let server { group.append(lifecycle.track(server, as: "http-server")) }
+        group.append(lifecycle.track(DrainOnShutdown(monitor: health, grace: configuration.drainGrace, logger: logger), as: "drain"))
+        group.append(.init(service: deadline.armOnShutdown, serviceName: "stop-deadline"))
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: group,
+            gracefulShutdownSignals: stopsOnSignals ? [.sigterm, .sigint] : [],
+            logger: logger
+        )
+        groupConfiguration.maximumGracefulShutdownDuration = gracefulStopBound
+        return ServiceGroup(configuration: groupConfiguration)
+    }
+
     /// Bounds a stop: `stopTimeout` after the drain grace, the group escalates to cancellation and
     /// `overran` gets the report; five seconds later `abandoned` must end the process.
     public func stopDeadline(
@@ -79,7 +105,7 @@ public struct RegionRuntime {
 
 /// The whole wiring of a region, readable on one screen: the binary and the tests both build it here.
 ///
-/// `health` is passed in when the caller needs it too, as `storefront serve` does to drain on SIGTERM.
+/// `health` is passed in when the caller needs it before the region is built, as some tests do.
 public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor? = nil, logger: Logger) throws -> RegionRuntime {
     if configuration.cursorSecret == AppConfiguration.developmentCursorSecret {
         logger.warning("STOREFRONT_CURSOR_SECRET is not set: cursors are signed with a development secret")
@@ -151,7 +177,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     let routes = FlowRoutes()
     let admission = Admission(poolSize: configuration.maxDatabaseConnections, maxWait: configuration.admissionWait, registry: metrics)
     let deadlines = RequestDeadlines(allowance: configuration.httpLimits.requestTimeout)
-    let healthController = HealthController(monitor: health, region: configuration.region, access: configuration.observers, routes: routes)
+    let healthController = try HealthController(monitor: health, region: configuration.region, access: configuration.observers, routes: routes)
     let requestMetrics = RequestMetrics(registry: metrics, flows: flows, routes: routes)
     let accessLog = AccessLogSampling(oneIn: configuration.accessLogSampleOneIn)
     let exportQueue = configuration.otlpEndpoint.map { _ in OTLPTraceExporter.queue(capacity: configuration.otlpQueueSpans, registry: metrics) }
@@ -197,7 +223,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
         accessLog: accessLog,
         limits: configuration.httpLimits,
         deadlines: deadlines,
-        rateLimits: RateLimitMiddleware(policies: configuration.rateLimits, trustedProxies: configuration.trustedProxies),
+        rateLimits: RateLimits(policies: configuration.rateLimits, trustedProxies: configuration.trustedProxies),
         observers: configuration.observers,
         tracing: tracing
     )
@@ -261,7 +287,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
     var services = [
         lifecycle.track(postgres, as: "postgres-pool", activity: Activity(describedBy: { "\(pool.description); recent: \(pool.recentEvents)" })),
         // Early, so that it stops late: after the server has finished every request it bounds.
-        lifecycle.track(DeadlineReaper(deadlines: deadlines), as: "request-deadlines"),
+        lifecycle.track(DeadlineReaper(deadlines: deadlines, admission: admission), as: "deadlines"),
         // Before the jobs that hold its leases, so that it closes after them.
         lifecycle.track(sessionService, as: "region-session", activity: sessionService.activity),
         lifecycle.track(prober, as: "health-prober", activity: prober.activity),

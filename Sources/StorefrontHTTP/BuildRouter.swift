@@ -20,7 +20,7 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     accessLog: AccessLogSampling,
     limits: HTTPLimits,
     deadlines: RequestDeadlines,
-    rateLimits: RateLimitMiddleware,
+    rateLimits: RateLimits,
     observers: ObserverAccess,
     tracing: (tracer: StorefrontTracer, trust: TraceParentTrust)? = nil
 ) -> Router<AppRequestContext> {
@@ -34,7 +34,6 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     router.add(middleware: RequestMetricsMiddleware(metrics: requestMetrics))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RequestLimitsMiddleware(limits: limits))
-    router.add(middleware: rateLimits)
     health.addRoutes(to: router.group("health"))
     if let tracing { TracesController(tracer: tracing.tracer, access: observers).addRoutes(to: router.group("debug/traces")) }
     contract.addRoutes(to: router)
@@ -43,8 +42,9 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
         return Response.bytes(ByteBuffer(bytes: requestMetrics.registry.emitToBuffer()), contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let api = router.group("v1")
-    // Each shopper route is registered with its flow, the one table metrics and the health report read, and
-    // with its class of work, which admission control bounds. Probes, metrics and admin calls are never shed.
+    // Each shopper route is registered with its flow, the one table metrics and the health report read, with
+    // its class of work, which admission control bounds, and with its rate-limit kind if it has one. Probes,
+    // metrics and admin calls are never shed nor limited.
     func flow(_ flow: Flow, _ work: WorkClass, on group: RouterGroup<AppRequestContext>) -> FlowGroup {
         FlowGroup(
             group: group,
@@ -53,6 +53,7 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
             routes: requestMetrics.routes,
             windows: requestMetrics.flows,
             admission: admission,
+            rateLimits: rateLimits,
             work: work
         )
     }

@@ -27,8 +27,9 @@ public final class FlowRoutes: Sendable {
     }
 }
 
-/// Registers a flow's routes on a router group: records each one's flow in the table, and admits each
-/// request through its class of work (the group's, or the route's own where it differs).
+/// Registers a flow's routes on a router group, each with everything the store needs to know of it: its
+/// flow, recorded in the table; its class of work (the group's, or the route's own where it differs),
+/// which admits each request; and its rate-limit kind, if the route is limited.
 public struct FlowGroup {
     let group: RouterGroup<AppRequestContext>
     /// The group's path as the router matches it, such as `/v1`.
@@ -37,14 +38,21 @@ public struct FlowGroup {
     let routes: FlowRoutes
     let windows: FlowWindows
     let admission: Admission
+    let rateLimits: RateLimits
     let work: WorkClass
 
     public typealias Handler = @Sendable (Request, AppRequestContext) async throws -> Response
 
     @discardableResult
-    func on(_ method: HTTPRequest.Method, _ path: String, work: WorkClass? = nil, use handler: @escaping Handler) -> Self {
-        let (admission, work, flow, windows) = (admission, work ?? self.work, flow, windows)
-        group.on(RouterPath(path), method: method) { request, context in
+    func on(
+        _ method: HTTPRequest.Method,
+        _ path: String,
+        work: WorkClass? = nil,
+        limit: RateLimitPolicy.Kind? = nil,
+        use handler: @escaping Handler
+    ) -> Self {
+        let (admission, rateLimits, work, flow, windows) = (admission, rateLimits, work ?? self.work, flow, windows)
+        @Sendable func admitted(_ request: Request, _ context: AppRequestContext) async throws -> Response {
             // Counted as running from here, so a request blocked for longer than the flow's threshold shows in
             // the flow's latency before it ends.
             let began = windows.begin(flow)
@@ -55,6 +63,14 @@ public struct FlowGroup {
             }
             return try await admission.admit(work) { try await handler(request, context) }
         }
+        // A client past its limit is refused before it counts in the flow or waits for admission.
+        if let limit {
+            group.on(RouterPath(path), method: method) { request, context in
+                try await rateLimits.check(limit, request, context) { try await admitted(request, context) }
+            }
+        } else {
+            group.on(RouterPath(path), method: method, use: admitted)
+        }
         routes.add(method, "\(prefix)/\(path)", flow: flow)
         return self
     }
@@ -62,7 +78,13 @@ public struct FlowGroup {
     @discardableResult func get(_ path: String, work: WorkClass? = nil, use handler: @escaping Handler) -> Self {
         on(.get, path, work: work, use: handler)
     }
-    @discardableResult func post(_ path: String, use handler: @escaping Handler) -> Self { on(.post, path, use: handler) }
-    @discardableResult func put(_ path: String, use handler: @escaping Handler) -> Self { on(.put, path, use: handler) }
-    @discardableResult func delete(_ path: String, use handler: @escaping Handler) -> Self { on(.delete, path, use: handler) }
+    @discardableResult func post(_ path: String, limit: RateLimitPolicy.Kind? = nil, use handler: @escaping Handler) -> Self {
+        on(.post, path, limit: limit, use: handler)
+    }
+    @discardableResult func put(_ path: String, limit: RateLimitPolicy.Kind? = nil, use handler: @escaping Handler) -> Self {
+        on(.put, path, limit: limit, use: handler)
+    }
+    @discardableResult func delete(_ path: String, limit: RateLimitPolicy.Kind? = nil, use handler: @escaping Handler) -> Self {
+        on(.delete, path, limit: limit, use: handler)
+    }
 }

@@ -70,13 +70,13 @@ public enum LoadGenerator {
         let orders = try plan.ordersFile.map { try OrderLog(path: $0) }
         return try await HTTPClient.withHTTPClient(configuration: configuration) { http in
             let recorder = LoadRecorder()
-            let storefront = try await Preparation(http: http, plan: plan, recorder: recorder).run()
+            let sample = try await Preparation(http: http, plan: plan, recorder: recorder).run()
             let cpu = ProcessCPU()
             let started = ContinuousClock.now
             let startedUnix = Date().timeIntervalSince1970
             if let width = plan.timeline { recorder.startTimeline(at: started, width: width) }
             try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await journeys(plan, http: http, storefront: storefront, recorder: recorder, orders: orders) }
+                group.addTask { try await journeys(plan, http: http, sample: sample, recorder: recorder, orders: orders) }
                 group.addTask { await reportProgress(recorder, plan: plan, started: started, cpu: cpu, progress) }
                 try await group.next()
                 group.cancelAll()
@@ -99,19 +99,19 @@ public enum LoadGenerator {
     private static func journeys(
         _ plan: LoadPlan,
         http: HTTPClient,
-        storefront: Storefront,
+        sample: CatalogSample,
         recorder: LoadRecorder,
         orders: OrderLog?
     ) async throws {
         var random = SplitMix64(seed: plan.seed)
         var turn = 0
-        func shopper(_ random: inout SplitMix64) -> Shopper {
+        func shopper(_ random: inout SplitMix64) -> VirtualShopper {
             defer { turn += 1 }
-            return Shopper(
+            return VirtualShopper(
                 http: http,
                 base: plan.urls[turn % plan.urls.count],
                 geo: plan.geo?.code(at: random.nextDouble()),
-                storefront: storefront,
+                sample: sample,
                 recorder: recorder,
                 timeout: plan.timeout,
                 hotShare: plan.hotShare,

@@ -13,7 +13,7 @@ struct Preparation {
     static let sampledProducts = 200
     static let productsWithSKUs = 40
 
-    func run() async throws -> Storefront {
+    func run() async throws -> CatalogSample {
         let base = plan.urls[0]
         var productIDs: [String] = []
         var cursor: String?
@@ -49,14 +49,14 @@ struct Preparation {
                 }
             }
         }
-        let storefront = Storefront(productIDs: productIDs, skus: skus, hotSKUs: hotSKUs, brands: brands, categories: categories)
+        let sample = CatalogSample(productIDs: productIDs, skus: skus, hotSKUs: hotSKUs, brands: brands, categories: categories)
         if plan.mix.contains(.orders) {
-            for sku in skus.prefix(5) { try await placeOrder(base, sku: sku, into: storefront) }
+            for sku in skus.prefix(5) { try await placeOrder(base, sku: sku, into: sample) }
         }
-        return storefront
+        return sample
     }
 
-    private func placeOrder(_ base: String, sku: String, into storefront: Storefront) async throws {
+    private func placeOrder(_ base: String, sku: String, into sample: CatalogSample) async throws {
         let cart = try await send(.POST, base + "/v1/carts", expect: 201)
         guard let id = cart["id"] as? String, let token = cart["token"] as? String else {
             throw LoadError.setup("a cart came back without id or token")
@@ -76,7 +76,7 @@ struct Preparation {
                 #"{"cart_id": "\#(id)", "email": "shopper@example.org", "shipping_address": {"name": "Launch Shopper", "line1": "1 Main Street", "city": "Springfield", "postal_code": "12345", "country": "US"}}"#,
             expect: 201
         )
-        if let orderID = order["id"] as? String, let orderToken = order["order_token"] as? String { storefront.placed((orderID, orderToken)) }
+        if let orderID = order["id"] as? String, let orderToken = order["order_token"] as? String { sample.placed((orderID, orderToken)) }
     }
 
     private func get(_ url: String) async throws -> [String: Any] {

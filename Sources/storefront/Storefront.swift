@@ -6,9 +6,7 @@ import PostgresNIO
 import ServiceLifecycle
 import StorefrontApp
 import StorefrontCore
-import StorefrontHealth
 import StorefrontPostgres
-import UnixSignals
 
 @main
 struct Storefront: AsyncParsableCommand {
@@ -70,7 +68,7 @@ struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Serve the API until SIGTERM or SIGINT, then drain and exit.",
         discussion: "Environment variables (flags override them):\n"
-            + AppConfiguration.variables.map { "  \($0.name) (default: \($0.default))\n      \($0.meaning)" }.joined(separator: "\n")
+            + Settings.all.map { "  \($0.name) (default: \($0.plainDefault))\n      \($0.plainMeaning)" }.joined(separator: "\n")
     )
 
     @OptionGroup var common: CommonOptions
@@ -99,8 +97,7 @@ struct Serve: AsyncParsableCommand {
             )
         }
         let logger = makeLogger(configuration)
-        let health = HealthMonitor(configuration)
-        let region = try buildRegion(configuration, health: health, logger: logger)
+        let region = try buildRegion(configuration, logger: logger)
         let deadline = region.stopDeadline(
             overran: { report in
                 logger.error("stop overran its bound, cancelling what is left", metadata: ["report": .string(report)])
@@ -110,20 +107,17 @@ struct Serve: AsyncParsableCommand {
                 Foundation.exit(Serve.stopOverranStatus)
             }
         )
-        // The group stops services in reverse order: first the deadline is armed, then readiness turns 503 for
-        // the drain grace, then the server stops accepting and finishes what is in flight, then the
-        // background services stop, and the pool last.
-        var groupConfiguration = ServiceGroupConfiguration(
-            services: region.services + [
-                region.lifecycle.track(region.application(), as: "http-server"),
-                region.lifecycle.track(DrainOnShutdown(monitor: health, grace: configuration.drainGrace, logger: logger), as: "drain"),
-                .init(service: deadline.armOnShutdown, serviceName: "stop-deadline"),
-            ],
-            gracefulShutdownSignals: [.sigterm, .sigint],
-            logger: logger
+        // Stopped in reverse order: first the deadline is armed, then readiness turns 503 for the drain grace,
+        // then the server stops accepting and finishes what is in flight, then the background services stop,
+        // the pool and the log writer last.
+        let group = region.serviceGroup(
+            server: region.application(),
+            logWriter: .standardOutput,
+            deadline: deadline,
+            stopsOnSignals: true
         )
-        groupConfiguration.maximumGracefulShutdownDuration = region.gracefulStopBound
-        try await ServiceGroup(configuration: groupConfiguration).run()
+        try await group.run()
+        deadline.disarm()
         if deadline.overrunReport != nil {
             logger.error("stopped, but only after cancellation", metadata: ["report": .string(region.lifecycle.report)])
             throw ExitCode(Serve.stopOverranStatus)

@@ -17,7 +17,7 @@ import Testing
     }
 
     func page(_ cache: CatalogCache, _ id: UUID) throws -> [String: Any]? {
-        try cache.detail(id).map { try JSONSerialization.jsonObject(with: Data(String(buffer: $0).utf8)) as! [String: Any] }
+        try cache.detail(id).map { try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: $0).utf8)) as? [String: Any]) }
     }
 
     @Test func holdsAtMostItsCapacityAndKeepsWhatIsReadAgain() throws {
@@ -52,7 +52,7 @@ import Testing
         #expect(!cache.contains(other.id), "stock of a product not held is not kept")
         let after = try #require(try page(cache, held.id))
         #expect(after["in_stock"] as? Bool == true)
-        let variants = after["variants"] as! [[String: Any]]
+        let variants = try #require(after["variants"] as? [[String: Any]])
         #expect(variants.first { $0["sku"] as? String == sku }?["available"] as? Int == 3)
         #expect(cache.apply([StockLevel(productID: held.id, sku: sku, available: 3)]) == 0, "the same level again changes nothing")
     }
@@ -70,7 +70,7 @@ import Testing
 /// `JSONEncoder` makes of the same bodies.
 @Suite struct CatalogJSONTests {
     func object(_ buffer: ByteBuffer) throws -> NSDictionary {
-        try JSONSerialization.jsonObject(with: Data(String(buffer: buffer).utf8)) as! NSDictionary
+        try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: buffer).utf8)) as? NSDictionary)
     }
 
     static var products: [StockedProduct] {

@@ -5,65 +5,11 @@ import NIOCore
 import PostgresNIO
 import StorefrontCore
 import StorefrontHTTP
-import Synchronization
 import Testing
 
-/// Admission control: bounded concurrency and bounded waits per class of work, a fast 503 beyond them.
+/// Admission control in a region: a full class sheds with a fast 503 while the others go on (the gate itself:
+/// `AdmissionGateTests`).
 @Suite struct AdmissionTests {
-    @Test func aGateAdmitsUpToItsLimitQueuesThenRefuses() async throws {
-        let gate = AdmissionGate(limit: 1, queueLimit: 1, maxWait: .seconds(60))
-        #expect(await gate.enter())
-        let queued = Task { await gate.enter() }
-        try await waitUntil("the second request waits") { gate.waiting == 1 }
-        #expect(await gate.enter() == false)
-        gate.leave()
-        #expect(await queued.value)
-        #expect(gate.inFlight == 1)
-        gate.leave()
-        #expect(gate.inFlight == 0)
-    }
-
-    @Test func aRequestThatWaitsPastTheBoundIsRefused() async throws {
-        let gate = AdmissionGate(limit: 1, queueLimit: 4, maxWait: .milliseconds(50))
-        #expect(await gate.enter())
-        #expect(await gate.enter() == false)
-        #expect(gate.waiting == 0)
-        gate.leave()
-        #expect(gate.inFlight == 0)
-        #expect(await gate.enter())
-        gate.leave()
-    }
-
-    @Test func aCancelledWaiterGivesUpItsPlace() async throws {
-        let gate = AdmissionGate(limit: 1, queueLimit: 4, maxWait: .seconds(60))
-        #expect(await gate.enter())
-        let queued = Task { await gate.enter() }
-        try await waitUntil("the second request waits") { gate.waiting == 1 }
-        queued.cancel()
-        #expect(await queued.value == false)
-        #expect(gate.waiting == 0)
-        gate.leave()
-        #expect(gate.inFlight == 0)
-    }
-
-    @Test func manyRequestsAtOnceNeverExceedTheLimit() async throws {
-        let gate = AdmissionGate(limit: 3, queueLimit: 1000, maxWait: .seconds(60))
-        let peak = Peak()
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<500 {
-                group.addTask {
-                    guard await gate.enter() else { return }
-                    peak.observe(gate.inFlight)
-                    await Task.yield()
-                    gate.leave()
-                }
-            }
-        }
-        #expect(peak.value <= 3)
-        #expect(gate.inFlight == 0)
-        #expect(gate.waiting == 0)
-    }
-
     /// Checkouts stuck on a locked stock row fill the checkout class; the next ones wait their bound and are
     /// shed with `Retry-After`, while probes, product pages and listings go on, and the checkout flow stays
     /// ready: saturation is not failure.
@@ -118,11 +64,4 @@ import Testing
             }
         }
     }
-}
-
-/// The highest value seen, from many tasks.
-final class Peak: Sendable {
-    private let highest = Mutex(0)
-    var value: Int { highest.withLock { $0 } }
-    func observe(_ value: Int) { highest.withLock { $0 = max($0, value) } }
 }

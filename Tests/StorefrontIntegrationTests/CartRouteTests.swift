@@ -19,19 +19,19 @@ import Testing
                 #expect(opened.status == .created)
                 #expect(opened.headers[.eTag] == "\"1\"")
                 let body = try opened.json()
-                let cart = Shopper.OpenedCart(id: body["id"] as! String, token: body["token"] as! String)
+                let cart = Shopper.OpenedCart(id: try body.value("id", as: String.self), token: try body.value("token", as: String.self))
                 #expect(opened.headers[.location] == "/v1/carts/\(cart.id)")
                 #expect(cart.token.count >= 43)
-                #expect((body["items"] as! [Any]).isEmpty)
+                #expect((try body.value("items", as: [Any].self)).isEmpty)
 
                 let added = try await shopper.set(skus[0], quantity: 2, in: cart)
                 #expect(added.status == .ok)
                 #expect(added.headers[.eTag] == "\"2\"")
-                let line = try #require((try added.json()["items"] as! [[String: Any]]).first)
+                let line = try #require((try added.json().value("items", as: [[String: Any]].self)).first)
                 #expect(line["sku"] as? String == skus[0])
                 #expect(line["quantity"] as? Int == 2)
-                let unit = (line["unit_price"] as! [String: Any])["amount"] as! Int
-                #expect((line["line_total"] as! [String: Any])["amount"] as? Int == unit * 2)
+                let unit = try line.value("unit_price", as: [String: Any].self).value("amount", as: Int.self)
+                #expect((try line.value("line_total", as: [String: Any].self))["amount"] as? Int == unit * 2)
                 #expect(line["available"] is Int)
 
                 try await shopper.set(skus[1], quantity: 1, in: cart)
@@ -46,9 +46,9 @@ import Testing
                     body: nil
                 )
                 #expect(removed.status == .ok)
-                #expect((try removed.json()["items"] as! [[String: Any]]).map { $0["sku"] as! String } == [skus[1]])
+                #expect(try removed.json().value("items", as: [[String: Any]].self).map { try $0.value("sku", as: String.self) } == [skus[1]])
                 let emptied = try await shopper.set(skus[1], quantity: 0, in: cart).json()
-                #expect((emptied["items"] as! [Any]).isEmpty)
+                #expect((try emptied.value("items", as: [Any].self)).isEmpty)
                 #expect(try await shopper.cart(cart).json()["version"] as? Int == 6)
             }
         }
@@ -149,7 +149,7 @@ import Testing
                 }
                 #expect(statuses.allSatisfy { $0 == 200 })
                 let body = try await shopper.cart(cart).json()
-                #expect(Set((body["items"] as! [[String: Any]]).map { $0["sku"] as! String }) == Set(skus))
+                #expect(try Set(body.value("items", as: [[String: Any]].self).map { try $0.value("sku", as: String.self) }) == Set(skus))
                 #expect(body["version"] as? Int == skus.count + 1)
             }
         }
@@ -164,7 +164,7 @@ import Testing
                 for sku in skus.prefix(50) { #expect(try await shopper.set(sku, quantity: 1, in: cart).status == .ok) }
                 let full = try await shopper.set(skus.last!, quantity: 1, in: cart)
                 #expect(full.isProblem("cart-full"))
-                #expect((try await shopper.cart(cart).json()["items"] as! [Any]).count == 50)
+                #expect((try await shopper.cart(cart).json().value("items", as: [Any].self)).count == 50)
             }
         }
     }

@@ -23,7 +23,7 @@ import Testing
             #expect(response.status == .ok, "\(uri): \(String(buffer: response.body))")
             guard response.status == .ok else { return items }
             let page = try response.json()
-            let pageItems = page["items"] as! [[String: Any]]
+            let pageItems = try page.value("items", as: [[String: Any]].self)
             #expect(pageItems.count <= limit)
             items += pageItems
             cursor = page["next_cursor"] as? String
@@ -46,7 +46,7 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in
                 let items = try await walk(client, filter)
-                let ids = items.map { $0["id"] as! String }
+                let ids = try items.map { try $0.value("id", as: String.self) }
                 let pairs = filter.split(separator: "&").map { $0.split(separator: "=", maxSplits: 1).map(String.init) }
                 let query = try ProductQuery.parse(pairs.map { (name: $0[0], value: $0[1]) }).query
                 #expect(Set(ids).count == ids.count, "a product came twice")
@@ -57,8 +57,8 @@ import Testing
     }
 
     func expectOrdered(_ items: [[String: Any]], by sort: ProductSort) throws {
-        let prices = items.map { ($0["price_from"] as! [String: Any])["amount"] as! Int }
-        let times = items.map { $0["created_at"] as! String }
+        let prices = try items.map { try $0.value("price_from", as: [String: Any].self).value("amount", as: Int.self) }
+        let times = try items.map { try $0.value("created_at", as: String.self) }
         switch sort {
         case .priceAscending: #expect(prices == prices.sorted())
         case .priceDescending: #expect(prices == prices.sorted(by: >))
@@ -71,19 +71,19 @@ import Testing
         let oracle = oracle
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in
-                let boots = try await walk(client, "q=boots").map { $0["id"] as! String }
+                let boots = try await walk(client, "q=boots").map { try $0.value("id", as: String.self) }
                 #expect(Set(boots) == Set(oracle.products.filter { $0.category.slug == "boots" }.map { $0.id.uuidString.lowercased() }))
 
-                let waterproof = try await walk(client, "q=waterproof").map { $0["id"] as! String }
+                let waterproof = try await walk(client, "q=waterproof").map { try $0.value("id", as: String.self) }
                 let described = oracle.products.filter { $0.description.contains("waterproof") }
                 #expect(!described.isEmpty)
                 #expect(Set(waterproof) == Set(described.map { $0.id.uuidString.lowercased() }))
 
-                let brand = try await walk(client, "q=Harbor+Hale").map { $0["id"] as! String }
+                let brand = try await walk(client, "q=Harbor+Hale").map { try $0.value("id", as: String.self) }
                 #expect(Set(brand) == Set(oracle.products.filter { $0.brand.slug == "harbor-hale" }.map { $0.id.uuidString.lowercased() }))
 
                 let nothing = try await client.get("/v1/products?q=xylophone").json()
-                #expect((nothing["items"] as! [Any]).isEmpty)
+                #expect((try nothing.value("items", as: [Any].self)).isEmpty)
                 #expect(nothing["next_cursor"] is NSNull)
             }
         }
@@ -94,7 +94,7 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in
                 let items = try await walk(client, "q=trail", limit: 3)
-                let ids = items.map { $0["id"] as! String }
+                let ids = try items.map { try $0.value("id", as: String.self) }
                 let inName = oracle.products.filter { $0.name.split(separator: " ").contains("Trail") }
                 let inCategory = oracle.products.filter { $0.category.slug == "trail-running" }
                 #expect(Set(ids) == Set((inName + inCategory).map { $0.id.uuidString.lowercased() }))
@@ -119,7 +119,7 @@ import Testing
                             try await Task.sleep(for: .milliseconds(5))
                         }
                     }
-                    let ids = try await walk(client, "sort=\(sort)", limit: 4).map { $0["id"] as! String }
+                    let ids = try await walk(client, "sort=\(sort)", limit: 4).map { try $0.value("id", as: String.self) }
                     try await writing
                     #expect(Set(ids).count == ids.count, "\(sort): a product came twice")
                     #expect(existing.isSubset(of: Set(ids)), "\(sort): \(existing.subtracting(ids).count) products were skipped")
@@ -139,12 +139,12 @@ import Testing
                 let body = try response.json()
                 #expect(body["name"] as? String == product.name)
                 #expect(body["stock_region"] as? String == "us-east")
-                let variants = body["variants"] as! [[String: Any]]
-                #expect(variants.map { $0["sku"] as! String } == product.variants.map(\.sku))
+                let variants = try body.value("variants", as: [[String: Any]].self)
+                #expect(try variants.map { try $0.value("sku", as: String.self) } == product.variants.map(\.sku))
                 for variant in variants {
-                    #expect(variant["available"] as? Int == oracle.stock[variant["sku"] as! String])
+                    #expect(try variant["available"] as? Int == oracle.stock[variant.value("sku", as: String.self)])
                 }
-                #expect((body["price_from"] as! [String: Any])["amount"] as? Int == Int(product.priceFrom!.amount))
+                #expect((try body.value("price_from", as: [String: Any].self))["amount"] as? Int == Int(product.priceFrom!.amount))
             }
         }
     }
@@ -155,15 +155,15 @@ import Testing
         let oracle = oracle
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database, environment: ["STOREFRONT_CATALOG_CACHE_PRODUCTS": "6"]) { client in
-                let listed = try await walk(client, "", limit: 20).map { $0["id"] as! String }
+                let listed = try await walk(client, "", limit: 20).map { try $0.value("id", as: String.self) }
                 #expect(Set(listed) == Set(oracle.products.map { $0.id.uuidString.lowercased() }))
                 for product in oracle.products + oracle.products.prefix(3) {
                     let response = try await client.get("/v1/products/\(product.id.uuidString)")
                     #expect(response.status == .ok)
                     guard response.status == .ok else { continue }
-                    let variants = try response.json()["variants"] as! [[String: Any]]
-                    #expect(variants.map { $0["sku"] as! String } == product.variants.map(\.sku))
-                    #expect(variants.allSatisfy { $0["available"] as? Int == oracle.stock[$0["sku"] as! String] })
+                    let variants = try response.json().value("variants", as: [[String: Any]].self)
+                    #expect(try variants.map { try $0.value("sku", as: String.self) } == product.variants.map(\.sku))
+                    #expect(try variants.allSatisfy { try $0["available"] as? Int == oracle.stock[$0.value("sku", as: String.self)] })
                 }
                 let metrics = String(buffer: try await client.get("/metrics").body)
                 let held = try #require(metricValue(metrics, "storefront_catalog_products_held"))
@@ -197,7 +197,10 @@ import Testing
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database, environment: ["STOREFRONT_CATALOG_REFRESH_MS": "60000"]) { client in
                 try await database.asOwner { owner async throws in try await insert(product, with: owner) }
-                let listed = try await client.get("/v1/products?brand=\(product.brand.slug)&limit=100").json()["items"] as! [[String: Any]]
+                let listed = try await client.get("/v1/products?brand=\(product.brand.slug)&limit=100").json().value(
+                    "items",
+                    as: [[String: Any]].self
+                )
                 #expect(listed.contains { $0["id"] as? String == id })
                 #expect(try await client.get("/v1/products/\(id)").status == .ok)
             }
@@ -208,14 +211,15 @@ import Testing
         let oracle = oracle
         try await TestDatabase.withDatabase { database async throws in
             try await withTestApp(database) { client in
-                let brands = try await client.get("/v1/brands").json()["items"] as! [[String: Any]]
+                let brands = try await client.get("/v1/brands").json().value("items", as: [[String: Any]].self)
                 #expect(brands.count == CatalogGenerator.brands.count)
                 for brand in brands {
-                    let expected = oracle.products.filter { $0.brand.slug == brand["slug"] as! String }.count
+                    let slug = try brand.value("slug", as: String.self)
+                    let expected = oracle.products.filter { $0.brand.slug == slug }.count
                     #expect(brand["product_count"] as? Int == expected)
                 }
-                let categories = try await client.get("/v1/categories").json()["items"] as! [[String: Any]]
-                #expect(categories.map { $0["product_count"] as! Int }.reduce(0, +) == oracle.products.count)
+                let categories = try await client.get("/v1/categories").json().value("items", as: [[String: Any]].self)
+                #expect(try categories.map { try $0.value("product_count", as: Int.self) }.reduce(0, +) == oracle.products.count)
             }
         }
     }

@@ -49,8 +49,8 @@ import Testing
                 #expect(refresher.cache.holding(newest) == Array(newest.prefix(7)))
                 #expect(start.warming == Array(newest.dropFirst(7)))
                 let facets = try #require(refresher.cache.facets)
-                let brands = try JSONSerialization.jsonObject(with: Data(String(buffer: facets.brands).utf8)) as! [String: Any]
-                let counts = (brands["items"] as! [[String: Any]]).map { $0["product_count"] as! Int }
+                let brands = try #require(try JSONSerialization.jsonObject(with: Data(String(buffer: facets.brands).utf8)) as? [String: Any])
+                let counts = try brands.value("items", as: [[String: Any]].self).map { try $0.value("product_count", as: Int.self) }
                 #expect(counts.reduce(0, +) == CatalogOracle().products.count, "counts come from the database, not from what is held")
             }
         }

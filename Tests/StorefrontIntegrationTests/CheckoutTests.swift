@@ -36,12 +36,12 @@ import Testing
                 #expect((order["shipping_address"] as? [String: Any])?["postal_code"] as? String == "SW1Y 4JH")
                 let line = try #require((order["lines"] as? [[String: Any]])?.first)
                 #expect(line["quantity"] as? Int == 2)
-                let unit = (line["unit_price"] as! [String: Any])["amount"] as! Int
-                #expect((order["subtotal"] as! [String: Any])["amount"] as? Int == unit * 2)
+                let unit = try line.value("unit_price", as: [String: Any].self).value("amount", as: Int.self)
+                #expect((try order.value("subtotal", as: [String: Any].self))["amount"] as? Int == unit * 2)
                 let token = try #require(order["order_token"] as? String)
                 #expect(try await stock(sku, database) == 3)
 
-                let read = try await shopper.order(order["id"] as! String, token: token)
+                let read = try await shopper.order(try order.value("id", as: String.self), token: token)
                 #expect(read.status == .ok)
                 #expect(try read.json()["order_token"] == nil)
                 #expect(try await shopper.cart(cart).json()["status"] as? String == "checked_out")
@@ -273,10 +273,14 @@ import Testing
                         #"{"cart_id": "\#(cart.id)", "email": "nope", "shipping_address": {"name": "", "line1": "x", "city": "y", "postal_code": "1", "country": "ZZ"}}"#
                 )
                 #expect(bad.isProblem("invalid-request"))
-                let fields = Set((try bad.json()["errors"] as! [[String: Any]]).map { $0["field"] as! String })
+                let fields = try Set(bad.json().value("errors", as: [[String: Any]].self).map { try $0.value("field", as: String.self) })
                 #expect(fields == ["email", "shipping_address.name", "shipping_address.country"])
                 let missing = try await shopper.checkout(cart, body: #"{"email": "a@b.co"}"#)
-                #expect(Set((try missing.json()["errors"] as! [[String: Any]]).map { $0["field"] as! String }).contains("cart_id"))
+                #expect(
+                    try Set(missing.json().value("errors", as: [[String: Any]].self).map { try $0.value("field", as: String.self) }).contains(
+                        "cart_id"
+                    )
+                )
                 let empty = try await shopper.openCart()
                 #expect(try await shopper.checkout(empty).isProblem("invalid-request"))
                 let stranger = Shopper.OpenedCart(id: cart.id, token: empty.token)

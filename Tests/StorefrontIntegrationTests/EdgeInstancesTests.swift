@@ -68,7 +68,16 @@ import Testing
             far.forget()
             instances[2].forget()
             for _ in 0..<20 { #expect(try await edge.send("GET", "/v1/carts/x").status == 200) }
-            #expect(instances[2].received.count == 20)
+            let elsewhere = 20 - instances[2].received.count
+            if elsewhere > 0 {
+                // Only through the balancer's fail-open backups, which serve while no instance passes its own
+                // check: on loaded cores the last ready one can miss its 400 ms check for a moment (one CI run:
+                // 1 of 20 went to the unready instance).
+                #expect(
+                    edge.stateChanges.contains { $0.contains("region_near_cart/near-3") && $0.contains("DOWN") },
+                    "\(elsewhere) of 20 went to another instance while near-3 passed its checks: \(edge.stateChanges)"
+                )
+            }
             #expect(far.received.isEmpty, "the region stayed in place while one instance served it")
 
             // The last ready instance unready too: the region is out, the next one takes its carts.

@@ -15,7 +15,7 @@ import Testing
         let cart = try await shopper.openCart()
         try await shopper.set(sku, quantity: 2, in: cart)
         let order = try await shopper.checkout(cart, key: key).json()
-        return (order["id"] as! String, order["order_token"] as! String, cart)
+        return (try order.value("id", as: String.self), try order.value("order_token", as: String.self), cart)
     }
 
     func stock(_ database: TestDatabase) async throws -> Int {
@@ -171,12 +171,12 @@ import Testing
                 var cursor: String?
                 repeat {
                     let page = try await shopper.admin(.get, "/v1/admin/orders?status=placed&limit=2" + (cursor.map { "&cursor=\($0)" } ?? "")).json()
-                    seen += (page["items"] as! [[String: Any]]).map { $0["id"] as! String }
+                    seen += try page.value("items", as: [[String: Any]].self).map { try $0.value("id", as: String.self) }
                     cursor = page["next_cursor"] as? String
                 } while cursor != nil
                 #expect(seen == Array(placed.dropFirst().reversed()))
-                let paid = try await shopper.admin(.get, "/v1/admin/orders?status=paid").json()["items"] as! [[String: Any]]
-                #expect(paid.map { $0["id"] as! String } == [placed[0]])
+                let paid = try await shopper.admin(.get, "/v1/admin/orders?status=paid").json().value("items", as: [[String: Any]].self)
+                #expect(try paid.map { try $0.value("id", as: String.self) } == [placed[0]])
                 #expect(try await shopper.admin(.get, "/v1/admin/orders?status=lost").isProblem("invalid-request"))
                 #expect(try await shopper.admin(.get, "/v1/admin/orders?status=paid&cursor=\(UUID())").isProblem("invalid-request"))
             }

@@ -50,7 +50,7 @@ import Testing
     }
 
     @Test func theJSONReportHasTheDocumentedFields() throws {
-        let json = try JSONSerialization.jsonObject(with: Self.report().json()) as! [String: Any]
+        let json = try #require(try JSONSerialization.jsonObject(with: Self.report().json()) as? [String: Any])
         for key in [
             "requests", "errors", "rejected", "setup_requests", "journeys", "duration_s", "rps", "steps", "regions", "overall",
             "model", "load", "mix", "coordinated_omission_corrected", "generator_cpu_cores", "cores_available",

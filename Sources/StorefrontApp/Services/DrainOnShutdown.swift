@@ -8,18 +8,18 @@ import StorefrontHealth
 /// and orchestrators stop sending new shoppers here; only then does the server stop accepting and finish
 /// the requests in flight. It must run after the application in the service group, which shuts services
 /// down in reverse order.
-public struct DrainOnShutdown: Service {
+struct DrainOnShutdown: Service {
     let monitor: HealthMonitor
     let grace: Duration
     let logger: Logger
 
-    public init(monitor: HealthMonitor, grace: Duration, logger: Logger) {
+    init(monitor: HealthMonitor, grace: Duration, logger: Logger) {
         self.monitor = monitor
         self.grace = grace
         self.logger = logger
     }
 
-    public func run() async throws {
+    func run() async throws {
         try? await gracefulShutdown()
         guard !Task.isCancelled else { return }
         monitor.drainInstance(Drain(reason: "shutting down", requestedBy: "SIGTERM", until: nil))

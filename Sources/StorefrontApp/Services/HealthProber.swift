@@ -267,7 +267,9 @@ struct HealthProber: Service {
                 let age = heartbeatAges[peer.name]
                 subscription = memory.applyErrors.sample(
                     for: peer.name,
-                    subscriptions.first { $0.name == ReplicationTopology.subscriptionName(from: peer) },
+                    subscriptions.first { $0.name == ReplicationTopology.subscriptionName(from: peer) }.map {
+                        (enabled: $0.enabled, workerRunning: $0.workerRunning, applyErrors: $0.applyErrors)
+                    },
                     caughtUp: age.map { $0 < monitor.caughtUpLag.seconds } ?? false
                 )
                 // A subscription that is off or has no worker receives nothing: the lag that grows meanwhile is
@@ -346,29 +348,12 @@ struct HealthProber: Service {
             // The outage explains its failures and its waits, not what a request still waits after it.
             let summary = flows.summary(flow, at: now, after: outcomes.judgedAfter)
             let recovered = outcomes.judgedAfter.map { epoch - $0 }.flatMap { $0 < flows.seconds ? $0 : nil }
-            let window =
-                recovered.map { "\(summary.requests) requests since the database recovered \($0) s ago" }
-                ?? "\(summary.requests) requests in the last \(flows.seconds) s"
-            let running = summary.running > 0 ? " and \(summary.running) still running" : ""
-            var errors: SignalSample
-            var p99: SignalSample
-            if summary.requests + summary.running < thresholds.minimumRequests {
-                p99 = SignalSample(value: summary.p99, unit: "ms", status: .healthy, output: "\(window)\(running), too few to judge")
-            } else {
-                p99 = .measured(summary.p99 ?? 0, unit: "ms", against: thresholds.p99Milliseconds, what: "p99 of \(window)\(running):")
-            }
-            if summary.requests < thresholds.minimumRequests {
-                errors = SignalSample(value: summary.errorRatio, unit: "ratio", status: .healthy, output: "\(window), too few to judge")
-            } else {
-                errors = .measured(
-                    summary.errorRatio,
-                    unit: "ratio",
-                    against: thresholds.errorRatio,
-                    what: "\(summary.errors) of \(window) failed: ratio"
-                )
-            }
-            errors.consequenceOf = outcomes.cause
-            p99.consequenceOf = outcomes.cause
+            let (errors, p99) = summary.samples(
+                windowSeconds: flows.seconds,
+                recoveredSecondsAgo: recovered,
+                thresholds: thresholds,
+                cause: outcomes.cause
+            )
             monitor.record(errors, for: .errorRatio(flow))
             monitor.record(p99, for: .p99(flow))
         }
@@ -409,37 +394,6 @@ struct HealthProber: Service {
             }
         logger.info("probe failed", metadata: ["shown": .string(shown), "error": .string(logged)])
         return shown
-    }
-}
-
-/// A subscription's apply errors: a count PostgreSQL only ever raises, so what matters is whether it rose
-/// lately.
-struct ApplyErrorHistory {
-    static let memory = Duration.seconds(60)
-    private var seen: [String: (count: Int, risen: ContinuousClock.Instant?)] = [:]
-
-    /// `caughtUp`: the peer's latest heartbeat applied here is fresh, so the worker applies again and the
-    /// errors before are over.
-    mutating func sample(for peer: String, _ subscription: ReplicationReport.Subscription?, caughtUp: Bool) -> SignalSample {
-        guard let subscription else { return .failed(unit: "errors", "no subscription to \(peer)'s changes", certain: true) }
-        let now = ContinuousClock.now
-        let previous = seen[peer]
-        var risen = previous?.risen
-        if let previous, subscription.applyErrors > previous.count { risen = now }
-        if caughtUp && subscription.workerRunning { risen = nil }
-        seen[peer] = (subscription.applyErrors, risen)
-        let value = Double(subscription.applyErrors)
-        if !subscription.enabled {
-            // Read from the catalog: no fluke, and a disabled subscription stays so until someone enables it.
-            return SignalSample(value: value, unit: "errors", status: .unhealthy, output: "subscription to \(peer) is disabled", certain: true)
-        }
-        if !subscription.workerRunning {
-            return SignalSample(value: value, unit: "errors", status: .unhealthy, output: "no apply worker is receiving \(peer)'s changes")
-        }
-        if let risen, now - risen < Self.memory {
-            return SignalSample(value: value, unit: "errors", status: .degraded, output: "apply errors rose within the last minute")
-        }
-        return SignalSample(value: value, unit: "errors", status: .healthy, output: "apply worker running")
     }
 }
 

@@ -37,6 +37,14 @@ public struct Admission: Sendable {
 }
 
 extension Admission {
+    /// How often `reap` should run: the finest of the gates' resolutions.
+    public var resolution: Duration { gates.values.map(\.resolution).min() ?? .milliseconds(100) }
+
+    /// Refuses every gate's waiters past their bound: the one timer behind every admission wait.
+    public func reap(now: ContinuousClock.Instant = .now) {
+        for gate in gates.values { gate.reap(now: now) }
+    }
+
     /// Runs `body` once `work`'s gate admits it; a refusal is a `503 overloaded`.
     func admit<Result>(_ work: WorkClass, _ body: () async throws -> Result) async throws -> Result {
         guard let gate = gates[work] else { return try await body() }

@@ -6,6 +6,9 @@ import Synchronization
 ///
 /// Under a rush this turns a queue that would end in timeouts (a request holding a socket, then a pooled
 /// connection, for seconds) into a fast answer the client can retry.
+///
+/// One timer for every waiter: `reap`, which a background service calls every `resolution`, refuses the
+/// waiters past their bound. Every waiter gets the same bound, so they come due in the order they queued.
 public final class AdmissionGate: Sendable {
     public let limit: Int
     public let queueLimit: Int
@@ -13,15 +16,16 @@ public final class AdmissionGate: Sendable {
 
     private struct Waiter {
         var id: UInt64
+        var due: ContinuousClock.Instant
         var continuation: CheckedContinuation<Bool, Never>
     }
 
     private struct State {
         var inFlight = 0
         var waiters: Deque<Waiter> = []
-        /// Decided to wait, not yet queued with their continuation: a time-out or a cancellation can come
-        /// first, and must not be lost.
-        var arriving: Set<UInt64> = []
+        /// Decided to wait, not yet queued with their continuation, with when they are due: a refusal or a
+        /// cancellation can come first, and must not be lost.
+        var arriving: [UInt64: ContinuousClock.Instant] = [:]
         var nextID: UInt64 = 0
     }
 
@@ -33,6 +37,9 @@ public final class AdmissionGate: Sendable {
         self.queueLimit = queueLimit
         self.maxWait = maxWait
     }
+
+    /// How late past its bound a waiter may be refused: how often `reap` should run.
+    public var resolution: Duration { max(min(maxWait / 10, .milliseconds(100)), .milliseconds(1)) }
 
     /// Requests running now.
     public var inFlight: Int { state.withLock { $0.inFlight } }
@@ -53,29 +60,24 @@ public final class AdmissionGate: Sendable {
                 state.inFlight += 1
                 return 0
             }
-            guard state.waiters.count + state.arriving.count < queueLimit else { return nil }
+            guard maxWait > .zero, state.waiters.count + state.arriving.count < queueLimit else { return nil }
             state.nextID += 1
-            state.arriving.insert(state.nextID)
+            state.arriving[state.nextID] = .now + maxWait
             return state.nextID
         }
         guard let id = ticket else { return (false, false) }
         if id == 0 { return (true, false) }
-        let timer = Task { [maxWait] in
-            try? await Task.sleep(for: maxWait)
-            self.give(up: id)
-        }
-        defer { timer.cancel() }
         let admitted = await withTaskCancellationHandler {
             await withCheckedContinuation { continuation in
                 let answer: Bool? = state.withLock { state in
                     // Given up before it could queue.
-                    guard state.arriving.remove(id) != nil else { return false }
+                    guard let due = state.arriving.removeValue(forKey: id) else { return false }
                     // A slot freed while it arrived, with nobody ahead of it.
                     if state.inFlight < limit, state.waiters.isEmpty {
                         state.inFlight += 1
                         return true
                     }
-                    state.waiters.append(Waiter(id: id, continuation: continuation))
+                    state.waiters.append(Waiter(id: id, due: due, continuation: continuation))
                     return nil
                 }
                 if let answer { continuation.resume(returning: answer) }
@@ -96,10 +98,22 @@ public final class AdmissionGate: Sendable {
         next?.continuation.resume(returning: true)
     }
 
-    /// A waiter that is still queued stops waiting, refused; one already admitted is left alone.
+    /// Refuses the waiters past their bound, oldest first.
+    public func reap(now: ContinuousClock.Instant = .now) {
+        let overdue: [Waiter] = state.withLock { state in
+            var overdue: [Waiter] = []
+            while let first = state.waiters.first, first.due <= now { overdue.append(state.waiters.removeFirst()) }
+            // Not queued yet: each is refused as it arrives.
+            if !state.arriving.isEmpty { state.arriving = state.arriving.filter { $0.value > now } }
+            return overdue
+        }
+        for waiter in overdue { waiter.continuation.resume(returning: false) }
+    }
+
+    /// A cancelled waiter that is still queued stops waiting, refused; one already admitted is left alone.
     private func give(up id: UInt64) {
         let waiter: Waiter? = state.withLock { state in
-            if state.arriving.remove(id) != nil { return nil }
+            if state.arriving.removeValue(forKey: id) != nil { return nil }
             guard let index = state.waiters.firstIndex(where: { $0.id == id }) else { return nil }
             return state.waiters.remove(at: index)
         }

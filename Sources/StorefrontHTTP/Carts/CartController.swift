@@ -20,10 +20,10 @@ public struct CartController<Store: CartStore>: Sendable {
     }
 
     public func addRoutes(to group: FlowGroup) {
-        group.post("carts", use: open)
+        group.post("carts", limit: .cartCreate, use: open)
         group.get("carts/{id}", use: show)
-        group.put("carts/{id}/items/{sku}", use: setItem)
-        group.delete("carts/{id}/items/{sku}", use: removeItem)
+        group.put("carts/{id}/items/{sku}", limit: .cartWrite, use: setItem)
+        group.delete("carts/{id}/items/{sku}", limit: .cartWrite, use: removeItem)
     }
 
     @Sendable func open(_ request: Request, context: AppRequestContext) async throws -> Response {

@@ -15,6 +15,7 @@ public struct HealthController: Sendable {
     /// Each flow's endpoints, for a troubled check's `affectedEndpoints`.
     let routes: FlowRoutes
     let dashboard: ByteBuffer
+    let dashboardPolicy: String
     let live: ByteBuffer
     /// The last answer of each readiness probe, encoded: it changes with an evaluation at most, and the edge
     /// and orchestrators ask many times between two.
@@ -31,12 +32,15 @@ public struct HealthController: Sendable {
         let byFlow = Mutex<[Flow?: Answer]>([:])
     }
 
-    public init(monitor: HealthMonitor, region: Region, access: ObserverAccess, routes: FlowRoutes) {
+    /// Throws when the dashboard's files are missing from the binary's resources.
+    public init(monitor: HealthMonitor, region: Region, access: ObserverAccess, routes: FlowRoutes) throws {
         self.monitor = monitor
         self.region = region
         self.access = access
         self.routes = routes
-        dashboard = ByteBuffer(string: DashboardPage.html)
+        let page = try DashboardPage()
+        dashboard = ByteBuffer(string: page.html)
+        dashboardPolicy = page.contentSecurityPolicy
         live = ByteBuffer(bytes: (try? Self.encoder.encode(ProbeBody(status: "pass", region: region.name))) ?? Data())
     }
 
@@ -78,7 +82,7 @@ public struct HealthController: Sendable {
         }
         group.get("dashboard") { _, _ in
             var response = Response.bytes(dashboard, contentType: "text/html; charset=utf-8")
-            response.headers[.contentSecurityPolicy] = DashboardPage.contentSecurityPolicy
+            response.headers[.contentSecurityPolicy] = dashboardPolicy
             response.headers[.cacheControl] = "no-store"
             return response
         }

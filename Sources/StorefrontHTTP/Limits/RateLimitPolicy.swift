@@ -1,5 +1,4 @@
 import Foundation
-import HTTPTypes
 import StorefrontCore
 
 /// A token bucket per client for one kind of write: `requests` at once, refilled over `seconds`.
@@ -8,18 +7,6 @@ public struct RateLimitPolicy: Sendable, Equatable, CustomStringConvertible {
         case cartCreate = "cart_create"
         case cartWrite = "cart_write"
         case checkout
-
-        /// The kind of a matched route and method; nil for what is never limited (reads above all).
-        init?(method: HTTPRequest.Method, route: String) {
-            switch (method, route) {
-            case (.post, "/v1/carts"): self = .cartCreate
-            case (.post, "/v1/orders"): self = .checkout
-            case (.get, _), (.head, _): return nil
-            default:
-                guard route.hasPrefix("/v1/carts/") else { return nil }
-                self = .cartWrite
-            }
-        }
     }
 
     public var kind: Kind

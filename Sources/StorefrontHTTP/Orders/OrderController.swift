@@ -19,7 +19,7 @@ public struct OrderController<Store: OrderStore>: Sendable {
     }
 
     public func addRoutes(checkout: FlowGroup, orderHistory: FlowGroup) {
-        checkout.post("orders", use: self.checkout)
+        checkout.post("orders", limit: .checkout, use: self.checkout)
         orderHistory.get("orders/{id}", use: show)
         orderHistory.post("orders/{id}/cancel", use: cancel)
     }

@@ -104,7 +104,7 @@ public struct ReplicationSetup: Sendable {
 
     /// Whether the peer already keeps `slot`. Asked from here, with the peer's URL; when that cannot be done
     /// (a CA file the URL names lives on this region's database server, not where setup runs), the
-    /// subscription creates its slot, as it always did, and says why if the slot then exists.
+    /// subscription creates its slot, as it always did, and the log says why it could not ask.
     private func peerKeeps(_ slot: String, _ peer: ReplicationTopology.PeerDatabase) async -> Bool {
         do {
             return try await PostgresClient.withRunning(peer.url, logger: logger, maximumConnections: 1) { publisher in

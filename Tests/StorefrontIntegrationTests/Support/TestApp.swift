@@ -62,7 +62,8 @@ func quietLogger(_ label: String = "storefront-test") -> Logger {
     return logger
 }
 
-/// Runs the region's background services beside `body` and then stops them as `storefront serve` does. The
+/// Runs the region's service group (`RegionRuntime.serviceGroup`, the one `storefront serve` runs, less the
+/// HTTP server: the test's client answers through the router) beside `body`, then stops it as SIGTERM does. The
 /// stop is bounded: past the region's stop bound the test fails with what did not stop and what it was
 /// waiting for, the services are cancelled, and if even that does not end them the process stops with the
 /// same report — a hang would otherwise show only as a test run that never ends.
@@ -71,15 +72,14 @@ func withRunningServices<Result: Sendable>(
     _ body: () async throws -> Result
 ) async throws -> Result {
     let test = Test.current?.name ?? "a test"
-    var configuration = ServiceGroupConfiguration(services: region.services, logger: region.logger)
-    configuration.maximumGracefulShutdownDuration = region.gracefulStopBound
-    let group = ServiceGroup(configuration: configuration)
     let deadline = region.stopDeadline(
         overran: { report in
             FileHandle.standardError.write(Data("the app of \(test) did not stop within its bound, cancelling it\n\(report)\n".utf8))
         },
         abandoned: { report in fatalError("the app of \(test) did not stop even when cancelled\n\(report)") }
     )
+    // The tests log through swift-log's own handler, not the JSON log writer.
+    let group = region.serviceGroup(server: nil, logWriter: nil, deadline: deadline, stopsOnSignals: false)
     return try await withThrowingTaskGroup(of: Void.self, returning: Result.self) { tasks in
         tasks.addTask { try await group.run() }
         let outcome: Swift.Result<Result, any Error>
@@ -88,7 +88,6 @@ func withRunningServices<Result: Sendable>(
         } catch {
             outcome = .failure(error)
         }
-        deadline.arm()
         await group.triggerGracefulShutdown()
         try await tasks.waitForAll()
         deadline.disarm()
@@ -186,6 +185,17 @@ extension TestResponse {
             throw TestSetupError("body is not a JSON object: \(String(buffer: body))")
         }
         return object
+    }
+}
+
+extension Dictionary where Key == String, Value == Any {
+    /// The value at `key` of an answer's JSON as a `T`: a wrong answer fails the test, naming what was there,
+    /// rather than crashing the whole test process.
+    func value<T>(_ key: String, as type: T.Type = T.self) throws -> T {
+        guard let value = self[key] as? T else {
+            throw TestSetupError("\"\(key)\" is not a \(T.self): \(self[key].map { "\($0)" } ?? "absent")")
+        }
+        return value
     }
 }
 

@@ -5,11 +5,11 @@ import NIOHTTP1
 import StorefrontCore
 
 /// One virtual shopper's journey: its requests, each timed and classified into the recorder.
-struct Shopper: Sendable {
+struct VirtualShopper: Sendable {
     let http: HTTPClient
     let base: String
     let geo: String?
-    let storefront: Storefront
+    let sample: CatalogSample
     let recorder: LoadRecorder
     let timeout: Duration
     let hotShare: Double
@@ -40,7 +40,7 @@ struct Shopper: Sendable {
         case .browse:
             let (step, path) = listing(&random)
             _ = await request(step, .GET, path, due: nextDue())
-            if let product = pick(storefront.productIDs, &random) {
+            if let product = pick(sample.productIDs, &random) {
                 _ = await request("browse.product", .GET, "/v1/products/\(product)", due: nextDue())
             }
             let extra = random.nextDouble()
@@ -50,18 +50,18 @@ struct Shopper: Sendable {
                 _ = await request("browse.categories", .GET, "/v1/categories", due: nextDue())
             }
         case .cart:
-            guard let cart = await openCart(due: nextDue()), let sku = pick(storefront.skus, &random) else { return }
+            guard let cart = await openCart(due: nextDue()), let sku = pick(sample.skus, &random) else { return }
             guard await setLine(cart, sku: sku, quantity: 1, step: "cart.add")?.status == 200 else { return }
             _ = await setLine(cart, sku: sku, quantity: 2, step: "cart.change")
         case .checkout:
-            let hot = !storefront.hotSKUs.isEmpty && random.nextDouble() < hotShare
+            let hot = !sample.hotSKUs.isEmpty && random.nextDouble() < hotShare
             guard let cart = await openCart(due: nextDue()),
-                let sku = pick(hot ? storefront.hotSKUs : storefront.skus, &random),
+                let sku = pick(hot ? sample.hotSKUs : sample.skus, &random),
                 await setLine(cart, sku: sku, quantity: 1, step: "cart.add")?.status == 200
             else { return }
             await checkout(cart)
         case .orders:
-            guard let order = storefront.anOrder(random.nextDouble()) else { return }
+            guard let order = sample.anOrder(random.nextDouble()) else { return }
             _ = await request("order.lookup", .GET, "/v1/orders/\(order.id)", headers: [("Order-Token", order.token)], due: nextDue())
         }
     }
@@ -76,10 +76,10 @@ struct Shopper: Sendable {
         switch random.next() % 5 {
         case 0: return ("browse.list", "/v1/products?limit=24&sort=\(sort)")
         case 1:
-            let category = pick(storefront.categories, &random) ?? "running"
+            let category = pick(sample.categories, &random) ?? "running"
             return ("browse.filter", "/v1/products?category=\(category)&in_stock=true&sort=\(sort)")
         case 2:
-            let brand = pick(storefront.brands, &random) ?? "kestrel"
+            let brand = pick(sample.brands, &random) ?? "kestrel"
             return ("browse.filter", "/v1/products?brand=\(brand)&gender=\(["men", "women", "unisex"][Int(random.next() % 3)])")
         case 3:
             return ("browse.filter", "/v1/products?size=\(Self.sizes[Int(random.next() % UInt64(Self.sizes.count))])&in_stock=true&sort=\(sort)")
@@ -127,7 +127,7 @@ struct Shopper: Sendable {
                 due: nil
             )
             if let response, response.status == 201, let id = response.json["id"] as? String, let token = response.json["order_token"] as? String {
-                storefront.placed((id, token))
+                sample.placed((id, token))
                 orders?.acknowledged(id: id, region: response.region)
                 return
             }

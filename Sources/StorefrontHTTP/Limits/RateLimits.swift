@@ -5,10 +5,10 @@ import NIOCore
 import StorefrontCore
 
 /// Holds each client to the rate limits of cart creation, cart writes and checkout, and tells it where it
-/// stands (`RateLimit`, `RateLimit-Policy`); reads pass untouched. The client is the connection's peer, or,
-/// when the peer is a trusted edge, the last address the edge put in `X-Forwarded-For`.
-public struct RateLimitMiddleware: RouterMiddleware {
-    public typealias Context = AppRequestContext
+/// stands (`RateLimit`, `RateLimit-Policy`). A route's kind is declared where the route is registered
+/// (`FlowGroup.on(_:_:limit:)`); reads have none. The client is the connection's peer, or, when the peer is a
+/// trusted edge, the last address the edge put in `X-Forwarded-For`.
+public struct RateLimits: Sendable {
     let limiters: [RateLimitPolicy.Kind: RateLimiter]
     let trustedProxies: Set<String>
 
@@ -17,12 +17,14 @@ public struct RateLimitMiddleware: RouterMiddleware {
         self.trustedProxies = trustedProxies
     }
 
-    public func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard !limiters.isEmpty, let route = context.endpointPath, let kind = RateLimitPolicy.Kind(method: request.method, route: route),
-            let limiter = limiters[kind]
-        else {
-            return try await next(request, context)
-        }
+    /// `next`'s answer, with where the client stands; or, past its limit, a `429` with `Retry-After`.
+    func check(
+        _ kind: RateLimitPolicy.Kind,
+        _ request: Request,
+        _ context: AppRequestContext,
+        next: () async throws -> Response
+    ) async throws -> Response {
+        guard let limiter = limiters[kind] else { return try await next() }
         let verdict = limiter.take(for: client(request, context))
         let policy = limiter.policy
         let headers: [HTTPField.Name: String] = [
@@ -39,12 +41,12 @@ public struct RateLimitMiddleware: RouterMiddleware {
             problem.headers["Retry-After"] = String(verdict.retryAfter)
             throw problem
         }
-        var response = try await next(request, context)
+        var response = try await next()
         for (name, value) in headers { response.headers[name] = value }
         return response
     }
 
-    func client(_ request: Request, _ context: Context) -> String {
+    func client(_ request: Request, _ context: AppRequestContext) -> String {
         let peer = context.channel.remoteAddress?.ipAddress ?? "unknown"
         guard trustedProxies.contains(peer), let forwarded = request.headers[values: .xForwardedFor].last else { return peer }
         // The edge appends the address it saw; anything before it the client could have written itself.

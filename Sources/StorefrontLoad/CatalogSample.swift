@@ -3,7 +3,7 @@ import Synchronization
 
 /// The catalog as a run sees it, sampled once before the run: products, their SKUs in stock, brands and
 /// categories, the hot SKUs; and the orders the run's checkouts placed, for order lookups.
-final class Storefront: Sendable {
+final class CatalogSample: Sendable {
     let productIDs: [String]
     let skus: [String]
     let hotSKUs: [String]
