@@ -34,7 +34,7 @@ import Testing
             throw error
         }
         do {
-            try await waitUntil("every check is up", timeout: .seconds(15)) { try await edge.allChecksUp() }
+            try await edge.waitUntilEveryCheckIsUp(timeout: .seconds(15))
             let result = try await body(edge, instances, far)
             await edge.stop()
             for region in all { await region.stop() }

@@ -13,11 +13,6 @@ import Testing
         (name: "far", roundTrips: "NA=80 SA=150 EU=5 AF=100 AS=150 OC=250"),
     ]
 
-    /// Once both regions passed every flow's checks: before that a flow may still go to the other region.
-    static func settled(_ edge: EdgeProcess) async throws {
-        try await waitUntil("every check of both regions is up", timeout: .seconds(10)) { try await edge.allChecksUp() }
-    }
-
     /// Whether a flow goes by `route` while nothing changes: it passes on the first answer that does, within
     /// 10 s. One answer alone cannot tell: browsing sends a sliver (1 in 257) to the next region by design,
     /// and on a loaded machine a check can miss its 400 ms and take a region out for a second. A flow routed
@@ -41,7 +36,7 @@ import Testing
 
     @Test func aShopperGoesToTheRegionClosestToTheirGeography() async throws {
         try await withEdge(Self.table) { edge, _ in
-            try await Self.settled(edge)
+            try await edge.waitUntilEveryCheckIsUp()
             #expect(try await edge.send("GET", "/v1/products").status == 200)
             try await Self.expectEventuallyRouted(edge, "GET", "/v1/products", route: "geo=NA; flow=browse; region=near; failover=no")
             try await Self.expectEventuallyRouted(
@@ -73,7 +68,7 @@ import Testing
 
     @Test func eachFlowFollowsItsOwnReadiness() async throws {
         try await withEdge(Self.table) { edge, regions in
-            try await Self.settled(edge)
+            try await edge.waitUntilEveryCheckIsUp()
             regions["near"]!.setReady(false, for: ["checkout"])
             // Until the edge's checks see it, and not one answer later: on a loaded machine a slow check of far can
             // make the edge fail open to near for a moment, as it should when it believes no region is ready.
@@ -95,7 +90,7 @@ import Testing
     /// once, and its checks take the dead one out within two intervals.
     @Test func aRegionThatDiesLosesNoRequest() async throws {
         try await withEdge(Self.table) { edge, regions in
-            try await Self.settled(edge)
+            try await edge.waitUntilEveryCheckIsUp()
             await regions["near"]!.stop()
             let died = ContinuousClock.now
             var statuses: [Int] = []
@@ -114,7 +109,7 @@ import Testing
     /// that is safe to repeat goes to another region.
     @Test func onlySafeRequestsAreRetriedOnAnotherRegion() async throws {
         try await withEdge(Self.table) { edge, regions in
-            try await Self.settled(edge)
+            try await edge.waitUntilEveryCheckIsUp()
             let near = regions["near"]!
             let far = regions["far"]!
             near.setDropping(true)
@@ -139,7 +134,7 @@ import Testing
     /// the refusal, as the edge cannot tell a refusal from a failure halfway.
     @Test func aRefusedSafeRequestIsSentToTheNextRegion() async throws {
         try await withEdge(Self.table) { edge, regions in
-            try await Self.settled(edge)
+            try await edge.waitUntilEveryCheckIsUp()
             let near = regions["near"]!
             let far = regions["far"]!
             near.setShedding(true)
@@ -161,7 +156,7 @@ import Testing
 
     @Test func withNoRegionReadyAFlowFailsOpenToTheClosestLiveRegion() async throws {
         try await withEdge(Self.table) { edge, regions in
-            try await Self.settled(edge)
+            try await edge.waitUntilEveryCheckIsUp()
             for region in regions.values { region.setReady(false, for: ["cart"]) }
             try await waitUntil("cart fails open") {
                 try await edge.send("POST", "/v1/carts").route?.contains("fail-open") == true

@@ -66,10 +66,17 @@ struct EdgeProcess: Sendable {
         try? FileManager.default.removeItem(atPath: directory)
     }
 
-    /// Whether every region passes every one of the edge's checks, by HAProxy's own stats.
-    func allChecksUp() async throws -> Bool {
-        let checks = try await serverStates().filter { $0.key.hasPrefix("checks_") }
-        return !checks.isEmpty && checks.values.allSatisfy { $0 == "UP" }
+    /// Once every region passed every flow's checks: before that a flow may still go to another region. On
+    /// failure, what HAProxy saw of the checks.
+    func waitUntilEveryCheckIsUp(timeout: Duration = .seconds(10)) async throws {
+        do {
+            try await waitUntil("every check of every region is up", timeout: timeout) {
+                let checks = try await serverStates().filter { $0.key.hasPrefix("checks_") }
+                return !checks.isEmpty && checks.values.allSatisfy { $0 == "UP" }
+            }
+        } catch {
+            throw TestSetupError("\(error); HAProxy saw: \(stateChanges)")
+        }
     }
 
     /// Each server's state ("UP", "DOWN", "no check", …) by HAProxy's own stats, keyed "proxy/server".

@@ -31,9 +31,7 @@ struct TestDatabase: Sendable {
     static let template = Task<String, any Error> {
         let (owner, _) = try server()
         let name = "sf_template_\(UInt32.random(in: 0...UInt32.max))"
-        try await PostgresClient.withRunning(owner, logger: logger, maximumConnections: 1) { client in
-            try await client.run("CREATE DATABASE \(unescaped: name)", logger: logger)
-        }
+        try await administrator.value.run("CREATE DATABASE \(unescaped: name)", logger: logger)
         try await PostgresClient.withRunning(owner.with(database: name), logger: logger, maximumConnections: 1) { client in
             let migrator = try Migrator(migrations: try Migration.bundled(), appRole: "storefront", logger: logger)
             try await migrator.migrate(client)
@@ -42,27 +40,36 @@ struct TestDatabase: Sendable {
         return name
     }
 
+    /// The owner's client that creates and drops every test's database, for the whole process. Its two
+    /// connections queue the tests that start together: with a client each, a hundred backends copied the
+    /// template at once on two cores, and new connections anywhere missed their 3 s to start (CI of f47ff19
+    /// failed QueryGuardTests on it).
+    static let administrator = Task<PostgresClient, any Error> {
+        let (owner, _) = try server()
+        let client = PostgresClient(configuration: owner.clientConfiguration(maximumConnections: 2), backgroundLogger: logger)
+        // Never cancelled: it serves until the test process exits.
+        Task { await client.run() }
+        return client
+    }
+
     /// Runs `body` with a fresh copy of the seeded template, dropped afterwards.
     static func withDatabase<Result: Sendable>(_ body: @Sendable (TestDatabase) async throws -> Result) async throws -> Result {
         let (owner, app) = try server()
         let template = try await template.value
+        let administrator = try await administrator.value
         let name = "sf_test_\(UInt32.random(in: 0...UInt32.max))"
-        try await PostgresClient.withRunning(owner, logger: logger, maximumConnections: 1) { client in
-            // A template may still show the backend of a client that just closed; PostgreSQL then says 55006.
-            for attempt in 1... {
-                do {
-                    try await client.run("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: logger)
-                    return
-                } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 50 {
-                    try await Task.sleep(for: .milliseconds(100))
-                }
+        // A template may still show the backend of a client that just closed; PostgreSQL then says 55006.
+        for attempt in 1... {
+            do {
+                try await administrator.run("CREATE DATABASE \(unescaped: name) TEMPLATE \(unescaped: template)", logger: logger)
+                break
+            } catch let error as PSQLError where error.serverInfo?[.sqlState] == "55006" && attempt < 50 {
+                try await Task.sleep(for: .milliseconds(100))
             }
         }
         let database = TestDatabase(ownerURL: owner.with(database: name), appURL: app.with(database: name))
         let result = try await body(database)
-        try? await PostgresClient.withRunning(owner, logger: logger, maximumConnections: 1) { client in
-            try await client.run("DROP DATABASE IF EXISTS \(unescaped: name)", logger: logger)
-        }
+        try? await administrator.run("DROP DATABASE IF EXISTS \(unescaped: name)", logger: logger)
         return result
     }
 
