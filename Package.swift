@@ -104,7 +104,7 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "DequeModule", package: "swift-collections"),
             ],
-            resources: [.copy("Contract/openapi.yaml"), .copy("Health/Dashboard")],
+            resources: [.copy("Contract/openapi.yaml"), .copy("Health/Dashboard"), .copy("Tracing/Traces")],
             swiftSettings: swiftSettings
         ),
         .target(
@@ -196,12 +196,28 @@ let package = Package(
             dependencies: ["StorefrontCore", "StorefrontHealth"],
             swiftSettings: swiftSettings
         ),
-        // Unit tests of the HTTP layer and the app's pieces: no database, no other process.
+        // What the fast and the integration tests both read answers with.
+        .target(
+            name: "StorefrontTestSupport",
+            dependencies: [
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/StorefrontTestSupport",
+            swiftSettings: swiftSettings
+        ),
+        // Unit tests of the HTTP layer, and its routes over a store in memory: no database, no other process.
         .testTarget(
             name: "StorefrontHTTPTests",
             dependencies: [
                 "StorefrontHTTP",
                 "StorefrontCore",
+                "StorefrontHealth",
+                "StorefrontTestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ],
@@ -221,6 +237,7 @@ let package = Package(
             name: "StorefrontIntegrationTests",
             dependencies: [
                 "DelayProxy",
+                "StorefrontTestSupport",
                 "StorefrontEdge",
                 "StorefrontLoad",
                 "StorefrontHealth",

@@ -91,8 +91,10 @@ public struct DrainedResync: Sendable {
                         "the region at \(regionURL) still answers ready \(Self.readinessTimeout) after its drain: nothing was deleted (lift the drain with POST \(regionURL)/v1/admin/undrain)"
                 )
             }
-            let status = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "\(regionURL)/health/ready"), timeout: .seconds(2)).status
-            unreadyInARow = status == .serviceUnavailable ? unreadyInARow + 1 : 0
+            let response = try? await HTTPClient.shared.execute(HTTPClientRequest(url: "\(regionURL)/health/ready"), timeout: .seconds(2))
+            // Read to its end, so that the connection goes back to the client's pool.
+            _ = try? await response?.body.collect(upTo: 1 << 20)
+            unreadyInARow = response?.status == .serviceUnavailable ? unreadyInARow + 1 : 0
             try await Task.sleep(for: .milliseconds(100))
         }
     }

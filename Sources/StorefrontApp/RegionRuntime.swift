@@ -191,7 +191,7 @@ public func buildRegion(_ configuration: AppConfiguration, health: HealthMonitor
                 peerSecret: configuration.peerSecret
             )
         ) : nil
-    let router = buildRouter(
+    let router = try buildRouter(
         region: configuration.region,
         health: healthController,
         drain: DrainController(

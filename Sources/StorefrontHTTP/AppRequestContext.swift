@@ -1,6 +1,7 @@
 import Hummingbird
 import Logging
 import NIOCore
+import StorefrontHealth
 
 /// Per-request facts every route and middleware can rely on.
 public struct AppRequestContext: RequestContext {
@@ -15,6 +16,10 @@ public struct AppRequestContext: RequestContext {
         coreContext = .init(source: source)
         channel = source.channel
     }
+
+    /// The shopper flow of the route, set where the route is registered (`FlowGroup`) before its handler runs;
+    /// nil for probes, metrics and admin calls. Middleware runs outside the handler and reads `FlowRoutes`.
+    public var flow: Flow?
 
     /// Set by `RequestLimitsMiddleware` before any route runs.
     public var limits = HTTPLimits()

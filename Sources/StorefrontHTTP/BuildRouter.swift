@@ -5,7 +5,8 @@ import StorefrontCore
 import StorefrontHealth
 import StorefrontTracing
 
-/// Every route and middleware of the API, in one place.
+/// Every route and middleware of the API, in one place. Throws when a page the routes serve is missing from
+/// the binary's resources.
 public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderStore, Stock: StockStore>(
     region: Region,
     health: HealthController,
@@ -23,7 +24,7 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     rateLimits: RateLimits,
     observers: ObserverAccess,
     tracing: (tracer: StorefrontTracer, trust: TraceParentTrust)? = nil
-) -> Router<AppRequestContext> {
+) throws(BundledResourceMissing) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: StandardHeadersMiddleware(region: region))
     if let tracing {
@@ -35,7 +36,7 @@ public func buildRouter<Catalog: CatalogStore, Carts: CartStore, Orders: OrderSt
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: RequestLimitsMiddleware(limits: limits))
     health.addRoutes(to: router.group("health"))
-    if let tracing { TracesController(tracer: tracing.tracer, access: observers).addRoutes(to: router.group("debug/traces")) }
+    if let tracing { try TracesController(tracer: tracing.tracer, access: observers).addRoutes(to: router.group("debug/traces")) }
     contract.addRoutes(to: router)
     router.get("metrics") { request, _ in
         guard observers.mayReadDetails(request) else { throw ObserverAccess.refusal }

@@ -28,8 +28,9 @@ public final class FlowRoutes: Sendable {
 }
 
 /// Registers a flow's routes on a router group, each with everything the store needs to know of it: its
-/// flow, recorded in the table; its class of work (the group's, or the route's own where it differs),
-/// which admits each request; and its rate-limit kind, if the route is limited.
+/// flow, recorded in the table and given to the handler on its context; its class of work (the group's, or
+/// the route's own where it differs), which admits each request; and its rate-limit kind, if the route is
+/// limited. The deadline is the group's: the router group a controller is given carries it or not.
 public struct FlowGroup {
     let group: RouterGroup<AppRequestContext>
     /// The group's path as the router matches it, such as `/v1`.
@@ -53,6 +54,8 @@ public struct FlowGroup {
     ) -> Self {
         let (admission, rateLimits, work, flow, windows) = (admission, rateLimits, work ?? self.work, flow, windows)
         @Sendable func admitted(_ request: Request, _ context: AppRequestContext) async throws -> Response {
+            var context = context
+            context.flow = flow
             // Counted as running from here, so a request blocked for longer than the flow's threshold shows in
             // the flow's latency before it ends.
             let began = windows.begin(flow)

@@ -5,6 +5,7 @@ import NIOCore
 import PostgresNIO
 import StorefrontCore
 import StorefrontHTTP
+import StorefrontTestSupport
 import Testing
 
 /// Admission control in a region: a full class sheds with a fast 503 while the others go on (the gate itself:

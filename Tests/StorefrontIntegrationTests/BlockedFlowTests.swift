@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// A flow whose requests block does not look idle: the age of its oldest running request is its latency, so the

@@ -5,6 +5,7 @@ import Prometheus
 import StorefrontCore
 import StorefrontHTTP
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 @testable import StorefrontApp

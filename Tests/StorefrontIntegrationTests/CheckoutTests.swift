@@ -5,6 +5,7 @@ import NIOCore
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 @Suite struct CheckoutTests {

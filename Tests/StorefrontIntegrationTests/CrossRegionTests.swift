@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOCore
 import PostgresNIO
 import StorefrontCore
+import StorefrontTestSupport
 import Testing
 
 /// One cart and one order per checkout, whichever regions a shopper's requests reach: real regions on
@@ -217,22 +218,22 @@ import Testing
                         }
                         let spans = try receiver.spans().filter { $0.traceID == traceID }
                         // Kept for reading: the trace as each region shows it and as the collector got it.
-                        try FileManager.default.createDirectory(atPath: Dashboard.artifacts, withIntermediateDirectories: true)
+                        try FileManager.default.createDirectory(atPath: RenderedPage.artifacts, withIntermediateDirectories: true)
                         let received = spans.map {
                             "\($0.region) \($0.spanID) parent=\($0.parentSpanID ?? "-") kind=\($0.kind) \($0.name) \($0.attributes.sorted { $0.key < $1.key })"
                         }
                         try received.joined(separator: "\n").write(
-                            toFile: Dashboard.artifacts + "/forwarded-checkout-received.txt",
+                            toFile: RenderedPage.artifacts + "/forwarded-checkout-received.txt",
                             atomically: true,
                             encoding: .utf8
                         )
                         try String(buffer: westView.body).write(
-                            toFile: Dashboard.artifacts + "/forwarded-checkout-eu-west.json",
+                            toFile: RenderedPage.artifacts + "/forwarded-checkout-eu-west.json",
                             atomically: true,
                             encoding: .utf8
                         )
                         try String(buffer: eastView.body).write(
-                            toFile: Dashboard.artifacts + "/forwarded-checkout-us-east.json",
+                            toFile: RenderedPage.artifacts + "/forwarded-checkout-us-east.json",
                             atomically: true,
                             encoding: .utf8
                         )

@@ -6,6 +6,7 @@ import NIOCore
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// Rows past their retention go; rows within it stay, even while shoppers check out beside the purge.

@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Synchronization
 import Testing
 

@@ -1,6 +1,7 @@
 import Foundation
 import NIOSSL
 import StorefrontCore
+import StorefrontTestSupport
 import Testing
 
 @testable import StorefrontPostgres

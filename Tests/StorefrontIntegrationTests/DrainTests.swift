@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import StorefrontCore
+import StorefrontTestSupport
 import Testing
 
 @Suite struct DrainTests {

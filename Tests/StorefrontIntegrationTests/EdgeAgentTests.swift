@@ -5,6 +5,7 @@ import NIOCore
 import NIOPosix
 import StorefrontApp
 import StorefrontHealth
+import StorefrontTestSupport
 import Testing
 
 /// The HAProxy agent a region answers on `STOREFRONT_AGENT_PORT`.

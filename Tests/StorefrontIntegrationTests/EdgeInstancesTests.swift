@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import StorefrontEdge
+import StorefrontTestSupport
 import Testing
 
 /// The edge's real HAProxy in front of a region run by three stand-in instances (`near`, closest to North

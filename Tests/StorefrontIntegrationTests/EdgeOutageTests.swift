@@ -3,6 +3,7 @@ import Foundation
 import StorefrontCore
 import StorefrontEdge
 import StorefrontLoad
+import StorefrontTestSupport
 import Testing
 
 /// The three regions on their real clusters behind the real edge, with shoppers from three continents; then

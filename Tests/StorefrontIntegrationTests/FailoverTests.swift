@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// A region whose database is a Patroni pair (`HARegion`) loses its primary: the standby is promoted, the

@@ -3,6 +3,7 @@ import HTTPTypes
 import HummingbirdTesting
 import NIOCore
 import StorefrontCore
+import StorefrontTestSupport
 import Testing
 
 /// Faults on real clusters: the region's own database stopped and started, a peer region lost. Part of the
@@ -43,7 +44,7 @@ extension ReplicationTests {
                 #expect(!regionRoots.isEmpty && regionRoots.allSatisfy { $0.hasPrefix("database.") }, "\(regionRoots)")
                 print("the database's reason: \(database["reason"] as? String ?? "none")")
 
-                let page = try await Dashboard.render(port: port, screenshot: "dashboard-database-stopped.png")
+                let page = try await RenderedPage.render(port: port, path: "/health/dashboard", screenshot: "dashboard-database-stopped.png")
                 #expect(page.state(of: "component:database") == "unhealthy")
                 #expect(page.state(of: "flow:checkout") == "unhealthy")
                 #expect(page.state(of: "signal:database.read_latency") == "unhealthy")
@@ -66,7 +67,7 @@ extension ReplicationTests {
                 }
                 print("database started: /health/ready answered 200 after \(recovery)")
                 try await waitUntilHealthy(client)
-                let healthy = try await Dashboard.render(port: port, screenshot: "dashboard-recovered.png")
+                let healthy = try await RenderedPage.render(port: port, path: "/health/dashboard", screenshot: "dashboard-recovered.png")
                 #expect(healthy.state(of: "component:database") == "healthy")
             }
         }
@@ -129,9 +130,9 @@ extension ReplicationTests {
     }
 }
 
-/// The dashboard as a real browser draws it: headless Chromium runs the page's script, then hands back the
-/// resulting DOM and a screenshot.
-struct Dashboard {
+/// A page (the dashboard, the traces view) as a real browser draws it: headless Chromium runs the page's
+/// script under its Content-Security-Policy, then hands back the resulting DOM and a screenshot.
+struct RenderedPage {
     let dom: String
 
     /// The `data-state` of the graph node with this id.
@@ -152,8 +153,8 @@ struct Dashboard {
         ProcessInfo.processInfo.environment["STOREFRONT_TEST_ARTIFACTS"] ?? NSTemporaryDirectory()
     }
 
-    static func render(port: Int, screenshot: String) async throws -> Dashboard {
-        let url = "http://127.0.0.1:\(port)/health/dashboard"
+    static func render(port: Int, path: String, screenshot: String) async throws -> RenderedPage {
+        let url = "http://127.0.0.1:\(port)\(path)"
         try FileManager.default.createDirectory(atPath: artifacts, withIntermediateDirectories: true)
         let domFile = "\(artifacts)/\(screenshot).html"
         let browser = [
@@ -166,8 +167,8 @@ struct Dashboard {
             browser.map(shellQuote).joined(separator: " ")
             + " --screenshot=\(shellQuote("\(artifacts)/\(screenshot)")) \(shellQuote(url)) >/dev/null 2>&1"
         guard await spawnAndWait(["/bin/sh", "-c", shot]) == 0 else { throw TestSetupError("chromium could not take a screenshot of \(url)") }
-        print("dashboard screenshot: \(artifacts)/\(screenshot)")
-        return Dashboard(dom: try String(contentsOfFile: domFile, encoding: .utf8))
+        print("page screenshot: \(artifacts)/\(screenshot)")
+        return RenderedPage(dom: try String(contentsOfFile: domFile, encoding: .utf8))
     }
 
     static func shellQuote(_ text: String) -> String { "'" + text.replacingOccurrences(of: "'", with: #"'\''"#) + "'" }

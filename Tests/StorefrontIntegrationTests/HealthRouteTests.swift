@@ -6,6 +6,7 @@ import NIOCore
 import PostgresNIO
 import StorefrontApp
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 @Suite struct HealthRouteTests {

@@ -6,6 +6,7 @@ import NIOCore
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 import _ConnectionPoolModule
 
@@ -125,7 +126,7 @@ import _ConnectionPoolModule
                 let response = try await client.execute(
                     uri: "/v1/carts/\(cart.id)/items/ANY",
                     method: .put,
-                    headers: [.cartToken: cart.token, .contentType: "application/json"],
+                    headers: [Shopper.cartTokenHeader: cart.token, .contentType: "application/json"],
                     body: ByteBuffer(string: deep)
                 )
                 #expect(response.status == .badRequest)
@@ -229,7 +230,7 @@ import _ConnectionPoolModule
             ("STOREFRONT_OBSERVER_TOKEN is shorter than 32", ["STOREFRONT_OBSERVER_TOKEN": "short"]),
         ]
         for (refusal, environment) in cases {
-            let log = "\(Dashboard.artifacts)/refused-\(UUID().uuidString).log"
+            let log = "\(RenderedPage.artifacts)/refused-\(UUID().uuidString).log"
             let process = try SpawnedProcess.start(
                 [binary, "serve"],
                 environment: [

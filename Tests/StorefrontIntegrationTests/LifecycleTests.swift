@@ -4,6 +4,7 @@ import PostgresNIO
 import StorefrontApp
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Synchronization
 import Testing
 

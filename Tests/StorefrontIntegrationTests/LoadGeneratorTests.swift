@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import StorefrontLoad
+import StorefrontTestSupport
 import Synchronization
 import Testing
 

@@ -1,6 +1,7 @@
 import Logging
 import PostgresNIO
 import StorefrontCore
+import StorefrontTestSupport
 import Testing
 
 @testable import StorefrontPostgres

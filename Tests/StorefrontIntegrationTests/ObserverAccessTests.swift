@@ -1,6 +1,7 @@
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import StorefrontTestSupport
 import Testing
 
 /// The probes are public; the model's reasons and figures and the metrics are for observers with the

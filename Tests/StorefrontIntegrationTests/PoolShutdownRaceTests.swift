@@ -5,6 +5,7 @@ import ServiceLifecycle
 import StorefrontApp
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// A service whose work waits for a pooled connection that never comes (nothing listens on the database's

@@ -4,6 +4,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import PostgresNIO
 import StorefrontCore
+import StorefrontTestSupport
 import Synchronization
 import Testing
 

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Synchronization
 import Testing
 

@@ -5,6 +5,7 @@ import NIOCore
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// Several instances of one region on one database, as a region runs on launch day: what belongs to the

@@ -6,6 +6,7 @@ import PostgresNIO
 import StorefrontApp
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// Three regions on three real PostgreSQL clusters, replicating with PostgreSQL's logical replication.

@@ -5,6 +5,7 @@ import HummingbirdTesting
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 @testable import StorefrontHTTP

@@ -1,6 +1,7 @@
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// An order's sizes are written by the database (`shoe_size_label`, migration 0009) and a cart's by Swift

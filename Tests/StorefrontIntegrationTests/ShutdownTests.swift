@@ -6,6 +6,7 @@ import NIOHTTP1
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Synchronization
 import Testing
 
@@ -61,7 +62,7 @@ import Testing
                 let base = "http://127.0.0.1:\(port)"
                 var appURL = database.appURL
                 appURL.port = proxy.port
-                let log = "\(Dashboard.artifacts)/sigterm-\(port).log"
+                let log = "\(RenderedPage.artifacts)/sigterm-\(port).log"
                 let process = try SpawnedProcess.start(
                     [binary, "serve"],
                     environment: appEnvironment(database).merging([
@@ -90,7 +91,7 @@ import Testing
                     // The command shows the latest probe round, and on a loaded machine one round can miss its
                     // deadline (a degraded database) or its connect timeout: ask again until a round says ready
                     // with the database healthy, at most five times.
-                    let treeFile = "\(Dashboard.artifacts)/health-\(port).txt"
+                    let treeFile = "\(RenderedPage.artifacts)/health-\(port).txt"
                     var healthStatus: Int32?
                     for _ in 0..<5 {
                         let health = try SpawnedProcess.start([binary, "health", "--url", base, "--no-color"], environment: [:], output: treeFile)
@@ -216,7 +217,7 @@ import Testing
                 appURL.port = trouble == .down ? try freePort() : proxy.port
                 var ownerURL = database.ownerURL
                 ownerURL.port = appURL.port
-                let log = "\(Dashboard.artifacts)/sigterm-\(trouble.rawValue)-\(port).log"
+                let log = "\(RenderedPage.artifacts)/sigterm-\(trouble.rawValue)-\(port).log"
                 let grace = Duration.milliseconds(500)
                 let stopTimeout = Duration.seconds(6)
                 let process = try SpawnedProcess.start(

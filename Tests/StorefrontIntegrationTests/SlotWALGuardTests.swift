@@ -2,6 +2,7 @@ import Logging
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// A dead peer's slot must not be able to fill a region's disk: start-up refuses a server with no bound on it.

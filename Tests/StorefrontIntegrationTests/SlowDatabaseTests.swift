@@ -5,6 +5,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Synchronization
 import Testing
 

@@ -2,6 +2,7 @@ import Foundation
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// A stored value this binary does not know is an error, never a guess: a product of a gender it cannot

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import HummingbirdTesting
 import NIOCore
+import StorefrontTestSupport
 import Testing
 
 /// Tracing as a shopper's client and an engineer see it: the trace named on every answer and in every
@@ -70,7 +71,7 @@ import Testing
 
     @Test func theRegionShowsItsKeptTracesByFlow() async throws {
         try await TestDatabase.withDatabase { database async throws in
-            try await withLiveTestApp(database, environment: ["STOREFRONT_TRACE_SAMPLE": "1"]) { client, _ in
+            try await withLiveTestApp(database, environment: ["STOREFRONT_TRACE_SAMPLE": "1"]) { client, port in
                 let shopper = Shopper(client: client)
                 let cart = try await shopper.openCart()
                 let cartTrace = try traceID(try await shopper.cart(cart))
@@ -95,6 +96,11 @@ import Testing
                 let html = try await client.get("/debug/traces/\(cartTrace)")
                 #expect(html.headers[.contentType] == "text/html; charset=utf-8")
                 #expect(html.headers[.contentSecurityPolicy]?.contains("script-src 'sha256-") == true)
+                // Drawn by a real browser: the waterfall names the trace's spans only if the policy let its
+                // script run.
+                let drawn = try await RenderedPage.render(port: port, path: "/debug/traces/\(cartTrace)", screenshot: "trace-\(cartTrace).png")
+                #expect(drawn.dom.contains("Trace \(cartTrace)"), "\(drawn.dom.prefix(2000))")
+                #expect(drawn.dom.contains("CartStore.cart"))
                 let unknown = try await client.get("/debug/traces/\(String(repeating: "0", count: 31))1", headers: Self.json)
                 #expect(unknown.status == .notFound, "\(unknown.status) \(String(buffer: unknown.body))")
                 let malformed = try await client.get("/debug/traces/not-a-trace", headers: Self.json)

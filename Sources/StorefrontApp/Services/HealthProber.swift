@@ -210,29 +210,27 @@ struct HealthProber: Service {
     /// (`Silence`): degraded until the silence lasts, so that saturated cores do not take the region out of
     /// rotation.
     private func record(_ signal: SignalID, _ result: Result<Double, any Error>, what: String, threshold: Threshold, _ silence: inout Silence) {
-        let sample: SignalSample
-        switch result {
-        case .success(let milliseconds):
-            silence.answered(signal)
-            sample = .measured(milliseconds, unit: "ms", against: threshold, what: what)
-        case .failure(let error) where Self.isUnanswered(error):
-            sample = silence.unanswered(signal, describe(error))
-        case .failure(let error):
-            sample = .failed(unit: "ms", describe(error), certain: Self.isCertain(error))
+        if case .failure(let error) = result, Self.isUnanswered(error) {
+            record(silence.unanswered(signal, describe(error)), for: signal)
+        } else {
+            if case .success = result { silence.answered(signal) }
+            record(sample(of: result, what: what, threshold: threshold), for: signal)
         }
-        record(sample, for: signal)
     }
 
     /// The pool's lease wait: it waits on this process's own connections, busy or not, so it has no silence.
     private func recordPoolWait(_ result: Result<Double, any Error>, consequenceOf cause: SignalID?) {
-        var sample: SignalSample =
-            switch result {
-            case .success(let milliseconds):
-                .measured(milliseconds, unit: "ms", against: thresholds.poolWaitMilliseconds, what: "leasing a connection took")
-            case .failure(let error): .failed(unit: "ms", describe(error), certain: Self.isCertain(error))
-            }
+        var sample = sample(of: result, what: "leasing a connection took", threshold: thresholds.poolWaitMilliseconds)
         if sample.status > .healthy { sample.consequenceOf = cause }
         record(sample, for: .poolWait)
+    }
+
+    /// A timing as a sample against its threshold, or its failure, certain or not.
+    private func sample(of result: Result<Double, any Error>, what: String, threshold: Threshold) -> SignalSample {
+        switch result {
+        case .success(let milliseconds): .measured(milliseconds, unit: "ms", against: threshold, what: what)
+        case .failure(let error): .failed(unit: "ms", describe(error), certain: Self.isCertain(error))
+        }
     }
 
     private func record(_ sample: SignalSample, for signal: SignalID) {

@@ -50,4 +50,11 @@ public struct Cart: Sendable, Hashable {
 
     public static let maxLines = 50
     public static let quantityRange = 1...10
+
+    /// A line's quantity as a change asks for it: 0 removes the line.
+    public static func validate(quantity: Int) throws(StorefrontError) {
+        guard quantity == 0 || quantityRange.contains(quantity) else {
+            throw StorefrontError.invalid("quantity", "must be 0 (to remove the line) or 1-\(quantityRange.upperBound)")
+        }
+    }
 }

@@ -36,7 +36,7 @@ public struct CartController<Store: CartStore>: Sendable {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        return try await home.serve(request, id: id, flow: .cart, context: context) {
+        return try await home.serve(request, id: id, context: context) {
             respond(try await Spans.withSpan("CartStore.cart") { _ in try await store.cart(id, token: token) })
         }
     }
@@ -45,14 +45,14 @@ public struct CartController<Store: CartStore>: Sendable {
         let (id, token) = try identify(request, context)
         let raw = try await context.requestDecoder.collect(request, context: context)
         let body = try context.requestDecoder.decode(QuantityRequest.self, from: raw)
-        return try await home.serve(request, body: raw, id: id, flow: .cart, context: context) {
+        return try await home.serve(request, body: raw, id: id, context: context) {
             try await change(body.quantity, request, context, id, token)
         }
     }
 
     @Sendable func removeItem(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        return try await home.serve(request, id: id, flow: .cart, context: context) {
+        return try await home.serve(request, id: id, context: context) {
             try await change(0, request, context, id, token)
         }
     }

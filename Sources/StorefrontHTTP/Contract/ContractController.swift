@@ -7,12 +7,8 @@ import NIOCore
 public struct ContractController: Sendable {
     let document: ByteBuffer
 
-    /// Reads the document from the module's resources; a binary shipped without them fails here, at start-up.
-    public init() throws {
-        guard let url = Bundle.module.url(forResource: "openapi", withExtension: "yaml") else {
-            throw ContractMissing()
-        }
-        document = ByteBuffer(bytes: try Data(contentsOf: url))
+    public init() throws(BundledResourceMissing) {
+        document = ByteBuffer(bytes: try BundledResource.data("openapi", "yaml"))
     }
 
     func addRoutes(to router: Router<AppRequestContext>) {
@@ -22,8 +18,4 @@ public struct ContractController: Sendable {
             return response
         }
     }
-}
-
-struct ContractMissing: Error, CustomStringConvertible {
-    var description: String { "the OpenAPI document is missing from the binary's resources (storefront_StorefrontHTTP.resources)" }
 }

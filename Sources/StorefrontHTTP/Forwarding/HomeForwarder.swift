@@ -50,7 +50,6 @@ public struct HomeForwarder: Sendable {
         _ request: Request,
         body: ByteBuffer? = nil,
         id: UUID,
-        flow: Flow,
         context: AppRequestContext,
         here: () async throws -> Response
     ) async throws -> Response {
@@ -63,16 +62,18 @@ public struct HomeForwarder: Sendable {
                 throw problem
             }
             // The home decides for what it owns: when it cannot serve the flow it does nothing and says so,
-            // and the sender adopts.
-            let verdict = monitor.readiness(for: flow)
-            guard verdict.ok else {
-                context.logger.notice("refused a forwarded request: not ready", metadata: ["from": "\(sender)", "flow": "\(flow.rawValue)"])
-                var problem = Problem(
-                    .unavailable,
-                    detail: "Region \(region) is not ready for \(flow.rawValue): \(verdict.reasons.joined(separator: "; "))"
-                )
-                problem.headers[HTTPField.Name.homeUnready.rawName] = flow.rawValue
-                return ProblemMiddleware.response(problem)
+            // and the sender adopts. Every route served through here is registered with its flow.
+            if let flow = context.flow {
+                let verdict = monitor.readiness(for: flow)
+                guard verdict.ok else {
+                    context.logger.notice("refused a forwarded request: not ready", metadata: ["from": "\(sender)", "flow": "\(flow.rawValue)"])
+                    var problem = Problem(
+                        .unavailable,
+                        detail: "Region \(region) is not ready for \(flow.rawValue): \(verdict.reasons.joined(separator: "; "))"
+                    )
+                    problem.headers[HTTPField.Name.homeUnready.rawName] = flow.rawValue
+                    return ProblemMiddleware.response(problem)
+                }
             }
             return try await here()
         }

@@ -14,6 +14,10 @@ public struct HealthController: Sendable {
     let access: ObserverAccess
     /// Each flow's endpoints, for a troubled check's `affectedEndpoints`.
     let routes: FlowRoutes
+    /// `GET /health/dashboard`: draws the region's health model as a graph — signals, components, flows,
+    /// region — refreshed from `/health` every two seconds, with the cascade from every troubled signal
+    /// highlighted; and, from `/health/history`, what happened before: a sparkline per signal, and a timeline
+    /// of the state changes with the fault's start marked (`Health/Dashboard/`).
     let dashboard: ByteBuffer
     let dashboardPolicy: String
     let live: ByteBuffer
@@ -33,12 +37,12 @@ public struct HealthController: Sendable {
     }
 
     /// Throws when the dashboard's files are missing from the binary's resources.
-    public init(monitor: HealthMonitor, region: Region, access: ObserverAccess, routes: FlowRoutes) throws {
+    public init(monitor: HealthMonitor, region: Region, access: ObserverAccess, routes: FlowRoutes) throws(BundledResourceMissing) {
         self.monitor = monitor
         self.region = region
         self.access = access
         self.routes = routes
-        let page = try DashboardPage()
+        let page = try SelfContainedPage(named: "dashboard", in: "Dashboard", title: "Storefront health", images: true)
         dashboard = ByteBuffer(string: page.html)
         dashboardPolicy = page.contentSecurityPolicy
         live = ByteBuffer(bytes: (try? Self.encoder.encode(ProbeBody(status: "pass", region: region.name))) ?? Data())

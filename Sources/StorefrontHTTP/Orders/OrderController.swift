@@ -33,7 +33,7 @@ public struct OrderController<Store: OrderStore>: Sendable {
         let body = try context.requestDecoder.decode(CheckoutRequest.self, from: raw)
         let checkout = try body.validated()
         guard let cartToken = request.token(.cartToken) else { throw StorefrontError.notFound(resource: "cart") }
-        return try await home.serve(request, body: raw, id: checkout.cartID, flow: .checkout, context: context) {
+        return try await home.serve(request, body: raw, id: checkout.cartID, context: context) {
             try await checkoutHere(checkout, key: key, cartToken: cartToken)
         }
     }
@@ -66,14 +66,14 @@ public struct OrderController<Store: OrderStore>: Sendable {
 
     @Sendable func show(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        return try await home.serve(request, id: id, flow: .orderHistory, context: context) {
+        return try await home.serve(request, id: id, context: context) {
             Self.respond(try await Spans.withSpan("OrderStore.order") { _ in try await store.order(id, token: token) })
         }
     }
 
     @Sendable func cancel(_ request: Request, context: AppRequestContext) async throws -> Response {
         let (id, token) = try identify(request, context)
-        return try await home.serve(request, id: id, flow: .orderHistory, context: context) {
+        return try await home.serve(request, id: id, context: context) {
             Self.respond(try await Spans.withSpan("OrderStore.cancel") { _ in try await store.apply(.cancel, to: id, token: token) })
         }
     }

@@ -13,10 +13,16 @@ import Tracing
 public struct TracesController: Sendable {
     let tracer: StorefrontTracer
     let access: ObserverAccess
+    /// The page a browser gets: it reads the observer token from the address's fragment (never sent to a
+    /// server or a log), asks for the same address as JSON, and draws the list, or one trace as a waterfall
+    /// of this region's spans with each span's attributes (`Tracing/Traces/`).
+    let page: SelfContainedPage
 
-    public init(tracer: StorefrontTracer, access: ObserverAccess) {
+    /// Throws when the page's files are missing from the binary's resources.
+    public init(tracer: StorefrontTracer, access: ObserverAccess) throws(BundledResourceMissing) {
         self.tracer = tracer
         self.access = access
+        page = try SelfContainedPage(named: "traces", in: "Traces", title: "Storefront traces")
     }
 
     func addRoutes(to group: RouterGroup<AppRequestContext>) {
@@ -31,7 +37,7 @@ public struct TracesController: Sendable {
                     errors: [FieldError(field: "flow", detail: "one of \(Flow.allCases.map(\.rawValue).joined(separator: ", "))")]
                 )
             }
-            guard wantsJSON(request) else { return page() }
+            guard wantsJSON(request) else { return pageResponse() }
             guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
             let traces = tracer.recent.all().filter { kept in
                 let root = kept.trace.root
@@ -44,7 +50,7 @@ public struct TracesController: Sendable {
             guard let id = context.parameters.get("trace_id").flatMap(TraceID.init(hex:)) else {
                 throw Problem(.notFound, detail: "A trace id is 32 lower-case hex digits.")
             }
-            guard wantsJSON(request) else { return page() }
+            guard wantsJSON(request) else { return pageResponse() }
             guard access.mayReadDetails(request) else { throw ObserverAccess.refusal }
             let parts = tracer.recent.parts(of: id)
             guard !parts.isEmpty else {
@@ -58,9 +64,9 @@ public struct TracesController: Sendable {
         request.headers[.accept]?.contains("application/json") ?? false
     }
 
-    private func page() -> Response {
-        var response = Response.bytes(ByteBuffer(string: TracesPage.html), contentType: "text/html; charset=utf-8")
-        response.headers[.contentSecurityPolicy] = TracesPage.contentSecurityPolicy
+    private func pageResponse() -> Response {
+        var response = Response.bytes(ByteBuffer(string: page.html), contentType: "text/html; charset=utf-8")
+        response.headers[.contentSecurityPolicy] = page.contentSecurityPolicy
         return noStore(response)
     }
 

@@ -51,9 +51,7 @@ public struct PostgresCartStore: CartStore {
     }
 
     public func setQuantity(_ quantity: Int, sku: String, cart id: UUID, token: AccessToken, expectedVersion: Int?) async throws -> Cart {
-        guard quantity == 0 || Cart.quantityRange.contains(quantity) else {
-            throw StorefrontError.invalid("quantity", "must be 0 (to remove the line) or 1-\(Cart.quantityRange.upperBound)")
-        }
+        try Cart.validate(quantity: quantity)
         let change = ChangeCart(
             region: region,
             id: id,

@@ -1,5 +1,6 @@
 import Foundation
 import StorefrontCore
+import StorefrontTestSupport
 
 /// The seeded catalog as the tests expect it, computed straight from the generator: the independent answer
 /// every listing is checked against.

@@ -3,6 +3,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import StorefrontEdge
+import StorefrontTestSupport
 
 /// A real HAProxy running the edge configuration `storefront edge config` generates, for the regions given.
 struct EdgeProcess: Sendable {

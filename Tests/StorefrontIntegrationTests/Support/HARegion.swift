@@ -5,6 +5,7 @@ import NIOHTTP1
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 
 /// A region whose PostgreSQL is a Patroni pair, a primary and its synchronous standby, behind the router
 /// that follows the primary: started by `scripts/lib/ha-region`, the same script `scripts/lab up --ha`

@@ -1,3 +1,4 @@
+import StorefrontTestSupport
 import Synchronization
 
 /// What concurrent shoppers got back while a region drained or shut down, collected from many tasks, and

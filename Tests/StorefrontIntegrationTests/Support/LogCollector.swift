@@ -1,4 +1,5 @@
 import Logging
+import StorefrontTestSupport
 import Synchronization
 
 /// Keeps every log record of an app under test, so tests can check what an operator would read.

@@ -4,6 +4,7 @@ import HummingbirdTesting
 import NIOConcurrencyHelpers
 import NIOCore
 import NIOPosix
+import StorefrontTestSupport
 import Testing
 
 /// A collector for the suite: takes OTLP/HTTP trace exports in the JSON encoding at `/v1/traces`, as

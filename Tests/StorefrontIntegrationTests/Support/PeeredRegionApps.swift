@@ -7,6 +7,7 @@ import PostgresNIO
 import StorefrontApp
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// Regions whose apps know each other: each reachable at an address picked up front (a proxy to the port

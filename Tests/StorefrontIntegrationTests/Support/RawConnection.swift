@@ -1,5 +1,6 @@
 import NIOCore
 import NIOPosix
+import StorefrontTestSupport
 import Synchronization
 
 /// A TCP connection that sends exactly the bytes it is given, as a hostile or slow client would, and keeps

@@ -5,6 +5,7 @@ import PostgresNIO
 import StorefrontApp
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// Three real PostgreSQL clusters from `scripts/test`, one per region (cluster_name = region), with a

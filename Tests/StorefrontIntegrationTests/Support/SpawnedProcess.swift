@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import StorefrontTestSupport
 
 /// The real `storefront` binary, run as its own process: signals and exit codes are part of what is tested.
 struct SpawnedProcess: Sendable {

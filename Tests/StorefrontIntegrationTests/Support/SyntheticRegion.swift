@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+import StorefrontTestSupport
 import Synchronization
 
 /// A stand-in region for edge tests: it answers the probes as told (ready or not, per flow), answers

@@ -9,6 +9,7 @@ import StorefrontApp
 import StorefrontCore
 import StorefrontHealth
 import StorefrontPostgres
+import StorefrontTestSupport
 import Synchronization
 import Testing
 
@@ -170,33 +171,6 @@ func waitUntilReady(_ client: any TestClientProtocol) async throws {
         try await Task.sleep(for: .milliseconds(50))
     }
     throw TestSetupError("the app did not become ready within 30 s")
-}
-
-extension TestClientProtocol {
-    func get(_ uri: String, headers: HTTPFields = [:]) async throws -> TestResponse {
-        try await execute(uri: uri, method: .get, headers: headers, body: nil)
-    }
-}
-
-extension TestResponse {
-    /// The body as JSON, for assertions.
-    func json() throws -> [String: Any] {
-        guard let object = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] else {
-            throw TestSetupError("body is not a JSON object: \(String(buffer: body))")
-        }
-        return object
-    }
-}
-
-extension Dictionary where Key == String, Value == Any {
-    /// The value at `key` of an answer's JSON as a `T`: a wrong answer fails the test, naming what was there,
-    /// rather than crashing the whole test process.
-    func value<T>(_ key: String, as type: T.Type = T.self) throws -> T {
-        guard let value = self[key] as? T else {
-            throw TestSetupError("\"\(key)\" is not a \(T.self): \(self[key].map { "\($0)" } ?? "absent")")
-        }
-        return value
-    }
 }
 
 /// The value of an unlabelled metric in a Prometheus text exposition.

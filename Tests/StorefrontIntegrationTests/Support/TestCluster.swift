@@ -2,6 +2,7 @@ import Dispatch
 import Foundation
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 
 /// One of the PostgreSQL clusters `scripts/test` started (STOREFRONT_TEST_REGIONS), stopped and started as an
 /// operator or a crash would.

@@ -3,6 +3,7 @@ import Logging
 import PostgresNIO
 import StorefrontCore
 import StorefrontPostgres
+import StorefrontTestSupport
 import Testing
 
 /// A database of its own for one test, copied from a template that is migrated and seeded once per run.
@@ -84,11 +85,6 @@ struct TestDatabase: Sendable {
     func asApp<Result: Sendable>(_ body: @escaping @Sendable (PostgresClient) async throws -> Result) async throws -> Result {
         try await PostgresClient.withRunning(appURL, logger: Self.logger, body)
     }
-}
-
-struct TestSetupError: Error, CustomStringConvertible {
-    let description: String
-    init(_ description: String) { self.description = description }
 }
 
 extension PostgresClient {

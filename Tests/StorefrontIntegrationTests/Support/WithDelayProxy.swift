@@ -1,5 +1,6 @@
 import DelayProxy
 import NIOCore
+import StorefrontTestSupport
 
 /// A delay proxy to `127.0.0.1:port` for `body`, closed afterwards whatever `body` did.
 func withDelayProxy<Result: Sendable>(

@@ -5,17 +5,26 @@ import NIOCore
 import Testing
 
 /// A shopper's calls, as small helpers the scenario tests read like a story with.
-struct Shopper: Sendable {
-    let client: any TestClientProtocol
+public struct Shopper: Sendable {
+    public let client: any TestClientProtocol
 
-    static let adminToken = "test-admin-token-0123456789abcdef"
+    public init(client: any TestClientProtocol) { self.client = client }
 
-    struct OpenedCart: Sendable {
-        var id: String
-        var token: String
+    public static let adminToken = "test-admin-token-0123456789abcdef"
+    /// `Cart-Token`, for a test that also sees the HTTP layer's own name for it (`@testable import`).
+    public static let cartTokenHeader = HTTPField.Name.cartToken
+
+    public struct OpenedCart: Sendable {
+        public var id: String
+        public var token: String
+
+        public init(id: String, token: String) {
+            self.id = id
+            self.token = token
+        }
     }
 
-    func openCart() async throws -> OpenedCart {
+    public func openCart() async throws -> OpenedCart {
         let response = try await client.execute(uri: "/v1/carts", method: .post, headers: [:], body: nil)
         #expect(response.status == .created)
         let body = try response.json()
@@ -24,7 +33,7 @@ struct Shopper: Sendable {
     }
 
     @discardableResult
-    func set(_ sku: String, quantity: Int, in cart: OpenedCart, ifMatch: String? = nil) async throws -> TestResponse {
+    public func set(_ sku: String, quantity: Int, in cart: OpenedCart, ifMatch: String? = nil) async throws -> TestResponse {
         var headers: HTTPFields = [.cartToken: cart.token, .contentType: "application/json"]
         if let ifMatch { headers[.ifMatch] = ifMatch }
         return try await client.execute(
@@ -35,18 +44,18 @@ struct Shopper: Sendable {
         )
     }
 
-    func cart(_ cart: OpenedCart) async throws -> TestResponse {
+    public func cart(_ cart: OpenedCart) async throws -> TestResponse {
         try await client.execute(uri: "/v1/carts/\(cart.id)", method: .get, headers: [.cartToken: cart.token], body: nil)
     }
 
-    static func checkoutBody(_ cartID: String, email: String = "ada@example.org") -> String {
+    public static func checkoutBody(_ cartID: String, email: String = "ada@example.org") -> String {
         """
         {"cart_id": "\(cartID)", "email": "\(email)", "shipping_address": {"name": "Ada Lovelace",
          "line1": "12 St James's Square", "city": "London", "postal_code": "SW1Y 4JH", "country": "GB"}}
         """
     }
 
-    func checkout(_ cart: OpenedCart, key: String = UUID().uuidString, body: String? = nil) async throws -> TestResponse {
+    public func checkout(_ cart: OpenedCart, key: String = UUID().uuidString, body: String? = nil) async throws -> TestResponse {
         try await client.execute(
             uri: "/v1/orders",
             method: .post,
@@ -56,24 +65,24 @@ struct Shopper: Sendable {
     }
 
     /// Every cart checked out at once, each with its own key: a race for stock.
-    func checkoutAll(_ carts: [OpenedCart]) async throws -> [TestResponse] {
+    public func checkoutAll(_ carts: [OpenedCart]) async throws -> [TestResponse] {
         try await withThrowingTaskGroup(of: TestResponse.self) { group in
             for cart in carts { group.addTask { try await checkout(cart) } }
             return try await group.reduce(into: []) { $0.append($1) }
         }
     }
 
-    func order(_ id: String, token: String?) async throws -> TestResponse {
+    public func order(_ id: String, token: String?) async throws -> TestResponse {
         var headers: HTTPFields = [:]
         if let token { headers[.orderToken] = token }
         return try await client.execute(uri: "/v1/orders/\(id)", method: .get, headers: headers, body: nil)
     }
 
-    func cancel(_ id: String, token: String) async throws -> TestResponse {
+    public func cancel(_ id: String, token: String) async throws -> TestResponse {
         try await client.execute(uri: "/v1/orders/\(id)/cancel", method: .post, headers: [.orderToken: token], body: nil)
     }
 
-    func admin(
+    public func admin(
         _ method: HTTPRequest.Method,
         _ uri: String,
         body: String? = nil,
@@ -86,28 +95,18 @@ struct Shopper: Sendable {
         return try await client.execute(uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
     }
 
-    func setStock(_ sku: String, _ available: Int) async throws {
+    public func setStock(_ sku: String, _ available: Int) async throws {
         let response = try await admin(.put, "/v1/admin/stock/\(sku)", body: #"{"available": \#(available)}"#)
         #expect(response.status == .ok)
     }
 }
 
 extension HTTPField.Name {
-    static let cartToken = Self("Cart-Token")!
-    static let orderToken = Self("Order-Token")!
-    static let idempotencyKey = Self("Idempotency-Key")!
-    static let idempotentReplayed = Self("Idempotent-Replayed")!
-    static let region = Self("X-Region")!
-    static let forwardedBy = Self("Storefront-Forwarded-By")!
-    static let peerSecret = Self("Storefront-Peer-Secret")!
-}
-
-extension TestResponse {
-    var problemType: String? {
-        (try? json())?["type"] as? String
-    }
-
-    func isProblem(_ slug: String) -> Bool {
-        problemType == "https://storefront.example/problems/\(slug)"
-    }
+    public static let cartToken = Self("Cart-Token")!
+    public static let orderToken = Self("Order-Token")!
+    public static let idempotencyKey = Self("Idempotency-Key")!
+    public static let idempotentReplayed = Self("Idempotent-Replayed")!
+    public static let region = Self("X-Region")!
+    public static let forwardedBy = Self("Storefront-Forwarded-By")!
+    public static let peerSecret = Self("Storefront-Peer-Secret")!
 }
