@@ -9,7 +9,7 @@
 ///   agent lowers its weight); the others are backups in order. Carts, checkouts and orders go to the
 ///   closest region that is up (`balance first`), all regions active so a retry can reach another. A region is in a flow's backend while its
 ///   `/health/ready/<flow>` answers 200, checked every 500 ms (fall 2, rise 2), and comes back with a 10 s
-///   slow start.
+///   slow start. A check fails at once on a refusal and after 2 s on silence: busy is not down.
 /// - No region ready for the flow: the request fails open to the closest region whose `/health/live`
 ///   answers, marked `fail-open` in `X-Edge-Route`.
 /// - Retries go to another region when the first gave no answer (connection refused or reset, empty
@@ -120,7 +120,7 @@ public struct HAProxyConfig: Sendable {
         let uri = check == "live" ? "/health/live" : "/health/ready/\(check)"
         var lines = [
             "listen region_\(region.name)_\(check)", "    bind abns@\(region.name)-\(check)", "    balance roundrobin", "    option allbackups",
-            "    option httpchk", "    http-check send meth GET uri \(uri)", "    http-check expect status 200",
+            "    timeout check 400ms", "    option httpchk", "    http-check send meth GET uri \(uri)", "    http-check expect status 200",
         ]
         lines += instanceServers(region) { instance in
             check == "live" ? "" : " agent-check agent-port \(instance.agentPort) agent-inter 1s agent-send \"\(check)\\n\""
@@ -167,7 +167,11 @@ public struct HAProxyConfig: Sendable {
             "    timeout http-request 10s",
             "    timeout http-keep-alive 30s",
             "    timeout queue 5s",
-            "    timeout check 400ms",
+            // A region's check: a region that refuses or cannot be reached fails at once (the connect
+            // phase has min(timeout connect, inter)); one that accepts and is slow to answer is busy, or
+            // hung, and the edge waits 2 s before counting it a failure, so that a region saturated by a rush
+            // stays in rotation. An instance's check inside its region's balancer keeps 400 ms.
+            "    timeout check 2s",
             // Another region when the first gave no answer (a connection that failed, or closed empty) or
             // refused (503): a shed request, or one its database could not serve.
             "    retries 2",
@@ -248,11 +252,10 @@ public struct HAProxyConfig: Sendable {
                 lines.append("")
             }
             if !balanced.isEmpty {
-                // Through the region's balancer: an instance's own check judges it, with the usual timeout, and
-                // takes it out while others serve; with none passing, the balancer fails open to them all and
-                // this check sees their answer. It is the region's, so a second, local hop on a loaded machine
-                // must not take the region out: it waits longer.
-                lines += ["backend checks_balanced_\(check)", "    timeout check 2s"] + head
+                // Through the region's balancer: an instance's own check judges it, quicker, and takes it out
+                // while others serve; with none passing, the balancer fails open to them all and this check
+                // sees their answer.
+                lines += ["backend checks_balanced_\(check)"] + head
                 for region in balanced { lines.append("    server \(region.name) \(address(region, check)) check") }
                 lines.append("")
             }
@@ -303,7 +306,8 @@ public struct HAProxyConfig: Sendable {
                 "frontend peers_\(region.name)", "    bind \(entry.text)",
                 "    http-request disable-l7-retry if !METH_GET !{ req.hdr(Idempotency-Key) -m found }",
                 "    default_backend peers_\(region.name)", "", "backend peers_\(region.name)", "    balance roundrobin",
-                "    option allbackups", "    option httpchk", "    http-check send meth GET uri /health/live", "    http-check expect status 200",
+                "    option allbackups", "    timeout check 400ms", "    option httpchk", "    http-check send meth GET uri /health/live",
+                "    http-check expect status 200",
             ]
             lines += instanceServers(region)
             lines.append("")

@@ -46,6 +46,11 @@ public final class HealthMonitor: Sendable {
     }
 
     public var staleAfter: Duration { interval * 3 }
+    /// A signal whose latest sample is older than `staleAfter` is late: degraded, as the prober's rounds slow
+    /// down on saturated cores. Only once it is `stuckAfter` old is the prober taken for stuck: unhealthy, and
+    /// a probe answered from an evaluation that old fails. As for a silent dependency (`Silence`), late is
+    /// busy until it has lasted 3 s.
+    public var stuckAfter: Duration { staleAfter + Silence.defaultLimit }
     /// Caught up with a peer: its latest heartbeat applied here is at most this old (heartbeats are written
     /// once an interval).
     public var caughtUpLag: Duration { max(.seconds(2), interval * 2) }
@@ -62,7 +67,7 @@ public final class HealthMonitor: Sendable {
     /// When a verdict made now stops holding by itself: the latest evaluation goes stale, or a drain lifts.
     public func readinessHolds(now: Date = Date(), instant: ContinuousClock.Instant = .now) -> ContinuousClock.Instant {
         state.withLock { state in
-            var until = state.latest.map { $0.instant + staleAfter } ?? instant
+            var until = state.latest.map { $0.instant + stuckAfter } ?? instant
             if let lifts = state.drain(at: now)?.until { until = min(until, instant + .seconds(lifts.timeIntervalSince(now))) }
             return until
         }
@@ -120,6 +125,7 @@ public final class HealthMonitor: Sendable {
                 startupPending: Self.pending(state),
                 previous: state.latest,
                 staleAfter: staleAfter,
+                stuckAfter: stuckAfter,
                 now: now,
                 instant: instant
             )
@@ -211,7 +217,7 @@ public final class HealthMonitor: Sendable {
         var reasons = pending
         if let drain { reasons.append("draining: \(drain.reason)") }
         if let report {
-            if instant - report.instant > staleAfter {
+            if instant - report.instant > stuckAfter {
                 reasons.append("the latest health evaluation is stale: the prober is stuck")
             }
             for (flow, node) in report.unhealthyFlows(among: flow.map { [$0] } ?? Flow.allCases) {

@@ -50,13 +50,15 @@ public struct HealthReport: Sendable {
 
 extension HealthReport {
     /// Evaluates the model from each signal's tracker at `now`. A signal whose latest sample is older than
-    /// `staleAfter` counts as unhealthy: a prober that hangs must not freeze a green answer.
+    /// `staleAfter` is at least degraded (the prober is behind), and older than `stuckAfter` unhealthy: a
+    /// prober that hangs must not freeze a green answer, and one slowed by a rush must not take the region out.
     public static func evaluate(
         model: HealthModel,
         trackers: [SignalID: SignalTracker],
         startupPending: [String],
         previous: HealthReport?,
         staleAfter: Duration,
+        stuckAfter: Duration,
         now: Date = Date(),
         instant: ContinuousClock.Instant = .now
     ) -> HealthReport {
@@ -67,10 +69,17 @@ extension HealthReport {
             return fallback ?? now
         }
         func isStale(_ sample: SignalSample) -> Bool { instant - sample.instant > staleAfter }
+        func isStuck(_ sample: SignalSample) -> Bool { instant - sample.instant > stuckAfter }
 
         for signal in model.signals {
             let tracker = trackers[signal]
-            signalStatus[signal] = tracker?.latest.map(isStale) == true ? .unhealthy : tracker?.status ?? .unhealthy
+            let status = tracker?.status ?? .unhealthy
+            signalStatus[signal] =
+                switch tracker?.latest {
+                case let latest? where isStuck(latest): .unhealthy
+                case let latest? where isStale(latest): max(status, .degraded)
+                default: status
+                }
         }
         /// The signal at the bottom of a troubled signal's trouble: itself, or the troubled signal that kept it
         /// from being measured when it took its state (and while that one recovers, still that one).
@@ -87,8 +96,11 @@ extension HealthReport {
             var reason = tracker?.explanation ?? "not sampled yet"
             var changed = tracker?.since
             if let sample = tracker?.latest, isStale(sample) {
+                let age = (instant - sample.instant).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))
                 reason =
-                    "no sample for \((instant - sample.instant).formatted(.units(allowed: [.seconds], fractionalPart: .show(length: 1)))): the prober is stuck"
+                    isStuck(sample)
+                    ? "no sample for \(age): the prober is stuck"
+                    : "no sample for \(age): the prober is behind (busy, or stuck if it lasts \(stuckAfter.secondsText))"
                 changed = nil
             } else if root(signal) != signal {
                 reason += " (because \(root(signal)) is \(signalStatus[root(signal)]!))"

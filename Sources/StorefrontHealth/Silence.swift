@@ -12,7 +12,10 @@ public struct Silence: Sendable {
     public let limit: Duration
     private var since: [SignalID: ContinuousClock.Instant] = [:]
 
-    public init(limit: Duration = .seconds(3)) {
+    /// How long a silence lasts before it is taken for down, unless a test says otherwise.
+    public static let defaultLimit = Duration.seconds(3)
+
+    public init(limit: Duration = defaultLimit) {
         self.limit = limit
     }
 
@@ -53,8 +56,9 @@ public struct Silence: Sendable {
     }
 }
 
+/// "1.5 s", for the reasons people read.
 extension Duration {
-    fileprivate var secondsText: String {
+    var secondsText: String {
         let (seconds, attoseconds) = components
         let value = Double(seconds) + Double(attoseconds) / 1e18
         return "\(value.formatted(.number.precision(.fractionLength(0...1)))) s"

@@ -199,7 +199,9 @@ import Testing
             ]
         )
         #expect(Self.backend("checks_balanced_cart", in: text).contains("    server eu-west abns@eu-west-cart check"))
-        #expect(Self.backend("checks_balanced_cart", in: text).contains("    timeout check 2s"))
+        // A region's checks wait 2 s for an answer (busy is not down); an instance's, inside its region, 400 ms.
+        #expect(text.components(separatedBy: "    timeout check 2s\n").count == 2, "once, in the defaults")
+        #expect(!Self.backend("checks_balanced_cart", in: text).contains { $0.contains("timeout check") })
         #expect(Self.backend("checks_balanced_live", in: text).contains("    server eu-west abns@eu-west-live check"))
         #expect(!Self.backend("checks_cart", in: text).contains { $0.contains("eu-west") })
         #expect(Self.backend("EU_browse", in: text)[1].contains("agent-addr 127.0.0.12 agent-port 9082"))
@@ -207,6 +209,7 @@ import Testing
         let start = try #require(lines.firstIndex(of: "listen region_eu-west_checkout"))
         let balancer = Array(lines[(start + 1)...].prefix { !$0.isEmpty })
         #expect(balancer.contains("    bind abns@eu-west-checkout"))
+        #expect(balancer.contains("    timeout check 400ms"))
         #expect(balancer.contains("    http-check send meth GET uri /health/ready/checkout"))
         #expect(
             balancer.filter { $0.hasPrefix("    server ") } == [

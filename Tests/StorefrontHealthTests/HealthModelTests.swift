@@ -38,7 +38,7 @@ import Testing
         }
         round(monitor, instant: start)
         #expect(moved())
-        #expect(monitor.readinessHolds(instant: start) == start + monitor.staleAfter)
+        #expect(monitor.readinessHolds(instant: start) == start + monitor.stuckAfter)
         #expect(monitor.readiness(instant: start).ok)
         #expect(!moved())
         let now = Date()
@@ -237,24 +237,35 @@ import Testing
         #expect(monitor.readiness().ok)
     }
 
-    @Test func aSampleOlderThanThreeIntervalsCountsAsFailed() throws {
+    /// A sample three intervals old is late: the prober is behind, as on saturated cores, and the signal
+    /// degraded; three seconds later still, the prober is taken for stuck and the signal fails.
+    @Test func aLateSampleDegradesItsSignalAndOnlyAStuckOneFailsIt() throws {
         let monitor = monitor()
         let start = ContinuousClock.now
         round(monitor, instant: start)
         // The prober hangs on the database read: no new sample, while other signals keep arriving.
-        for signal in model.signals where signal != .databaseRead { monitor.record(healthy(signal), for: signal) }
-        monitor.completeRound(instant: start + .seconds(4))
-        let read = try #require(monitor.latest?[HealthReport.signalID(.databaseRead)])
-        #expect(read.status == .unhealthy)
-        #expect(read.reason?.contains("stuck") == true)
+        func read(at seconds: Double) throws -> HealthReport.Node {
+            for signal in model.signals where signal != .databaseRead { monitor.record(healthy(signal), for: signal) }
+            monitor.completeRound(instant: start + .seconds(seconds))
+            return try #require(monitor.latest?[HealthReport.signalID(.databaseRead)])
+        }
+        #expect(try read(at: 2).status == .healthy)
+        let late = try read(at: 4)
+        #expect(late.status == .degraded)
+        #expect(late.reason?.contains("behind") == true, "\(late.reason ?? "")")
+        #expect(monitor.readiness(instant: start + .seconds(4)).ok, "a late prober is busy, not down")
+        let stuck = try read(at: 6.5)
+        #expect(stuck.status == .unhealthy)
+        #expect(stuck.reason?.contains("stuck") == true)
+        #expect(!monitor.readiness(instant: start + .seconds(6.5)).ok)
     }
 
-    @Test func aStaleEvaluationIsNotReady() {
+    @Test func anEvaluationStuckForLongIsNotReady() {
         let monitor = monitor()
         let start = ContinuousClock.now
         round(monitor, instant: start)
-        #expect(monitor.readiness(instant: start + .seconds(2)).ok)
-        let verdict = monitor.readiness(instant: start + .seconds(4))
+        #expect(monitor.readiness(instant: start + .seconds(4)).ok, "three intervals late: busy")
+        let verdict = monitor.readiness(instant: start + .seconds(6.5))
         #expect(!verdict.ok)
         #expect(verdict.reasons.contains { $0.contains("stale") })
     }

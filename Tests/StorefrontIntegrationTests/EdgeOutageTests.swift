@@ -1,5 +1,7 @@
+import AsyncHTTPClient
 import DelayProxy
 import Foundation
+import NIOCore
 import StorefrontCore
 import StorefrontEdge
 import StorefrontLoad
@@ -30,6 +32,11 @@ extension ReplicationTests {
                                     let edge = try await EdgeProcess.start(try EdgeTopology(parsing: table))
                                     do {
                                         try await Self.crashBehindTheEdge(edge, regions: regions, eastLink: eastLink)
+                                        // What the survivors' own health saw: a signal that failed under the rush
+                                        // names why a region answered unready.
+                                        for (name, port) in [("eu-west", west), ("ap-southeast", south)] {
+                                            for change in try await Self.unhealthyChanges(port: port) { print("\(name): \(change)") }
+                                        }
                                     } catch {
                                         await edge.stop()
                                         throw error
@@ -41,6 +48,17 @@ extension ReplicationTests {
                     }
                 }
             }
+        }
+    }
+
+    /// The signals that turned unhealthy, with why, from the region's `/health/history`.
+    static func unhealthyChanges(port: Int) async throws -> [String] {
+        let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/history"), timeout: .seconds(5))
+        let body = try await response.body.collect(upTo: 16 << 20)
+        let document = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] ?? [:]
+        return (document["changes"] as? [[String: Any]] ?? []).compactMap { change in
+            guard change["to"] as? String == "unhealthy", let node = change["node"] as? String, node.hasPrefix("signal:") else { return nil }
+            return "\(change["at"] ?? "") \(node): \(change["reason"] ?? "")"
         }
     }
 
@@ -96,7 +114,10 @@ extension ReplicationTests {
             #expect(late == 0, "\(continent): \(late) failed 3 s or more after the crash")
         }
         #expect(Double(errors) <= Double(requests) * 0.02, "\(errors) of \(requests)")
-        #expect(share("eu-west", reports[1].regions) >= 0.97)
-        #expect(share("ap-southeast", reports[2].regions) >= 0.97)
+        // Europe and Asia stay on their own regions: browsing spills at most a sixth to the next region while
+        // its own is degraded (weight 256 × 2 % against 1), carts and checkouts none while it is ready. A CI run
+        // with the edge's checks timing out after 400 ms took busy regions out and got 90 % (now 2 s).
+        #expect(share("eu-west", reports[1].regions) >= 0.83, "\(reports[1].regions)")
+        #expect(share("ap-southeast", reports[2].regions) >= 0.83, "\(reports[2].regions)")
     }
 }
