@@ -7,16 +7,20 @@ enum BundledResource {
     static func data(_ name: String, _ type: String, in subdirectory: String? = nil) throws(BundledResourceMissing) -> Data {
         guard let url = Bundle.module.url(forResource: name, withExtension: type, subdirectory: subdirectory),
             let data = try? Data(contentsOf: url)
-        else { throw BundledResourceMissing(file: [subdirectory, "\(name).\(type)"].compactMap { $0 }.joined(separator: "/")) }
+        else { throw BundledResourceMissing(file: path(name, type, in: subdirectory)) }
         return data
     }
 
     static func text(_ name: String, _ type: String, in subdirectory: String? = nil) throws(BundledResourceMissing) -> String {
         let data = try data(name, type, in: subdirectory)
         guard let text = String(data: data, encoding: .utf8) else {
-            throw BundledResourceMissing(file: [subdirectory, "\(name).\(type)"].compactMap { $0 }.joined(separator: "/") + " (as UTF-8)")
+            throw BundledResourceMissing(file: path(name, type, in: subdirectory) + " (as UTF-8)")
         }
         return text
+    }
+
+    private static func path(_ name: String, _ type: String, in subdirectory: String?) -> String {
+        [subdirectory, "\(name).\(type)"].compactMap { $0 }.joined(separator: "/")
     }
 }
 

@@ -51,14 +51,24 @@ extension ReplicationTests {
         }
     }
 
-    /// The signals that turned unhealthy, with why, from the region's `/health/history`.
+    /// The signals that turned unhealthy after their first state ("not sampled yet"), with why, from the
+    /// region's `/health/history`.
     static func unhealthyChanges(port: Int) async throws -> [String] {
+        struct History: Decodable {
+            struct Change: Decodable {
+                let at: String
+                let node: String
+                let from: String?
+                let to: String
+                let reason: String?
+            }
+            let changes: [Change]
+        }
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/history"), timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 16 << 20)
-        let document = try JSONSerialization.jsonObject(with: Data(body.readableBytesView)) as? [String: Any] ?? [:]
-        return (document["changes"] as? [[String: Any]] ?? []).compactMap { change in
-            guard change["to"] as? String == "unhealthy", let node = change["node"] as? String, node.hasPrefix("signal:") else { return nil }
-            return "\(change["at"] ?? "") \(node): \(change["reason"] ?? "")"
+        let history = try JSONDecoder().decode(History.self, from: Data(body.readableBytesView))
+        return history.changes.filter { $0.from != nil && $0.to == "unhealthy" && $0.node.hasPrefix("signal:") }.map {
+            "\($0.at) \($0.node): \($0.reason ?? "")"
         }
     }
 
