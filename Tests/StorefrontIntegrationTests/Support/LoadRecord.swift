@@ -18,7 +18,10 @@ final class LoadRecord: Sendable {
     private let closedFlag = Atomic<Bool>(false)
     private let collected = Mutex(Outcomes())
 
-    var stopped: Bool { stopFlag.load(ordering: .relaxed) }
+    /// Also true in a cancelled task: when the test fails before it flips the switch, its task group cancels
+    /// the shoppers, and a shopper looping until the switch would fail each journey at once, forever, and the
+    /// group would wait for it forever (a CI run hung so, spinning a core, after one such failure).
+    var stopped: Bool { stopFlag.load(ordering: .relaxed) || Task.isCancelled }
     var draining: Bool { drainFlag.load(ordering: .relaxed) }
     var outcomes: Outcomes { collected.withLock { $0 } }
 
