@@ -134,10 +134,11 @@ import Testing
                     // only its last second could still be unreported.
                     let after = try await Self.transactions(owner, database: database.appURL.database)
                     print("10000 probes in \(elapsed); the database counted \(after - before) transactions meanwhile (the counting queries included)")
-                    // The background loops still run a round or two while the probes run (more on a loaded
-                    // machine, where 10,000 probes take longer): the bound is one transaction per hundred
-                    // probes, far below the 10,000 a probe that queried would add.
-                    #expect(after - before < 100)
+                    // The background loops still run a round every 20 s while the probes run (about 1.5
+                    // transactions a second; more rounds on a loaded machine, where 10,000 probes take longer):
+                    // the bound is one transaction per ten probes, ten times below what a probe that queried
+                    // would add, and eleven minutes of background rounds.
+                    #expect(after - before < 1000)
                 }
             }
         }
