@@ -58,9 +58,19 @@ struct HARegion: Sendable {
             try? await run(["etcd-stop", "\(directory)/etcd"])
             return result
         } catch {
+            ha.printLogTails(etcd: "\(directory)/etcd/etcd.log")
             try? await run(["stop", ha.directory])
             try? await run(["etcd-stop", "\(directory)/etcd"])
             throw error
+        }
+    }
+
+    /// What Patroni, the router and etcd said last, printed when a test fails: the directory holding their
+    /// logs is removed with the test, and a failover that did not happen is read there.
+    func printLogTails(etcd: String, lines: Int = 40) {
+        for file in ["\(directory)/node1/patroni.log", "\(directory)/node2/patroni.log", "\(directory)/router.log", etcd] {
+            let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? "(none)"
+            print("--- \(file), its last \(lines) lines:\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n"))
         }
     }
 
