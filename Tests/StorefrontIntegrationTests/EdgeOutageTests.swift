@@ -8,6 +8,8 @@ import StorefrontLoad
 import StorefrontTestSupport
 import Testing
 
+@testable import StorefrontHTTP
+
 /// The three regions on their real clusters behind the real edge, with shoppers from three continents; then
 /// us-east dies mid-run. Part of the serialized replication suite, since it crashes a cluster.
 extension ReplicationTests {
@@ -54,19 +56,9 @@ extension ReplicationTests {
     /// The signals that turned unhealthy after their first state ("not sampled yet"), with why, from the
     /// region's `/health/history`.
     static func unhealthyChanges(port: Int) async throws -> [String] {
-        struct History: Decodable {
-            struct Change: Decodable {
-                let at: String
-                let node: String
-                let from: String?
-                let to: String
-                let reason: String?
-            }
-            let changes: [Change]
-        }
         let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: "http://127.0.0.1:\(port)/health/history"), timeout: .seconds(5))
         let body = try await response.body.collect(upTo: 16 << 20)
-        let history = try JSONDecoder().decode(History.self, from: Data(body.readableBytesView))
+        let history = try JSONDecoder().decode(HealthHistoryDocument.self, from: Data(body.readableBytesView))
         return history.changes.filter { $0.from != nil && $0.to == "unhealthy" && $0.node.hasPrefix("signal:") }.map {
             "\($0.at) \($0.node): \($0.reason ?? "")"
         }

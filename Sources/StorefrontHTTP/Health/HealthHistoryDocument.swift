@@ -6,7 +6,8 @@ import StorefrontHealth
 /// after `since`, for the dashboard's sparklines and timeline and for an engineer asking what happened
 /// before. Samples are columns (times, values, states) rather than objects: an hour of twenty signals is
 /// 72,000 samples.
-struct HealthHistoryDocument: Encodable {
+/// Decodable too, so that a test reads the document as the route writes it.
+struct HealthHistoryDocument: Codable {
     var region: String
     /// The latest entry's stamp: the `since` that asks for exactly what was recorded after this answer.
     var until: String
@@ -14,7 +15,7 @@ struct HealthHistoryDocument: Encodable {
     var signals: [Series]
     var changes: [Change]
 
-    struct Series: Encodable {
+    struct Series: Codable {
         var id: String
         var unit: String
         /// Milliseconds since 1970, one per sample, increasing.
@@ -25,7 +26,7 @@ struct HealthHistoryDocument: Encodable {
         var states: String
     }
 
-    struct Change: Encodable {
+    struct Change: Codable {
         var at: String
         var node: String
         /// Null for a node's first state.
