@@ -22,13 +22,22 @@ extension ReplicationTests {
                 try await ha.keepOnFailover([try regions.topology(Self.west).slot(from: Self.east)], database: regions.database, standby: standby)
                 let subscriptions = try await Self.subscriptions(regions)
 
-                let east = try await withRegionApps(regions, only: [Self.east]) { apps in
+                let (east, west) = try await withRegionApps(regions, only: [Self.east, Self.west]) { apps in
                     let shopper = Shopper(client: apps[Self.east]!)
+                    let peer = Shopper(client: apps[Self.west]!)
                     try await shopper.setStock(sku, 1_000)
+                    try await peer.setStock(sku, 1_000)
                     var acknowledged: [String] = []
                     for _ in 0..<10 { acknowledged.append(try await Self.placeOrderAndReturnID(shopper, sku: sku)) }
                     // Acknowledged right before the crash: a commit waits for the synchronous standby.
-                    try await ha.crash(node: primary)
+                    // Then the standby's link is cut: the peer's order is applied here and never reaches the
+                    // standby, so eu-west must go on holding it, or the promoted standby would never be sent it.
+                    let peerOrder = try await ha.withReplicationCutOff(to: standby) {
+                        let id = try await Self.placeOrderAndReturnID(peer, sku: sku)
+                        #expect(try await Self.whatHoldsThePeersOrder(regions) == "us-east's apply waits for its standby")
+                        try await ha.crash(node: primary)
+                        return id
+                    }
                     let started = ContinuousClock.now
                     // Checkouts during the failover may be refused, never half-done; each is retried with its
                     // key until the promoted standby takes it.
@@ -40,18 +49,12 @@ extension ReplicationTests {
                     }
                     print("failover: 10 checkouts after the crash taken within \(ContinuousClock.now - started); refused: \(refused)")
                     #expect(refused.allSatisfy { $0 == 503 }, "a refusal during the failover is 503, to retry: \(refused)")
-                    return acknowledged
+                    // The promoted region's own subscription to its peer runs on the new primary.
+                    var placed = [peerOrder]
+                    for _ in 0..<5 { placed.append(try await Self.placeOrderAndReturnID(peer, sku: sku)) }
+                    return (acknowledged, placed)
                 }
                 #expect(await ha.primary() == standby, "the standby was promoted")
-
-                // The promoted region's own subscription to its peer runs on the new primary.
-                let west = try await withRegionApps(regions, only: [Self.west]) { apps in
-                    let shopper = Shopper(client: apps[Self.west]!)
-                    try await shopper.setStock(sku, 1_000)
-                    var placed: [String] = []
-                    for _ in 0..<5 { placed.append(try await Self.placeOrderAndReturnID(shopper, sku: sku)) }
-                    return placed
-                }
 
                 let converged = try await regions.waitForConvergence()
                 print("failover: both regions converged \(converged) after us-east's primary was lost")
@@ -104,6 +107,28 @@ extension ReplicationTests {
             return (response.status == .created ? try response.json()["id"] as? String : nil, response.status.code)
         }
         return (id, refused)
+    }
+
+    /// Whether eu-west's slot for us-east moved past the order eu-west just took (us-east reported it flushed)
+    /// or us-east's apply worker waits for its synchronous standby: the first that happens.
+    static func whatHoldsThePeersOrder(_ regions: ReplicatedRegions) async throws -> String {
+        let slot = try regions.topology(Self.east).slot(from: Self.west)
+        let written = try #require(
+            try await regions.asAdmin(Self.west) { client in try await client.rows("SELECT pg_current_wal_lsn()::text").first?.decode(String.self) }
+        )
+        return try await firstValue("eu-west's slot past the order, or us-east's apply waiting for its standby") { () -> String? in
+            let confirmed = try await regions.asAdmin(Self.west) { client in
+                try await client.rows("SELECT confirmed_flush_lsn >= \(written)::pg_lsn FROM pg_replication_slots WHERE slot_name = \(slot)")
+                    .first?.decode(Bool.self)
+            }
+            if confirmed == true { return "eu-west's slot moved past the order" }
+            let waiting = try await regions.asAdmin(Self.east) { client in
+                try await client.rows(
+                    "SELECT EXISTS (SELECT 1 FROM pg_stat_activity WHERE backend_type = 'logical replication worker' AND wait_event = 'SyncRep')"
+                ).first?.decode(Bool.self)
+            }
+            return waiting == true ? "us-east's apply waits for its standby" : nil
+        }
     }
 
     /// Each region's subscriptions and their ids: a resync would drop and create them anew.

@@ -54,7 +54,7 @@ scope: $name
 namespace: /storefront/
 name: $name-$node
 log:
-  level: WARNING
+  level: INFO
 restapi:
   listen: $host:$rest_port
   connect_address: $host:$rest_port
@@ -202,11 +202,67 @@ ha_start() {
         echo $! >"$dir/router.pid"
     fi
     pg_roles "$dir/node$primary" "${pgs[$((primary - 1))]}" "$password" >/dev/null
+    # A new router counts every server up until its checks fail twice: for its first second it would send
+    # a connection for the primary to the standby, which refuses to write.
     for _ in $(seq 1 50); do
-        PGPASSWORD=$password psql -X -q -h "$host" -p "$port" -U postgres -d postgres -c "SELECT 1" >/dev/null 2>&1 && return 0
+        if ha_router_agrees "$dir" "$name" "$primary" &&
+            [ "$(PGPASSWORD=$password psql -X -q -At -h "$host" -p "$port" -U postgres -d postgres -c "SELECT pg_is_in_recovery()" 2>/dev/null)" = f ]; then
+            return 0
+        fi
         sleep 0.2
     done
     die "[$name] the router on $host:$port does not reach the primary"
+}
+
+# ha_router_agrees DIR NAME NODE: true when the router's checks agree that node NODE is the primary: in its
+# primary backend only that node is up, in its standby backend only the other (read on its stats socket).
+ha_router_agrees() {
+    python3 - "$1/router.sock" "$2" "$3" <<'PY'
+import csv, io, socket, sys
+
+path, name, primary = sys.argv[1], sys.argv[2], sys.argv[3]
+standby = "node1" if primary == "2" else "node2"
+try:
+    with socket.socket(socket.AF_UNIX) as s:
+        s.connect(path)
+        s.sendall(b"show stat\n")
+        data = b""
+        while chunk := s.recv(65536):
+            data += chunk
+except OSError:
+    sys.exit(1)
+up = {(row["pxname"], row["svname"]) for row in csv.DictReader(io.StringIO(data.decode().lstrip("# "))) if row["status"].startswith("UP")}
+wanted = {(f"{name}_primary", f"node{primary}"), (f"{name}_standby", standby)}
+sys.exit(0 if {(px, sv) for px, sv in up if sv != "BACKEND"} == wanted else 1)
+PY
+}
+
+# ha_wait_synchronous HOST PRIMARY_PG STANDBY STANDBY_PG STANDBY_REST PASSWORD: waits up to 60 s until the
+# standby (Patroni's member name STANDBY), as its server runs now, streams to the primary as its synchronous
+# standby and Patroni's /sync names it, for 2 s on end (two of Patroni's loops). After a restart of the
+# standby (Patroni restarts it to copy permanent slots) /sync goes on naming it until the primary's Patroni
+# notices, a loop later, and withdraws it until it is synchronous again: a crash of the primary in that
+# moment would promote nobody.
+ha_wait_synchronous() {
+    local host=$1 primary_pg=$2 standby=$3 standby_pg=$4 standby_rest=$5 password=$6 started streaming held=0
+    for _ in $(seq 1 240); do
+        started=$(PGPASSWORD=$password psql -X -q -At -h "$host" -p "$standby_pg" -U postgres -d postgres \
+            -c "SELECT pg_postmaster_start_time()" 2>/dev/null) || started=""
+        streaming=$(PGPASSWORD=$password psql -X -q -At -h "$host" -p "$primary_pg" -U postgres -d postgres \
+            -v standby="$standby" -v started="${started:-infinity}" -f - 2>/dev/null <<'SQL' || true
+SELECT count(*) FROM pg_stat_replication
+WHERE application_name = :'standby' AND state = 'streaming' AND sync_state = 'sync' AND backend_start > :'started';
+SQL
+        )
+        if [ "$streaming" = 1 ] && curl -fsS -o /dev/null "http://$host:$standby_rest/sync" 2>/dev/null; then
+            held=$((held + 1))
+            [ "$held" -le 8 ] || return 0
+        else
+            held=0
+        fi
+        sleep 0.25
+    done
+    return 1
 }
 
 # ha_node_start DIR NODE: starts node NODE's Patroni, which starts (or bootstraps, or clones) its server.
@@ -223,14 +279,19 @@ ha_node_start() {
     echo $! >"$dir/node$node/patroni.pid"
 }
 
-# ha_crash_node DIR NODE: the node lost, as a machine is: Patroni and its PostgreSQL killed, no shutdown.
+# ha_crash_node DIR NODE: the node lost, as a machine is: Patroni and every process of its PostgreSQL killed,
+# no shutdown.
 ha_crash_node() {
-    local dir=$1 node=$2 postmaster
+    local dir=$1 node=$2 postmaster processes
     stop_pid "$dir/node$node/patroni.pid" KILL
     postmaster=$(head -n 1 "$dir/node$node/data/postmaster.pid" 2>/dev/null || true)
-    # Its backends end by themselves when they find their postmaster gone, as after a machine's crash
-    # their connections would.
-    [ -z "$postmaster" ] || kill -KILL "$postmaster" 2>/dev/null || true
+    [ -n "$postmaster" ] && kill -STOP "$postmaster" 2>/dev/null || return 0
+    # All at one instant, as a machine's crash takes them: stopped first, so that none forks or goes on
+    # without the others (a backend that outlives its postmaster still talks to its clients a moment:
+    # a subscription's worker would tell the peer it holds what the standby never got), then killed.
+    processes=("$postmaster" $(pgrep -P "$postmaster"))
+    kill -STOP "${processes[@]}" 2>/dev/null || true
+    kill -KILL "${processes[@]}" 2>/dev/null || true
 }
 
 # ha_primary_node HOST:REST1 HOST:REST2: 1 or 2, the node whose Patroni says it is the primary (none: empty).

@@ -63,6 +63,13 @@ public struct ReplicationSetup: Sendable {
         }
     }
 
+    /// How a subscription's apply worker commits what it applies: as an order does. The peer's slot moves past
+    /// a transaction once this region reports it flushed, and never sends it again; PostgreSQL's default for
+    /// subscriptions, `off`, reports a flush the region's synchronous standby may not hold yet, so a failover in
+    /// that moment would lose the peer's rows here for good. `on` waits for the standby's flush (or, with none,
+    /// the local one) before the apply worker goes on.
+    static let applyCommit = "'on'"
+
     private func subscribe(to peer: ReplicationTopology.PeerDatabase) async throws {
         let name = topology.subscription(to: peer.region)
         let publications = topology.publications(of: peer.region).joined(separator: ", ")
@@ -82,7 +89,8 @@ public struct ReplicationSetup: Sendable {
                 """
                 CREATE SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))
                 PUBLICATION \(unescaped: publications)
-                WITH (slot_name = \(unescaped: sqlLiteral(slot)), create_slot = \(unescaped: slotExists ? "false" : "true"), copy_data = true)
+                WITH (slot_name = \(unescaped: sqlLiteral(slot)), create_slot = \(unescaped: slotExists ? "false" : "true"), copy_data = true,
+                      synchronous_commit = \(unescaped: Self.applyCommit))
                 """,
                 logger: logger
             )
@@ -95,6 +103,7 @@ public struct ReplicationSetup: Sendable {
                 "ALTER SUBSCRIPTION \(unescaped: name) CONNECTION \(unescaped: sqlLiteral(peer.url.conninfo))",
                 logger: logger
             )
+            try await client.run("ALTER SUBSCRIPTION \(unescaped: name) SET (synchronous_commit = \(unescaped: Self.applyCommit))", logger: logger)
             try await client.run(
                 "ALTER SUBSCRIPTION \(unescaped: name) SET PUBLICATION \(unescaped: publications) WITH (refresh = true)",
                 logger: logger

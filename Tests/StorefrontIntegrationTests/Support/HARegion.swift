@@ -58,20 +58,30 @@ struct HARegion: Sendable {
             try? await run(["etcd-stop", "\(directory)/etcd"])
             return result
         } catch {
-            ha.printLogTails(etcd: "\(directory)/etcd/etcd.log")
+            ha.reportLogs(etcd: "\(directory)/etcd/etcd.log")
             try? await run(["stop", ha.directory])
             try? await run(["etcd-stop", "\(directory)/etcd"])
             throw error
         }
     }
 
-    /// What Patroni, the router and etcd said last, printed when a test fails: the directory holding their
-    /// logs is removed with the test, and a failover that did not happen is read there.
-    func printLogTails(etcd: String, lines: Int = 40) {
-        for file in ["\(directory)/node1/patroni.log", "\(directory)/node2/patroni.log", "\(directory)/router.log", etcd] {
+    /// What Patroni (with its servers), the router and etcd said, when a test fails: the directory holding
+    /// their logs is removed with the test, and a failover that did not happen is read there. The last lines
+    /// of each are printed (a CI run keeps nothing else), the whole logs kept in the test artifacts.
+    func reportLogs(etcd: String, lines: Int = 100) {
+        let kept =
+            (ProcessInfo.processInfo.environment["STOREFRONT_TEST_ARTIFACTS"] ?? NSTemporaryDirectory())
+            + "/ha-\(region)-\(Int(Date().timeIntervalSince1970))"
+        try? FileManager.default.createDirectory(atPath: kept, withIntermediateDirectories: true)
+        for (file, name) in [
+            ("\(directory)/node1/patroni.log", "node1-patroni.log"), ("\(directory)/node2/patroni.log", "node2-patroni.log"),
+            ("\(directory)/router.log", "router.log"), (etcd, "etcd.log"),
+        ] {
             let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? "(none)"
+            try? text.write(toFile: "\(kept)/\(name)", atomically: false, encoding: .utf8)
             print("--- \(file), its last \(lines) lines:\n" + text.split(separator: "\n").suffix(lines).joined(separator: "\n"))
         }
+        print("--- the whole logs: \(kept)")
     }
 
     private static func run(_ arguments: [String]) async throws {
@@ -89,6 +99,21 @@ struct HARegion: Sendable {
     func crash(node: Int) async throws {
         trace("crashing \(region)'s node \(node + 1)")
         try await Self.run(["crash-node", directory, "\(node + 1)"])
+    }
+
+    /// Runs `body` while node `node` receives nothing from the primary, as over a link that stalls and then
+    /// drops: its WAL receiver is stopped (SIGSTOP) for `body`, then killed, and what was in flight to it is
+    /// lost. Its server restarts the receiver (after a restart of its own, as for any child killed).
+    func withReplicationCutOff<Result: Sendable>(to node: Int, _ body: () async throws -> Result) async throws -> Result {
+        let url = try DatabaseURL("postgres://postgres:\(password)@127.0.0.1:\(nodes[node].postgres)/postgres")
+        let receiver = try await PostgresClient.withRunning(url, logger: ReplicatedRegions.logger, maximumConnections: 1) { client in
+            try await client.rows("SELECT pid FROM pg_stat_wal_receiver").first?.decode(Int32.self)
+        }
+        guard let receiver else { throw TestSetupError("node \(node + 1) has no WAL receiver") }
+        trace("stopping \(region)'s node \(node + 1)'s WAL receiver")
+        kill(receiver, SIGSTOP)
+        defer { kill(receiver, SIGKILL) }
+        return try await body()
     }
 
     /// Makes `slots` (logical slots this region publishes from) permanent: Patroni keeps a copy of each on the
@@ -113,9 +138,10 @@ struct HARegion: Sendable {
         }
         // The copy restarted the standby, which is no longer the synchronous one until it has caught up
         // again; until then Patroni would promote nothing.
-        try await waitUntil("the standby is synchronous again", timeout: .seconds(60)) {
-            try await Self.get(nodes[standby].rest, "/sync") == 200
-        }
+        try await Self.run([
+            "wait-synchronous", "127.0.0.1", "\(nodes[1 - standby].postgres)", "\(region.name)-\(standby + 1)", "\(nodes[standby].postgres)",
+            "\(nodes[standby].rest)", password,
+        ])
     }
 
     private static func get(_ port: Int, _ path: String) async throws -> UInt {
