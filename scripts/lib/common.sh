@@ -23,6 +23,8 @@ ensure_packages() {
     command -v curl >/dev/null || missing+=(curl)
     command -v python3 >/dev/null || missing+=(python3)
     command -v runuser >/dev/null || missing+=(util-linux)
+    # pgrep: a process's children (scripts/test's cleanup, a crashed node, the fault injector).
+    command -v pgrep >/dev/null || missing+=(procps)
     # The edge is HAProxy, in the lab and in its tests.
     command -v haproxy >/dev/null || missing+=(haproxy)
     # The health dashboard is tested in a real headless browser.

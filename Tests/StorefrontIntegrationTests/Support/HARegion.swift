@@ -105,7 +105,7 @@ struct HARegion: Sendable {
     /// drops: its WAL receiver is stopped (SIGSTOP) for `body`, then killed, and what was in flight to it is
     /// lost. Its server restarts the receiver (after a restart of its own, as for any child killed).
     func withReplicationCutOff<Result: Sendable>(to node: Int, _ body: () async throws -> Result) async throws -> Result {
-        let url = try DatabaseURL("postgres://postgres:\(password)@127.0.0.1:\(nodes[node].postgres)/postgres")
+        let url = try serverURL(of: node)
         let receiver = try await PostgresClient.withRunning(url, logger: ReplicatedRegions.logger, maximumConnections: 1) { client in
             try await client.rows("SELECT pid FROM pg_stat_wal_receiver").first?.decode(Int32.self)
         }
@@ -127,7 +127,7 @@ struct HARegion: Sendable {
         let response = try await HTTPClient.shared.execute(request, timeout: .seconds(10))
         guard response.status == .ok else { throw TestSetupError("PATCH /config: \(response.status)") }
         // Copied by restarting the standby, then advanced every loop.
-        let url = try DatabaseURL("postgres://postgres:\(password)@127.0.0.1:\(nodes[standby].postgres)/\(database)")
+        let url = try serverURL(of: standby, database: database)
         try await waitUntil("the standby holds the permanent slots", timeout: .seconds(60)) {
             let found = try await PostgresClient.withRunning(url, logger: ReplicatedRegions.logger, maximumConnections: 1) { client in
                 try await client.rows("SELECT slot_name::text FROM pg_replication_slots WHERE slot_type = 'logical'").map {
@@ -142,6 +142,11 @@ struct HARegion: Sendable {
             "wait-synchronous", "127.0.0.1", "\(nodes[1 - standby].postgres)", "\(region.name)-\(standby + 1)", "\(nodes[standby].postgres)",
             "\(nodes[standby].rest)", password,
         ])
+    }
+
+    /// Node `node`'s own server (not the router's), as its superuser.
+    private func serverURL(of node: Int, database: String = "postgres") throws -> DatabaseURL {
+        try DatabaseURL("postgres://postgres:\(password)@127.0.0.1:\(nodes[node].postgres)/\(database)")
     }
 
     private static func get(_ port: Int, _ path: String) async throws -> UInt {
